@@ -1,0 +1,131 @@
+"""The one orchestrator: load -> index -> plan -> render -> write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digest.config import SiteConfig, load_config
+from digest.errors import Diagnostic, DigestError
+from digest.index import SiteIndex, build_index
+from digest.load import load_articles
+from digest.plan import Asset, SitePlan, check_collisions, plan_site
+from digest.render import Renderer, theme_assets
+from digest.write import MARKER, SiteWriter, check_output_folder
+
+DEFAULT_OUTPUT = "site"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    root: Path = Path(".")
+    output: Path | None = None
+    """Default: ``root/site``."""
+    base_url: str | None = None
+    """Overrides ``base_url`` of ``digest.toml``."""
+    drafts: bool = False
+    keep_going: bool = False
+    """Leave bad articles out (their errors become warnings) instead of failing."""
+
+    @property
+    def output_dir(self) -> Path:
+        return self.output if self.output is not None else self.root / DEFAULT_OUTPUT
+
+
+@dataclass(slots=True)
+class BuildResult:
+    articles: int = 0
+    days: int = 0
+    topics: int = 0
+    sources: int = 0
+    pages: int = 0
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class Site:
+    """A loaded, indexed and planned site: everything but the rendering."""
+
+    config: SiteConfig
+    index: SiteIndex
+    plan: SitePlan
+    warnings: list[Diagnostic]
+
+
+def prepare(options: BuildOptions) -> Site:
+    """Load, index and plan; raises DigestError with every problem found."""
+    config = load_config(options.root)
+    if options.base_url is not None:
+        config = config.with_base_url(options.base_url)
+    loaded = load_articles(options.root, config.tz, drafts=options.drafts)
+    warnings: list[Diagnostic] = []
+    if loaded.errors:
+        if not options.keep_going:
+            raise DigestError(loaded.errors)
+        warnings.extend(loaded.errors)
+    index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
+    warnings.extend(dropped)
+    plan = plan_site(index, config)
+    plan.assets.extend(_assets(config))
+    check_collisions(plan)
+    return Site(config, index, plan, warnings)
+
+
+def _assets(config: SiteConfig) -> list[Asset]:
+    assets = [Asset(path, data, "the built-in theme") for path, data in theme_assets()]
+    assets.append(Asset(MARKER, b"", "digest"))
+    return assets
+
+
+def build(options: BuildOptions) -> BuildResult:
+    """Build the site into the output folder, atomically; raises DigestError on bad input,
+    leaving the previous output as it was."""
+    started = time.perf_counter()
+    check_output_folder(options.root, options.output_dir)
+    site = prepare(options)
+    renderer = Renderer(options.root, site.config)
+    writer = SiteWriter(options.output_dir)
+    try:
+        for page in site.plan.pages:
+            writer.write(page.path, renderer.render(page))
+        for asset in site.plan.assets:
+            writer.write(asset.path, asset.data)
+        removed = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    return BuildResult(
+        articles=len(site.index.articles),
+        days=len(site.index.days),
+        topics=len(site.index.topics),
+        sources=len(site.index.sources),
+        pages=len(site.plan.pages) + len(site.plan.assets),
+        written=writer.written,
+        unchanged=writer.unchanged,
+        removed=removed,
+        warnings=site.warnings,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def check(options: BuildOptions) -> BuildResult:
+    """Everything a build does but writing: load, index, plan and render every page."""
+    started = time.perf_counter()
+    site = prepare(options)
+    renderer = Renderer(options.root, site.config)
+    for page in site.plan.pages:
+        renderer.render(page)
+    return BuildResult(
+        articles=len(site.index.articles),
+        days=len(site.index.days),
+        topics=len(site.index.topics),
+        sources=len(site.index.sources),
+        pages=len(site.plan.pages) + len(site.plan.assets),
+        warnings=site.warnings,
+        seconds=time.perf_counter() - started,
+    )

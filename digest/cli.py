@@ -1,0 +1,146 @@
+"""Command line: ``digest build|check|watch|serve|new|import|init``.
+
+Exit status: 0 done, 1 content or build errors, 2 bad usage. Every error of a run is
+printed as ``path:line: error: message``; bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from digest import __version__
+from digest.errors import Diagnostic, DigestError
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+
+
+def print_diagnostics(
+    diagnostics: Sequence[Diagnostic], stream: TextIO, severity: str = "error"
+) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(severity), file=stream)
+
+
+def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from digest.build import BuildOptions
+
+    return BuildOptions(
+        root=args.root,
+        output=Path(args.output) if getattr(args, "output", None) else None,
+        base_url=getattr(args, "base_url", None),
+        drafts=getattr(args, "drafts", False),
+        keep_going=getattr(args, "keep_going", False),
+    )
+
+
+def _summary(result, verb: str) -> str:  # type: ignore[no-untyped-def]
+    parts = [
+        f"{result.articles} articles",
+        f"{result.days} days",
+        f"{result.topics} topics",
+        f"{result.sources} sources",
+    ]
+    return f"{verb} {', '.join(parts)}: {result.pages} files"
+
+
+def _build_command(args: argparse.Namespace) -> int:
+    from digest.build import build
+
+    options = _options(args)
+    result = build(options)
+    print_diagnostics(result.warnings, sys.stderr, "warning")
+    output = options.output_dir
+    print(
+        f"{_summary(result, 'built')} ({len(result.written)} written, {result.unchanged} "
+        f"unchanged, {len(result.removed)} removed) in {result.seconds:.2f}s -> {output}"
+    )
+    return EXIT_OK
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    from digest.build import check
+
+    result = check(_options(args))
+    print_diagnostics(result.warnings, sys.stderr, "warning")
+    print(f"{_summary(result, 'checked')}; no errors ({result.seconds:.2f}s)")
+    return EXIT_OK
+
+
+def _import_command(args: argparse.Namespace) -> int:
+    from digest.importer import run_import
+
+    return run_import(
+        [Path(p) for p in args.paths],
+        content_dir=Path(args.content) if args.content else args.root / "content",
+        dry_run=args.dry_run,
+        topics=[t.strip() for t in args.topics.split(",") if t.strip()] if args.topics else [],
+        root=args.root,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the site project folder (default: the current folder)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="digest", description="Build a static news-digest site from Markdown articles."
+    )
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str):  # type: ignore[no-untyped-def]
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    def content_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--base-url", metavar="URL", help="override base_url of digest.toml")
+        p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+        p.add_argument(
+            "--keep-going",
+            action="store_true",
+            help="leave bad articles out with a warning instead of failing",
+        )
+
+    p = command("build", _build_command, "build the site")
+    p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")
+    content_options(p)
+
+    p = command("check", _check_command, "validate content, config and templates; write nothing")
+    content_options(p)
+
+    p = command("import", _import_command, "turn raw article text files into articles")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (*.txt, *.md)")
+    p.add_argument("--content", metavar="DIR", help="where to write (default: ROOT/content)")
+    p.add_argument("--dry-run", action="store_true", help="report what would be written")
+    p.add_argument("--topics", metavar="A,B", help="topics to give every imported article")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except DigestError as exc:
+        print_diagnostics(exc.diagnostics, sys.stderr)
+        count = len(exc.diagnostics)
+        print(f"{count} error{'s' if count != 1 else ''}; nothing written", file=sys.stderr)
+        return EXIT_ERRORS
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""Site configuration from ``digest.toml``: typed, defaulted, every problem reported with its line."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest.errors import Diagnostic, DigestError
+from digest.slugs import slugify
+from digest.urls import web_url_problem
+
+CONFIG_NAME = "digest.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """Settings of one site; every field has a default so no ``digest.toml`` is needed."""
+
+    title: str = "Digest"
+    """The site's name, shown in the header, titles and feeds."""
+    description: str = "A daily digest of news articles."
+    """Used as the meta description of pages that have none of their own."""
+    base_url: str = "http://localhost/"
+    """Absolute URL the site is published at; its path is the base path of every link."""
+    timezone: str = "UTC"
+    """IANA zone: an article's day is its date in this zone."""
+    language: str = "en"
+    """Default ``lang`` of pages and articles."""
+    days_per_page: int = 7
+    """Days listed on each home page (``/``, ``/page/N/``)."""
+    per_page: int = 50
+    """Articles on each topic and source page."""
+    cname: str = ""
+    """When set, written to ``/CNAME`` for a custom domain on GitHub Pages."""
+    allow_html: bool = False
+    """Let raw HTML in Markdown through; off, it is shown escaped."""
+    search: bool = False
+    """Build ``/search/`` (needs the ``search`` extra)."""
+    topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Automatic topic rules: (topic, keywords) for articles whose front-matter has none."""
+    path: str = field(default=CONFIG_NAME, compare=False)
+    """Where the settings came from, for messages."""
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url``, always starting and ending with ``/``."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def site_url(self) -> str:
+        """``base_url`` with a trailing slash."""
+        return self.base_url if self.base_url.endswith("/") else self.base_url + "/"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_base_url(self, base_url: str) -> SiteConfig:
+        """A copy with another ``base_url`` (``--base-url``), validated like the file's."""
+        problem = _base_url_problem(base_url)
+        if problem:
+            raise DigestError.at("--base-url", 0, problem)
+        return replace(self, base_url=base_url)
+
+    def fingerprint_data(self) -> dict[str, Any]:
+        """Every setting, for cache keys: a page depends on the config it is rendered with."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.compare}
+
+
+_TYPES: dict[str, type] = {
+    "title": str,
+    "description": str,
+    "base_url": str,
+    "timezone": str,
+    "language": str,
+    "days_per_page": int,
+    "per_page": int,
+    "cname": str,
+    "allow_html": bool,
+    "search": bool,
+}
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false"}
+
+
+def _base_url_problem(url: str) -> str | None:
+    problem = web_url_problem(url)
+    if problem:
+        return f"base_url: {problem}"
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        return f"base_url: {url!r} must not have a query or fragment"
+    return None
+
+
+class _KeyLines:
+    """Finds the line of a key in TOML text, since ``tomllib`` keeps no positions."""
+
+    _TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+    _KEY = re.compile(r"""^\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[tuple[str, str], int] = {}
+        table = ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            if m := self._TABLE.match(line):
+                table = m.group(1).strip().strip("\"'")
+                self._lines.setdefault((table, ""), number)
+            elif m := self._KEY.match(line):
+                key = m.group(1)
+                if key[:1] in "\"'":
+                    key = key[1:-1]
+                self._lines.setdefault((table, key), number)
+
+    def line(self, key: str, table: str = "") -> int:
+        return self._lines.get((table, key)) or self._lines.get((table, "")) or 1
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read ``root/digest.toml`` (defaults when it is absent); raises DigestError with all problems."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        return SiteConfig()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DigestError.at(CONFIG_NAME, line, "not valid UTF-8") from None
+    except OSError as exc:
+        raise DigestError.at(CONFIG_NAME, 0, f"cannot read: {exc.strerror}") from None
+    return parse_config(text, CONFIG_NAME)
+
+
+def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
+    """Parse and validate TOML text; raises DigestError listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(m.group(1)) if m else 1
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise DigestError.at(name, line, f"invalid TOML: {message}") from None
+
+    lines = _KeyLines(text)
+    problems: list[Diagnostic] = []
+    values: dict[str, Any] = {}
+
+    for key, value in data.items():
+        if key == "topics":
+            continue
+        expected = _TYPES.get(key)
+        if expected is None:
+            known = ", ".join(sorted([*_TYPES, "topics"]))
+            problems.append(
+                Diagnostic(name, lines.line(key), f"unknown setting {key!r} (known: {known})")
+            )
+            continue
+        # bool is a subclass of int: `per_page = true` must not pass as 1.
+        if type(value) is not expected:
+            problems.append(
+                Diagnostic(
+                    name,
+                    lines.line(key),
+                    f"{key}: expected {_TYPE_NAMES[expected]}, got {_toml_type(value)}",
+                )
+            )
+            continue
+        values[key] = value
+
+    for key, problem in _value_problems(values):
+        problems.append(Diagnostic(name, lines.line(key), problem))
+
+    topics: list[tuple[str, tuple[str, ...]]] = []
+    raw_topics = data.get("topics", {})
+    if not isinstance(raw_topics, dict):
+        problems.append(
+            Diagnostic(name, lines.line("topics"), "topics: expected a table of keyword lists")
+        )
+        raw_topics = {}
+    for topic, keywords in raw_topics.items():
+        line = lines.line(topic, "topics")
+        if isinstance(keywords, str):
+            keywords = [keywords]
+        if not isinstance(keywords, list) or not all(
+            isinstance(k, str) and k.strip() for k in keywords
+        ):
+            problems.append(
+                Diagnostic(name, line, f"topics.{topic}: expected a list of non-empty strings")
+            )
+            continue
+        if not slugify(topic):
+            problems.append(
+                Diagnostic(name, line, f"topics: {topic!r} has no letters or digits for a slug")
+            )
+            continue
+        topics.append((topic, tuple(k.strip() for k in keywords)))
+
+    if problems:
+        raise DigestError(problems)
+    return SiteConfig(**values, topics=tuple(topics), path=name)
+
+
+def _value_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    if "base_url" in values and (p := _base_url_problem(values["base_url"])):
+        problems.append(("base_url", p))
+    if "timezone" in values:
+        try:
+            ZoneInfo(values["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                ("timezone", f"timezone: unknown time zone {values['timezone']!r} (e.g. 'UTC')")
+            )
+    for key in ("days_per_page", "per_page"):
+        if key in values and values[key] < 1:
+            problems.append((key, f"{key}: must be at least 1, got {values[key]}"))
+    if "cname" in values and values["cname"]:
+        cname = values["cname"]
+        if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)+", cname):
+            problems.append(("cname", f"cname: {cname!r} is not a domain name"))
+    if "title" in values and not values["title"].strip():
+        problems.append(("title", "title: must not be empty"))
+    return problems
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__

@@ -1,0 +1,134 @@
+"""Index: articles by day (site timezone), by topic, by source; duplicates are errors."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from digest.config import SiteConfig
+from digest.errors import Diagnostic, DigestError
+from digest.model import Article, Day, Term
+from digest.slugs import slugify
+
+OTHER_TOPIC = "Other"
+"""Heading on day pages for articles with no topic; such articles get no topic page."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIndex:
+    """Everything the pages are planned from, each list in its display order."""
+
+    articles: tuple[Article, ...]
+    """Newest first."""
+    days: tuple[Day, ...]
+    """Newest first."""
+    topics: tuple[Term, ...]
+    """By slug."""
+    sources: tuple[Term, ...]
+    """By slug."""
+
+
+def newest_first(article: Article) -> tuple[float, str, str]:
+    return (-article.published.timestamp(), article.slug, article.path)
+
+
+def build_index(
+    articles: Iterable[Article], config: SiteConfig, keep_going: bool = False
+) -> tuple[SiteIndex, list[Diagnostic]]:
+    """Index validated articles. Every duplicate (url, or day and slug) is an error naming
+    both files; with ``keep_going`` the later file is left out and the errors returned."""
+    rules = _topic_rules(config)
+    ordered = sorted((_with_rule_topics(a, rules) for a in articles), key=newest_first)
+    duplicates = find_duplicates(ordered)
+    if duplicates and not keep_going:
+        raise DigestError([problem for problem, _ in duplicates])
+    if duplicates:
+        dropped = {id(article) for _, article in duplicates}
+        ordered = [a for a in ordered if id(a) not in dropped]
+
+    by_day: dict[object, list[Article]] = defaultdict(list)
+    for article in ordered:
+        by_day[article.day].append(article)
+    days = tuple(Day(date, tuple(items)) for date, items in by_day.items())
+
+    index = SiteIndex(
+        articles=tuple(ordered),
+        days=days,
+        topics=_terms("topics", ((name, a) for a in ordered for name in a.topics)),
+        sources=_terms("sources", ((a.source, a) for a in ordered)),
+    )
+    return index, [problem for problem, _ in duplicates]
+
+
+def _terms(kind: str, pairs: Iterable[tuple[str, Article]]) -> tuple[Term, ...]:
+    """Merge names by slug (so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one);
+    the spelling used most often names the merged term."""
+    articles: dict[str, list[Article]] = defaultdict(list)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, article in pairs:
+        slug = slugify(name)
+        articles[slug].append(article)
+        spellings[slug][name] += 1
+    terms = []
+    for slug in sorted(articles):
+        name = min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0]
+        terms.append(Term(kind, name, slug, tuple(articles[slug])))
+    return tuple(terms)
+
+
+def _topic_rules(config: SiteConfig) -> list[tuple[str, re.Pattern[str]]]:
+    rules = []
+    for topic, keywords in config.topics:
+        alternatives = "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True))
+        # Lookarounds instead of \b, so keywords that start or end with punctuation
+        # ("C++", "U.S.") still match as whole words.
+        rules.append((topic, re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)))
+    return rules
+
+
+def _with_rule_topics(article: Article, rules: list[tuple[str, re.Pattern[str]]]) -> Article:
+    if article.topics or not rules:
+        return article
+    text = f"{article.title}\n{article.body}"
+    topics = tuple(topic for topic, pattern in rules if pattern.search(text))
+    return replace(article, topics=topics) if topics else article
+
+
+def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]:
+    """Each article that repeats an earlier one's url or day and slug, with the problem."""
+    problems: list[tuple[Diagnostic, Article]] = []
+    by_url: dict[str, Article] = {}
+    by_slug: dict[tuple[object, str], Article] = {}
+    # Report each duplicate at the file that sorts later, so the message is stable.
+    for article in sorted(articles, key=lambda a: a.path):
+        first = by_url.setdefault(article.canonical_url, article)
+        if first is not article:
+            problems.append(
+                (
+                    Diagnostic(
+                        article.path,
+                        article.line_of("url"),
+                        f"url: same article as {first.path} (both link to {first.canonical_url})",
+                    ),
+                    article,
+                )
+            )
+            continue
+        # Case-insensitive: ``Gas`` and ``gas`` are one folder on macOS and Windows checkouts.
+        first = by_slug.setdefault((article.day, article.slug.lower()), article)
+        if first is not article:
+            same = "the same slug" if first.slug == article.slug else "slugs differing only in case"
+            problems.append(
+                (
+                    Diagnostic(
+                        article.path,
+                        article.line_of("slug"),
+                        f"slug: {article.slug!r} on {article.day:%Y-%m-%d} collides with "
+                        f"{first.path} ({same}; both would be {article.permalink})",
+                    ),
+                    article,
+                )
+            )
+    return problems

@@ -1,0 +1,394 @@
+"""Load: discover ``content/**/*.md`` (sorted), split front-matter, validate -> articles + errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import frontmatter
+import yaml
+
+from digest.errors import Diagnostic
+from digest.markdown import summarize
+from digest.model import Article
+from digest.slugs import slug_problem, slugify
+from digest.urls import canonical_url, web_url_problem
+
+CONTENT_DIR = "content"
+KNOWN_KEYS = frozenset(
+    {
+        "title",
+        "source",
+        "date",
+        "url",
+        "topics",
+        "summary",
+        "slug",
+        "author",
+        "image",
+        "draft",
+        "lang",
+    }
+)
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FrontMatterLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe YAML without implicit timestamps: we parse dates ourselves, with our messages
+    (PyYAML would raise a bare ValueError for ``2013-02-30``)."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+_FM_HANDLER = frontmatter.YAMLHandler()
+_KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:", re.MULTILINE)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
+)
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A content file found on disk."""
+
+    path: Path
+    rel: str
+    """Path relative to the site root, posix separators: the name used in messages."""
+
+
+@dataclass(slots=True)
+class LoadResult:
+    articles: list[Article]
+    """Valid articles, in path order (drafts included only when asked for)."""
+    errors: list[Diagnostic]
+
+
+def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+    """Every ``*.md`` under ``root/content``, sorted by path; hidden files and folders skipped.
+
+    Symlinks are followed while they stay inside the site project; one leading out, or a
+    loop, is an error rather than a silent skip.
+    """
+    content = root / CONTENT_DIR
+    found: list[SourceFile] = []
+    errors: list[Diagnostic] = []
+    if not content.is_dir():
+        return found, errors
+    real_root = root.resolve()
+    seen_dirs: set[str] = set()
+
+    def rel(path: Path) -> str:
+        return path.relative_to(root).as_posix()
+
+    def walk(folder: Path) -> Iterator[Path]:
+        real = os.path.realpath(folder)
+        if real in seen_dirs:
+            errors.append(Diagnostic(rel(folder), 0, "symlink loop: folder already visited"))
+            return
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(Diagnostic(rel(folder), 0, f"cannot read folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink() and not _inside(Path(os.path.realpath(path)), real_root):
+                errors.append(
+                    Diagnostic(rel(path), 0, "symlink leads outside the site project; refused")
+                )
+                continue
+            if entry.is_dir():
+                yield from walk(path)
+            elif entry.name.endswith(".md") and entry.is_file():
+                yield path
+
+    for path in walk(content):
+        found.append(SourceFile(path, rel(path)))
+    found.sort(key=lambda f: f.rel)
+    return found, errors
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def load_articles(root: Path, tz: ZoneInfo, drafts: bool = False) -> LoadResult:
+    """Load and validate every article under ``root/content``; all problems are collected."""
+    files, errors = discover(root)
+    articles: list[Article] = []
+    for source in files:
+        try:
+            data = source.path.read_bytes()
+        except OSError as exc:
+            errors.append(Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}"))
+            continue
+        article, problems = parse_article(source.rel, data, tz)
+        errors.extend(problems)
+        if article is not None and (drafts or not article.draft):
+            articles.append(article)
+    return LoadResult(articles, errors)
+
+
+def decode_text(rel: str, data: bytes) -> tuple[str | None, Diagnostic | None]:
+    """UTF-8 text with a BOM dropped and line endings made ``\\n``; invalid UTF-8 is an error."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Diagnostic(rel, line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x})")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, None
+
+
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front-matter YAML, body, line where the body starts), or None when the text does not
+    open with a ``---`` line or never closes it."""
+    if not _FM_HANDLER.detect(text):
+        return None
+    try:
+        fm, body = _FM_HANDLER.split(text)
+    except ValueError:
+        return None
+    # Line 1 is the opening ``---``; the front-matter follows, then the closing ``---``.
+    body_line = 2 + text[: text.index("\n", 3) + 1 + len(fm)].count("\n") if fm else 3
+    return fm, body, body_line
+
+
+def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, list[Diagnostic]]:
+    """One file's bytes to an Article, or None and the reasons it is not one."""
+    text, problem = decode_text(rel, data)
+    if problem is not None:
+        return None, [problem]
+    assert text is not None
+    if not text.strip():
+        return None, [Diagnostic(rel, 1, "empty file (expected front-matter between '---' lines)")]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Diagnostic(rel, line, "contains a NUL byte")]
+    split = split_front_matter(text)
+    if split is None:
+        if _FM_HANDLER.detect(text):
+            return None, [Diagnostic(rel, 1, "front-matter is not closed by a '---' line")]
+        return None, [Diagnostic(rel, 1, "no front-matter: the file must start with a '---' line")]
+    fm_text, body, body_line = split
+    meta, problem = _load_yaml(rel, fm_text)
+    if problem is not None:
+        return None, [problem]
+    return _validate(rel, data, meta, fm_text, body, body_line, tz)
+
+
+def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
+    try:
+        meta = yaml.load(fm_text, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        # The context mark points at what was left open (a ``[`` or a key), which is
+        # where the user has to look; the problem mark is often the end of the text.
+        mark = exc.context_mark or exc.problem_mark
+        line = mark.line + 2 if mark is not None else 1
+        what = ": ".join(p for p in (exc.context, exc.problem) if p) or "malformed"
+        return {}, Diagnostic(rel, line, f"invalid YAML in front-matter: {what}")
+    except yaml.YAMLError as exc:
+        return {}, Diagnostic(rel, 1, f"invalid YAML in front-matter: {exc}")
+    except RecursionError:
+        return {}, Diagnostic(rel, 1, "invalid YAML in front-matter: nested too deeply")
+    if meta is None:
+        return {}, Diagnostic(rel, 1, "front-matter is empty (title, source, date and url needed)")
+    if not isinstance(meta, dict):
+        return {}, Diagnostic(
+            rel, 2, f"front-matter must be a mapping of keys to values, not {_yaml_kind(meta)}"
+        )
+    return meta, None
+
+
+def _validate(
+    rel: str,
+    data: bytes,
+    meta: dict[str, Any],
+    fm_text: str,
+    body: str,
+    body_line: int,
+    tz: ZoneInfo,
+) -> tuple[Article | None, list[Diagnostic]]:
+    key_lines = {
+        m.group(1): fm_text.count("\n", 0, m.start()) + 2 for m in _KEY_LINE.finditer(fm_text)
+    }
+    problems: list[Diagnostic] = []
+
+    def fail(key: str, message: str) -> None:
+        problems.append(Diagnostic(rel, key_lines.get(key, 1), f"{key}: {message}"))
+
+    for key in meta:
+        if not isinstance(key, str):
+            problems.append(Diagnostic(rel, 1, f"front-matter key {key!r} is not text"))
+
+    def required_text(key: str) -> str:
+        if key not in meta or meta[key] is None:
+            problems.append(Diagnostic(rel, 1, f"missing required field '{key}'"))
+            return ""
+        return optional_text(key)
+
+    def optional_text(key: str) -> str:
+        value = meta.get(key)
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            fail(key, f"expected text, got {_yaml_kind(value)}")
+            return ""
+        text = " ".join(str(value).split())
+        if not text:
+            fail(key, "must not be empty")
+        return text
+
+    title = required_text("title")
+    source = required_text("source")
+    if source and not slugify(source):
+        fail("source", f"{source!r} has no letters or digits to make a slug from")
+
+    url = required_text("url")
+    if url and (p := web_url_problem(url)):
+        fail("url", p)
+        url = ""
+
+    published, has_time = None, False
+    if "date" not in meta or meta["date"] is None:
+        problems.append(Diagnostic(rel, 1, "missing required field 'date'"))
+    else:
+        published, has_time, message = parse_date(meta["date"], tz)
+        if message:
+            fail("date", message)
+
+    topics = _topics(meta.get("topics"), fail)
+
+    slug = ""
+    if "slug" in meta:
+        slug = optional_text("slug")
+        if slug and (p := slug_problem(slug)):
+            fail("slug", p)
+    else:
+        stem = Path(rel).stem
+        slug = stem if slug_problem(stem) is None else slugify(stem)
+        if not slug:
+            problems.append(
+                Diagnostic(rel, 1, f"file name {stem!r} gives no slug; add a 'slug' field")
+            )
+
+    author = optional_text("author")
+    image = optional_text("image")
+    if image and not image.startswith("/") and (p := web_url_problem(image)):
+        fail("image", p + " (or a path on this site starting with '/')")
+    if image.startswith("//"):
+        fail("image", f"{image!r} is not an http(s) URL")
+    lang = optional_text("lang")
+    if lang and not _LANG.match(lang):
+        fail("lang", f"{lang!r} is not a language tag (e.g. 'en', 'pt-BR')")
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        fail("draft", f"expected true or false, got {_yaml_kind(draft)}")
+    summary = optional_text("summary") if "summary" in meta else ""
+
+    if problems or published is None:
+        return None, problems
+
+    extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS}
+    article = Article(
+        path=rel,
+        title=title,
+        source=source,
+        url=url,
+        canonical_url=canonical_url(url),
+        published=published,
+        has_time=has_time,
+        slug=slug,
+        topics=topics,
+        summary=summary or summarize(body),
+        body=body,
+        body_line=body_line,
+        content_hash=hashlib.blake2b(data, digest_size=16).hexdigest(),
+        author=author,
+        image=image,
+        lang=lang,
+        draft=bool(draft),
+        extra=extra,
+        lines=key_lines,
+    )
+    return article, []
+
+
+def parse_date(value: Any, tz: ZoneInfo) -> tuple[dt.datetime | None, bool, str]:
+    """(aware date-time in ``tz``, whether a time was given, problem or '')."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None, False, f"expected a date (YYYY-MM-DD), got {_yaml_kind(value)}"
+    text = str(value).strip()
+    try:
+        if _DATE.match(text):
+            day = dt.date.fromisoformat(text)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=tz), False, ""
+        if _DATETIME.match(text):
+            moment = dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=tz), True, ""
+            return moment.astimezone(tz), True, ""
+    except ValueError as exc:
+        return None, False, f"{text!r} is not a date ({exc})"
+    return None, False, f"{text!r} is not a date (expected YYYY-MM-DD or an ISO 8601 date-time)"
+
+
+def _topics(value: Any, fail: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = (
+        [value] if isinstance(value, str | int | float) and not isinstance(value, bool) else value
+    )
+    if not isinstance(items, list):
+        fail("topics", f"expected a list of names or one name, got {_yaml_kind(value)}")
+        return ()
+    names: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            fail("topics", f"each topic must be a name, got {_yaml_kind(item)}")
+            return ()
+        name = " ".join(str(item).split())
+        slug = slugify(name)
+        if not slug:
+            fail("topics", f"{name!r} has no letters or digits to make a slug from")
+            return ()
+        if slug not in seen:
+            seen.add(slug)
+            names.append(name)
+    return tuple(names)
+
+
+def _yaml_kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

@@ -1,0 +1,88 @@
+"""The content model: frozen values, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One validated article, as loaded from ``content/``."""
+
+    path: str
+    """Source file relative to the site root, posix separators (``content/2013/11/17/x.md``)."""
+    title: str
+    source: str
+    """Publication name as written; merged with others of the same slug in the index."""
+    url: str
+    """The original article, an absolute http(s) URL."""
+    canonical_url: str
+    """``url`` normalised for duplicate detection (see ``digest.urls.canonical_url``)."""
+    published: dt.datetime
+    """Aware date-time in the site timezone; midnight when only a date was given."""
+    has_time: bool
+    """Whether the front-matter gave a time of day, not only a date."""
+    slug: str
+    topics: tuple[str, ...]
+    """Topic names as written in the front-matter, deduplicated by slug, in order."""
+    summary: str
+    """Plain text: the front-matter's ``summary`` or the start of the first paragraph."""
+    body: str
+    """Markdown source of the body."""
+    body_line: int
+    """Line of ``path`` where the body starts, for messages."""
+    content_hash: str
+    """Hash of the file's bytes: the identity of everything derived from it."""
+    author: str = ""
+    image: str = ""
+    lang: str = ""
+    draft: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Front-matter keys we do not know, for templates (``article.extra.section``)."""
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """Line of each front-matter key, for messages found after loading (duplicates)."""
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+    @property
+    def day(self) -> dt.date:
+        return self.published.date()
+
+    @property
+    def permalink(self) -> str:
+        """Site path of the article page, before the base path: ``/YYYY/MM/DD/<slug>/``."""
+        return f"/{self.day:%Y/%m/%d}/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A topic or a source: one name, one slug, its articles newest first."""
+
+    kind: str
+    """``topics`` or ``sources``: the URL folder and the template vocabulary."""
+    name: str
+    slug: str
+    articles: tuple[Article, ...]
+
+    @property
+    def permalink(self) -> str:
+        return f"/{self.kind}/{self.slug}/"
+
+    @property
+    def latest_day(self) -> dt.date:
+        return self.articles[0].day
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """One day's digest: its articles newest first."""
+
+    date: dt.date
+    articles: tuple[Article, ...]
+
+    @property
+    def permalink(self) -> str:
+        return f"/{self.date:%Y/%m/%d}/"

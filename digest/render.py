@@ -1,0 +1,143 @@
+"""Render: the Jinja2 environment (site templates over the built-in theme) and its filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import traceback
+from pathlib import Path
+from urllib.parse import urljoin
+
+import jinja2
+from markupsafe import Markup
+
+from digest.config import SiteConfig
+from digest.errors import Diagnostic, DigestError
+from digest.markdown import render_markdown
+from digest.model import Article
+from digest.plan import Page
+from digest.slugs import slugify
+
+THEME_DIR = Path(__file__).parent / "theme"
+TEMPLATES_DIR = "templates"
+
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+
+
+def format_date(value: dt.date | dt.datetime, style: str = "long") -> str:
+    """Locale-independent English dates, so output never depends on the machine's locale.
+
+    ``long``: Sunday, November 17, 2013 · ``medium``: November 17, 2013 ·
+    ``short``: Nov 17, 2013 · ``month``: November 2013 · ``iso``: 2013-11-17.
+    """
+    if style == "iso":
+        return value.isoformat()
+    month = _MONTHS[value.month - 1]
+    if style == "long":
+        return f"{_WEEKDAYS[value.weekday()]}, {month} {value.day}, {value.year}"
+    if style == "medium":
+        return f"{month} {value.day}, {value.year}"
+    if style == "short":
+        return f"{month[:3]} {value.day}, {value.year}"
+    if style == "month":
+        return f"{month} {value.year}"
+    raise ValueError(f"unknown date style {style!r} (long, medium, short, month, iso)")
+
+
+def format_time(value: dt.datetime) -> str:
+    return f"{value:%H:%M}"
+
+
+class Renderer:
+    """Renders pages with the site's templates, falling back to the built-in theme."""
+
+    def __init__(self, root: Path, config: SiteConfig) -> None:
+        self.root = root
+        self.config = config
+        self.site_templates = root / TEMPLATES_DIR
+        self.search_path = [str(self.site_templates), str(THEME_DIR / "templates")]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.search_path),
+            autoescape=True,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        self.env.filters.update(
+            url=self.url,
+            abs_url=self.abs_url,
+            date=format_date,
+            time=format_time,
+            slugify=slugify,
+            body_html=self.body_html,
+        )
+        self.env.globals.update(site=config, base_path=config.base_path)
+
+    def url(self, site_path: str) -> str:
+        """A site path (``/2013/11/17/``) as a link carrying the base path."""
+        return self.config.base_path + site_path.lstrip("/")
+
+    def abs_url(self, site_path: str) -> str:
+        """A site path as an absolute URL under ``base_url`` (feeds, canonical links)."""
+        return urljoin(self.config.site_url, site_path.lstrip("/"))
+
+    def body_html(self, article: Article) -> Markup:
+        return Markup(render_markdown(article.body, self.config.allow_html, self.config.base_path))
+
+    def render(self, page: Page) -> bytes:
+        """One page's bytes; template problems become DigestError at the template's line."""
+        try:
+            template = self.env.get_template(page.template)
+            text = template.render(page=page, **page.context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise DigestError.at(self._template_name(exc.filename), exc.lineno, exc.message or "")
+        except jinja2.TemplateNotFound as exc:
+            raise DigestError.at(
+                self._template_name(None), 0, f"template {exc.name!r} not found"
+            ) from None
+        except Exception as exc:  # a template error at render time: point at the template
+            where = self._template_frame(exc)
+            if where is None:
+                raise
+            raise DigestError.at(where[0], where[1], f"{type(exc).__name__}: {exc}") from None
+        return text.encode("utf-8")
+
+    def _template_name(self, filename: str | None) -> str:
+        if not filename:
+            return TEMPLATES_DIR
+        path = Path(filename)
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return f"(built-in theme) {path.name}"
+
+    def _template_frame(self, exc: BaseException) -> tuple[str, int] | None:
+        dirs = [Path(p) for p in self.search_path]
+        found = None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            path = Path(frame.filename)
+            if any(d in path.parents for d in dirs) and frame.lineno:
+                found = (self._template_name(frame.filename), frame.lineno)
+        return found
+
+    def template_sources(self) -> dict[str, str]:
+        """Name -> hash of every template that would be used: part of each page's identity."""
+        result: dict[str, str] = {}
+        for name in sorted(self.env.list_templates()):
+            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            result[name] = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+        return result
+
+
+def theme_assets() -> list[tuple[str, bytes]]:
+    """The built-in theme's static files, as (output path, bytes), sorted."""
+    folder = THEME_DIR / "assets"
+    return [
+        (f"assets/{p.name}", p.read_bytes())
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    ]
