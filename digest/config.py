@@ -1,4 +1,4 @@
-"""Site configuration from ``digest.toml``: typed, defaulted, every problem reported with its line."""
+"""Site configuration from ``digest.toml``: typed, with defaults, every problem located."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ class _KeyLines:
 
 
 def load_config(root: Path) -> SiteConfig:
-    """Read ``root/digest.toml`` (defaults when it is absent); raises DigestError with all problems."""
+    """Read ``root/digest.toml`` (defaults when absent); raises DigestError with all problems."""
     path = root / CONFIG_NAME
     if not path.is_file():
         return SiteConfig()
@@ -219,7 +219,7 @@ def _value_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     for key in ("days_per_page", "per_page"):
         if key in values and values[key] < 1:
             problems.append((key, f"{key}: must be at least 1, got {values[key]}"))
-    if "cname" in values and values["cname"]:
+    if values.get("cname"):
         cname = values["cname"]
         if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)+", cname):
             problems.append(("cname", f"cname: {cname!r} is not a domain name"))

@@ -1,4 +1,4 @@
-"""Load: discover ``content/**/*.md`` (sorted), split front-matter, validate -> articles + errors."""
+"""Load: find ``content/**/*.md`` (sorted), split front-matter, validate -> articles + errors."""
 
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, 
 
 def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
     try:
-        meta = yaml.load(fm_text, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader
+        meta = yaml.load(fm_text, Loader=_FrontMatterLoader)
     except yaml.MarkedYAMLError as exc:
         # The context mark points at what was left open (a ``[`` or a key), which is
         # where the user has to look; the problem mark is often the end of the text.

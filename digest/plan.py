@@ -60,7 +60,7 @@ class SitePlan:
 
 
 def page_path(url: str) -> str:
-    """The file that serves a site path: ``/a/b/`` -> ``a/b/index.html``, ``/x.xml`` -> ``x.xml``."""
+    """The file serving a site path: ``/a/b/`` -> ``a/b/index.html``, ``/x.xml`` -> ``x.xml``."""
     stripped = url.lstrip("/")
     return stripped + "index.html" if url.endswith("/") else stripped
 

@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from digest.config import SiteConfig
-from digest.errors import Diagnostic, DigestError
+from digest.errors import DigestError
 from digest.markdown import render_markdown
 from digest.model import Article
 from digest.plan import Page
@@ -21,10 +21,21 @@ from digest.slugs import slugify
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATES_DIR = "templates"
 
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def format_date(value: dt.date | dt.datetime, style: str = "long") -> str:
@@ -94,7 +105,9 @@ class Renderer:
             template = self.env.get_template(page.template)
             text = template.render(page=page, **page.context)
         except jinja2.TemplateSyntaxError as exc:
-            raise DigestError.at(self._template_name(exc.filename), exc.lineno, exc.message or "")
+            raise DigestError.at(
+                self._template_name(exc.filename), exc.lineno, exc.message or ""
+            ) from None
         except jinja2.TemplateNotFound as exc:
             raise DigestError.at(
                 self._template_name(None), 0, f"template {exc.name!r} not found"
