@@ -48,6 +48,19 @@ def build_index(
         dropped = {id(article) for _, article in duplicates}
         ordered = [a for a in ordered if id(a) not in dropped]
 
+    # One spelling per topic and source everywhere, so an article by "reuters" is shown
+    # under the same name as the others by "Reuters".
+    topic_names = _spellings(name for a in ordered for name in a.topics)
+    source_names = _spellings(a.source for a in ordered)
+    ordered = [
+        replace(
+            a,
+            source=source_names[slugify(a.source)],
+            topics=tuple(topic_names[slugify(t)] for t in a.topics),
+        )
+        for a in ordered
+    ]
+
     by_day: dict[object, list[Article]] = defaultdict(list)
     for article in ordered:
         by_day[article.day].append(article)
@@ -62,20 +75,26 @@ def build_index(
     return index, [problem for problem, _ in duplicates]
 
 
+def _spellings(names: Iterable[str]) -> dict[str, str]:
+    """Slug -> the spelling used most often (ties: the first in sort order). Names are merged
+    by slug, so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for name in names:
+        counts[slugify(name)][name] += 1
+    return {
+        slug: min(c.items(), key=lambda item: (-item[1], item[0]))[0] for slug, c in counts.items()
+    }
+
+
 def _terms(kind: str, pairs: Iterable[tuple[str, Article]]) -> tuple[Term, ...]:
-    """Merge names by slug (so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one);
-    the spelling used most often names the merged term."""
+    """Group articles (already newest first) under each name, by slug."""
     articles: dict[str, list[Article]] = defaultdict(list)
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    names: dict[str, str] = {}
     for name, article in pairs:
         slug = slugify(name)
         articles[slug].append(article)
-        spellings[slug][name] += 1
-    terms = []
-    for slug in sorted(articles):
-        name = min(spellings[slug].items(), key=lambda item: (-item[1], item[0]))[0]
-        terms.append(Term(kind, name, slug, tuple(articles[slug])))
-    return tuple(terms)
+        names[slug] = name
+    return tuple(Term(kind, names[slug], slug, tuple(articles[slug])) for slug in sorted(articles))
 
 
 def _topic_rules(config: SiteConfig) -> list[tuple[str, re.Pattern[str]]]:

@@ -168,9 +168,10 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
         fm, body = _FM_HANDLER.split(text)
     except ValueError:
         return None
-    # Line 1 is the opening ``---``; the front-matter follows, then the closing ``---``.
-    body_line = 2 + text[: text.index("\n", 3) + 1 + len(fm)].count("\n") if fm else 3
-    return fm, body, body_line
+    # ``fm`` starts with the newline that ends line 1 (the opening ``---``) and ends with
+    # the one before the closing ``---``; ``body`` starts with the newline after it.
+    body_line = fm.count("\n") + 2
+    return fm, body[1:] if body.startswith("\n") else body, body_line
 
 
 def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, list[Diagnostic]]:
@@ -203,7 +204,7 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
         # The context mark points at what was left open (a ``[`` or a key), which is
         # where the user has to look; the problem mark is often the end of the text.
         mark = exc.context_mark or exc.problem_mark
-        line = mark.line + 2 if mark is not None else 1
+        line = mark.line + 1 if mark is not None else 1
         what = ": ".join(p for p in (exc.context, exc.problem) if p) or "malformed"
         return {}, Diagnostic(rel, line, f"invalid YAML in front-matter: {what}")
     except yaml.YAMLError as exc:
@@ -229,7 +230,7 @@ def _validate(
     tz: ZoneInfo,
 ) -> tuple[Article | None, list[Diagnostic]]:
     key_lines = {
-        m.group(1): fm_text.count("\n", 0, m.start()) + 2 for m in _KEY_LINE.finditer(fm_text)
+        m.group(1): fm_text.count("\n", 0, m.start()) + 1 for m in _KEY_LINE.finditer(fm_text)
     }
     problems: list[Diagnostic] = []
 

@@ -1,0 +1,89 @@
+"""Shared fixtures: throwaway site projects and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE_SITE = REPO / "tests" / "fixtures" / "site"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_digest(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> Result:
+    """Run ``python -m digest`` as a user would, in a subprocess."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "digest", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def article(
+    title: str = "A title",
+    source: str = "The Daily",
+    date: str = "2013-11-17",
+    url: str | None = None,
+    body: str = "Some body text.",
+    **extra: str,
+) -> str:
+    """Article file text; ``extra`` values are written as raw YAML."""
+    lines = ["---", f"title: {title}", f"source: {source}", f"date: {date}"]
+    lines.append(f"url: {url or 'https://example.com/' + title.lower().replace(' ', '-')}")
+    lines += [f"{k}: {v}" for k, v in extra.items()]
+    lines += ["---", body]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """A site project from ``{relative path: text or bytes}``."""
+
+    def make(files: dict[str, str | bytes], name: str = "proj") -> Path:
+        root = tmp_path / name
+        root.mkdir(exist_ok=True)
+        for rel, data in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(textwrap.dedent(data) if rel.endswith(".toml") else data)
+        return root
+
+    return make
+
+
+@pytest.fixture
+def fixture_site(tmp_path: Path) -> Path:
+    """A private copy of the golden fixture site."""
+    root = tmp_path / "fixture"
+    shutil.copytree(FIXTURE_SITE, root, ignore=shutil.ignore_patterns("site", ".digest-cache"))
+    return root
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and modification time, to prove a folder was left alone."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
