@@ -64,7 +64,8 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     "date 2013-02-30": (
         {"content/bad.md": article("Bad date", date="2013-02-30")},
         [
-            "content/bad.md:4: error: date: '2013-02-30' is not a date (day is out of range for month)"
+            "content/bad.md:4: error: date: '2013-02-30' is not a date "
+            "(day is out of range for month)"
         ],
     ),
     "javascript url": (
