@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from digest.render import Renderer, theme_assets
 from digest.write import MARKER, SiteWriter, check_output_folder
 
 DEFAULT_OUTPUT = "site"
+STATIC_DIR = "static"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +73,45 @@ def prepare(options: BuildOptions) -> Site:
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
     plan = plan_site(index, config)
-    plan.assets.extend(_assets(config))
+    plan.assets.extend(_assets(options.root, config))
     check_collisions(plan)
     return Site(config, index, plan, warnings)
 
 
-def _assets(config: SiteConfig) -> list[Asset]:
-    assets = [Asset(path, data, "the built-in theme") for path, data in theme_assets()]
-    assets.append(Asset(MARKER, b"", "digest"))
+def _assets(root: Path, config: SiteConfig) -> list[Asset]:
+    assets = [Asset(path, "the built-in theme", data=data) for path, data in theme_assets()]
+    assets.append(Asset(MARKER, "digest", data=b""))
+    if config.cname:
+        assets.append(Asset("CNAME", f"{config.path} (cname)", data=f"{config.cname}\n".encode()))
+    assets.extend(static_assets(root))
     return assets
+
+
+def static_assets(root: Path) -> list[Asset]:
+    """Files of ``static/``, copied as they are; links leading outside the project refused."""
+    folder = root / STATIC_DIR
+    if not folder.is_dir():
+        return []
+    project = root.resolve()
+    assets = []
+    problems = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath, name)
+            rel = path.relative_to(folder).as_posix()
+            real = path.resolve()
+            if project not in real.parents:
+                problems.append(
+                    Diagnostic(f"{STATIC_DIR}/{rel}", 0, "symlink leads outside the site project")
+                )
+                continue
+            assets.append(Asset(rel, f"{STATIC_DIR}/{rel}", source=path))
+    if problems:
+        raise DigestError(problems)
+    return sorted(assets, key=lambda a: a.path)
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -94,7 +126,7 @@ def build(options: BuildOptions) -> BuildResult:
         for page in site.plan.pages:
             writer.write(page.path, renderer.render(page))
         for asset in site.plan.assets:
-            writer.write(asset.path, asset.data)
+            writer.write(asset.path, asset.read())
         removed = writer.commit()
     except BaseException:
         writer.abort()

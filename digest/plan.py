@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
 from digest.index import OTHER_TOPIC, SiteIndex
-from digest.model import Article, Day
+from digest.model import Article, Day, Term
+from digest.related import related_articles
 from digest.slugs import slugify
 
 
@@ -25,6 +28,12 @@ class Page:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     """Template variables besides the globals (``site``, ``base_path`` ...)."""
+    lastmod: dt.date | None = None
+    """Date of the newest article the page shows: the sitemap's ``lastmod``."""
+    feed: str = "/feed.xml"
+    """The Atom feed a reader of this page would follow (``<link rel="alternate">``)."""
+    title: str = ""
+    """The page's own title, for the feed link's label."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +41,17 @@ class Asset:
     """One output file copied or generated as bytes, not rendered."""
 
     path: str
-    data: bytes
     origin: str
-    """Where it comes from, for collision messages (``theme``, ``static/x.css`` ...)."""
+    """Where it comes from, for collision messages (``the built-in theme``, ``static/x.css``)."""
+    data: bytes | None = None
+    source: Path | None = None
+    """A file to copy, read only when written (static files can be large)."""
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.source is not None
+        return self.source.read_bytes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +120,105 @@ def day_groups(day: Day) -> tuple[Group, ...]:
     return tuple(result)
 
 
+FEED_SIZE = 50
+"""Entries in each Atom feed: the newest articles (or days)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """One month of the archive: its days newest first."""
+
+    year: int
+    month: int
+    days: tuple[Day, ...]
+
+    @property
+    def date(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def permalink(self) -> str:
+        return f"/{self.year:04d}/{self.month:02d}/"
+
+    @property
+    def count(self) -> int:
+        return sum(len(d.articles) for d in self.days)
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    year: int
+    months: tuple[Month, ...]
+
+    @property
+    def permalink(self) -> str:
+        return f"/{self.year:04d}/"
+
+    @property
+    def count(self) -> int:
+        return sum(m.count for m in self.months)
+
+    @property
+    def days(self) -> tuple[Day, ...]:
+        return tuple(d for m in self.months for d in m.days)
+
+
+def archive(days: tuple[Day, ...]) -> tuple[Year, ...]:
+    """Days (newest first) grouped by year and month, newest first."""
+    years: dict[int, dict[int, list[Day]]] = {}
+    for day in days:
+        years.setdefault(day.date.year, {}).setdefault(day.date.month, []).append(day)
+    return tuple(
+        Year(y, tuple(Month(y, m, tuple(ds)) for m, ds in months.items()))
+        for y, months in years.items()
+    )
+
+
+def _newest(articles: tuple[Article, ...]) -> dt.date | None:
+    return articles[0].day if articles else None
+
+
+def _term_pages(term: Term, per_page: int) -> list[Page]:
+    chunks = _paginate(term.articles, per_page)
+    feed = f"{term.permalink}feed.xml"
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        url = term.permalink if number == 1 else f"{term.permalink}page/{number}/"
+        by_day: dict[dt.date, list[Article]] = {}
+        for article in chunk:
+            by_day.setdefault(article.day, []).append(article)
+        pages.append(
+            Page(
+                page_path(url),
+                url,
+                "term.html",
+                {
+                    "term": term,
+                    "days": tuple((d, tuple(items)) for d, items in by_day.items()),
+                    "pagination": _pagination(term.permalink, number, len(chunks)),
+                },
+                lastmod=_newest(chunk),
+                feed=feed,
+                title=term.name,
+            )
+        )
+    pages.append(
+        Page(
+            page_path(feed),
+            feed,
+            "atom.xml",
+            {
+                "feed_title": term.name,
+                "feed_url": feed,
+                "alternate_url": term.permalink,
+                "entries": term.articles[:FEED_SIZE],
+            },
+            lastmod=None,
+        )
+    )
+    return pages
+
+
 def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both."""
     pages: list[Page] = []
@@ -116,9 +232,12 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
                 url,
                 "home.html",
                 {"days": days, "pagination": _pagination("/", number, len(day_pages))},
+                lastmod=days[0].date if days else None,
             )
         )
 
+    related = related_articles(index.articles)
+    related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
     for position, day in enumerate(index.days):
         newer = index.days[position - 1] if position > 0 else None
         older = index.days[position + 1] if position + 1 < len(index.days) else None
@@ -134,6 +253,8 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
                     "newer": newer,
                     "older": older,
                 },
+                lastmod=day.date,
+                feed="/digests.xml",
             )
         )
         for article in day.articles:
@@ -142,11 +263,93 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
                     page_path(article.permalink),
                     article.permalink,
                     "article.html",
-                    {"article": article, "day": day},
+                    {"article": article, "day": day, "related": related_of[id(article)]},
+                    lastmod=article.day,
                 )
             )
 
+    for kind, terms in (("topics", index.topics), ("sources", index.sources)):
+        ranked = sorted(terms, key=lambda t: (-len(t.articles), t.name.casefold(), t.slug))
+        pages.append(
+            Page(
+                page_path(f"/{kind}/"),
+                f"/{kind}/",
+                "terms.html",
+                {"kind": kind, "terms": tuple(ranked)},
+                lastmod=_newest(index.articles),
+            )
+        )
+        for term in terms:
+            pages.extend(_term_pages(term, config.per_page))
+
+    years = archive(index.days)
+    pages.append(
+        Page(
+            "archive/index.html",
+            "/archive/",
+            "archive.html",
+            {"years": years},
+            lastmod=_newest(index.articles),
+        )
+    )
+    for year in years:
+        pages.append(
+            Page(
+                page_path(year.permalink),
+                year.permalink,
+                "year.html",
+                {"year": year},
+                lastmod=year.days[0].date,
+            )
+        )
+        for month in year.months:
+            pages.append(
+                Page(
+                    page_path(month.permalink),
+                    month.permalink,
+                    "month.html",
+                    {"month": month},
+                    lastmod=month.days[0].date,
+                )
+            )
+
+    pages.append(
+        Page(
+            "feed.xml",
+            "/feed.xml",
+            "atom.xml",
+            {
+                "feed_title": config.title,
+                "feed_url": "/feed.xml",
+                "alternate_url": "/",
+                "entries": index.articles[:FEED_SIZE],
+            },
+        )
+    )
+    pages.append(
+        Page(
+            "digests.xml",
+            "/digests.xml",
+            "digests.xml",
+            {
+                "feed_title": f"{config.title}: daily digests",
+                "feed_url": "/digests.xml",
+                "alternate_url": "/",
+                "days": index.days[:FEED_SIZE],
+            },
+        )
+    )
     pages.append(Page("404.html", "/404.html", "404.html", {}))
+    html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
+    pages.append(
+        Page(
+            "sitemap.xml",
+            "/sitemap.xml",
+            "sitemap.xml",
+            {"entries": tuple((p.url, p.lastmod) for p in html_pages)},
+        )
+    )
+    pages.append(Page("robots.txt", "/robots.txt", "robots.txt", {}))
     return SitePlan(pages, [])
 
 

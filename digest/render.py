@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import traceback
+import uuid
 from pathlib import Path
 from urllib.parse import urljoin
 
 import jinja2
 from markupsafe import Markup
 
+from digest import __version__
 from digest.config import SiteConfig
 from digest.errors import DigestError
 from digest.markdown import render_markdown
@@ -62,6 +64,21 @@ def format_time(value: dt.datetime) -> str:
     return f"{value:%H:%M}"
 
 
+def rfc3339(value: dt.datetime) -> str:
+    """Atom's date-time form, e.g. ``2013-11-17T00:00:00+01:00``."""
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def uuid_urn(name: str) -> str:
+    """A stable Atom id for a URL-like name: the same name gives the same id in every build."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, name).urn
+
+
+def entry_id(article: Article) -> str:
+    """An article's feed id follows its original URL, so it survives a move of the site."""
+    return uuid_urn(article.canonical_url)
+
+
 class Renderer:
     """Renders pages with the site's templates, falling back to the built-in theme."""
 
@@ -83,10 +100,13 @@ class Renderer:
             abs_url=self.abs_url,
             date=format_date,
             time=format_time,
+            rfc3339=rfc3339,
+            uuid_urn=uuid_urn,
+            entry_id=entry_id,
             slugify=slugify,
             body_html=self.body_html,
         )
-        self.env.globals.update(site=config, base_path=config.base_path)
+        self.env.globals.update(site=config, base_path=config.base_path, version=__version__)
 
     def url(self, site_path: str) -> str:
         """A site path (``/2013/11/17/``) as a link carrying the base path."""
