@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -9,13 +10,15 @@ from pathlib import Path
 
 from digest.config import SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
+from digest.fingerprint import ContextHasher, TemplateHashes, config_identity, tool_identity
 from digest.index import SiteIndex, build_index
 from digest.load import load_articles
 from digest.plan import Asset, SitePlan, check_collisions, plan_site
 from digest.render import Renderer, theme_assets
-from digest.write import MARKER, SiteWriter, check_output_folder
+from digest.write import MARKER, InPlaceWriter, Manifest, SiteWriter, check_output_folder
 
 DEFAULT_OUTPUT = "site"
+CACHE_DIR = ".digest-cache"
 STATIC_DIR = "static"
 
 
@@ -29,6 +32,8 @@ class BuildOptions:
     drafts: bool = False
     keep_going: bool = False
     """Leave bad articles out (their errors become warnings) instead of failing."""
+    force: bool = False
+    """Ignore the cache: render every page (files whose bytes are unchanged are still kept)."""
 
     @property
     def output_dir(self) -> Path:
@@ -43,6 +48,9 @@ class BuildResult:
     sources: int = 0
     pages: int = 0
     written: list[str] = field(default_factory=list)
+    """Output files whose content changed (new files included)."""
+    rendered: int = 0
+    """Pages rendered; the others were known unchanged from the cache."""
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -114,23 +122,56 @@ def static_assets(root: Path) -> list[Asset]:
     return sorted(assets, key=lambda a: a.path)
 
 
-def build(options: BuildOptions) -> BuildResult:
-    """Build the site into the output folder, atomically; raises DigestError on bad input,
-    leaving the previous output as it was."""
+def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
+    """Build the site into the output folder; raises DigestError on bad input, leaving the
+    previous output as it was.
+
+    Pages whose fingerprint matches the last build's (and whose file is untouched) are not
+    rendered. By default the new site is staged and swapped in whole; ``in_place`` (for
+    ``watch`` and ``serve``) replaces changed files one by one instead.
+    """
     started = time.perf_counter()
-    check_output_folder(options.root, options.output_dir)
+    output = options.output_dir
+    check_output_folder(options.root, output)
     site = prepare(options)
     renderer = Renderer(options.root, site.config)
-    writer = SiteWriter(options.output_dir)
+    templates = TemplateHashes(renderer.env)
+    hasher = ContextHasher()
+    identity = f"{tool_identity()}:{config_identity(site.config)}"
+    manifest = Manifest(options.root / CACHE_DIR, output)
+    if not options.force:
+        manifest.load()
+    warnings = list(site.warnings)
+    if manifest.warning:
+        warnings.append(
+            Diagnostic(str(manifest.path.relative_to(options.root)), 0, manifest.warning)
+        )
+    writer: SiteWriter | InPlaceWriter
+    if in_place and output.is_dir():
+        writer = InPlaceWriter(output, manifest.entries.keys() if manifest.entries else None)
+    else:
+        writer = SiteWriter(output)
+    fingerprints: dict[str, str] = {}
+    rendered = 0
     try:
         for page in site.plan.pages:
+            fingerprint = hasher.page(page, templates(page.template), identity)
+            fingerprints[page.path] = fingerprint
+            if manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path):
+                continue
             writer.write(page.path, renderer.render(page))
+            rendered += 1
         for asset in site.plan.assets:
-            writer.write(asset.path, asset.read())
+            data = asset.read()
+            fingerprints[asset.path] = "bytes:" + hashlib.blake2b(data, digest_size=16).hexdigest()
+            writer.write(asset.path, data)
         removed = writer.commit()
     except BaseException:
         writer.abort()
         raise
+    problem = manifest.save(output, fingerprints)
+    if problem:
+        warnings.append(Diagnostic(str(manifest.path.relative_to(options.root)), 0, problem))
     return BuildResult(
         articles=len(site.index.articles),
         days=len(site.index.days),
@@ -138,9 +179,10 @@ def build(options: BuildOptions) -> BuildResult:
         sources=len(site.index.sources),
         pages=len(site.plan.pages) + len(site.plan.assets),
         written=writer.written,
+        rendered=rendered,
         unchanged=writer.unchanged,
         removed=removed,
-        warnings=site.warnings,
+        warnings=warnings,
         seconds=time.perf_counter() - started,
     )
 

@@ -36,6 +36,7 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         base_url=getattr(args, "base_url", None),
         drafts=getattr(args, "drafts", False),
         keep_going=getattr(args, "keep_going", False),
+        force=getattr(args, "force", False),
     )
 
 
@@ -58,7 +59,8 @@ def _build_command(args: argparse.Namespace) -> int:
     output = options.output_dir
     print(
         f"{_summary(result, 'built')} ({len(result.written)} written, {result.unchanged} "
-        f"unchanged, {len(result.removed)} removed) in {result.seconds:.2f}s -> {output}"
+        f"unchanged, {len(result.removed)} removed; {result.rendered} pages rendered) "
+        f"in {result.seconds:.2f}s -> {output}"
     )
     return EXIT_OK
 
@@ -115,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("build", _build_command, "build the site")
     p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")
+    p.add_argument("--force", action="store_true", help="ignore the cache; render every page")
     content_options(p)
 
     p = command("check", _check_command, "validate content, config and templates; write nothing")

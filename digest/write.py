@@ -14,8 +14,11 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import hashlib
+import json
 import os
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from digest.errors import DigestError
@@ -98,7 +101,11 @@ def clean_leftovers(output: Path) -> None:
 
 
 class SiteWriter:
-    """Collects one build's files in a staging folder, then publishes them all at once."""
+    """Collects one build's files in a staging folder, then publishes them all at once.
+
+    The staging folder is made only when the first file differs from the current output,
+    so a build that changes nothing creates nothing and touches nothing.
+    """
 
     def __init__(self, output: Path) -> None:
         self.output = output
@@ -107,79 +114,79 @@ class SiteWriter:
         """Files whose content is new or changed."""
         self.unchanged = 0
         self._paths: set[str] = set()
+        self._pending: list[PurePosixPath] = []
+        """Unchanged files not yet linked into staging (it may never be needed)."""
+        self._staged = False
         output.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(output)
-        self.staging.mkdir()
 
-    def write(self, path: str, data: bytes) -> None:
+    def _claim(self, path: str) -> PurePosixPath:
         rel = safe_relative(path)
         key = rel.as_posix()
         if key in self._paths:
             raise ValueError(f"output {key} written twice")
         self._paths.add(key)
-        target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        current = self.output / rel
-        if self._same(current, data) and self._link(current, target):
-            self.unchanged += 1
+        return rel
+
+    def _stage(self) -> None:
+        if self._staged:
             return
-        with open(target, "wb") as handle:
-            handle.write(data)
-        self.written.append(key)
+        self.staging.mkdir()
+        self._staged = True
+        for rel in self._pending:
+            self._link_into_staging(rel)
+        self._pending.clear()
 
-    def keep(self, path: str) -> bool:
-        """Carry the current file over unchanged (the caller knows its content is the same);
-        False when there is no current file to keep."""
-        rel = safe_relative(path)
-        key = rel.as_posix()
-        current = self.output / rel
+    def _link_into_staging(self, rel: PurePosixPath) -> None:
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not current.is_file() or not self._link(current, target):
-            return False
-        self._paths.add(key)
-        self.unchanged += 1
-        return True
-
-    @staticmethod
-    def _same(current: Path, data: bytes) -> bool:
-        try:
-            if current.stat().st_size != len(data):
-                return False
-            return current.read_bytes() == data
-        except OSError:
-            return False
-
-    @staticmethod
-    def _link(current: Path, target: Path) -> bool:
+        current = self.output / rel
         try:
             os.link(current, target)
         except OSError:
-            try:
-                shutil.copy2(current, target)
-            except OSError:
-                return False
+            shutil.copy2(current, target)
+
+    def _carry(self, rel: PurePosixPath) -> None:
+        self.unchanged += 1
+        if self._staged:
+            self._link_into_staging(rel)
+        else:
+            self._pending.append(rel)
+
+    def write(self, path: str, data: bytes) -> None:
+        rel = self._claim(path)
+        if _same(self.output / rel, data):
+            self._carry(rel)
+            return
+        self._stage()
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+        self.written.append(rel.as_posix())
+
+    def keep(self, path: str) -> bool:
+        """Carry the current file over unchanged (the caller knows its content is the same);
+        False, claiming nothing, when there is no current file to keep."""
+        rel = safe_relative(path)
+        if not (self.output / rel).is_file():
+            return False
+        self._carry(self._claim(path))
         return True
 
     def stale(self) -> list[str]:
         """Files of the current output that the new site no longer has."""
         if not self.output.is_dir():
             return []
-        result = []
-        for dirpath, _dirs, files in os.walk(self.output):
-            for name in files:
-                rel = Path(dirpath, name).relative_to(self.output).as_posix()
-                if rel not in self._paths:
-                    result.append(rel)
-        return sorted(result)
+        return sorted(rel for rel in _all_files(self.output) if rel not in self._paths)
 
     def commit(self) -> list[str]:
         """Publish the staged site; returns the stale files it removed. When nothing changed
         the output is left exactly as it was."""
         removed = self.stale()
         if not self.written and not removed and self.output.is_dir():
-            self.abort()
             return []
+        self._stage()
         if not self.output.exists():
             os.rename(self.staging, self.output)
         elif exchange(self.staging, self.output):
@@ -189,8 +196,153 @@ class SiteWriter:
             os.rename(self.output, aside)
             os.rename(self.staging, self.output)
             shutil.rmtree(aside, ignore_errors=True)
+        self._staged = False
         return removed
 
     def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(self.staging)
+        if self._staged:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self.staging)
+        self._staged = False
+
+
+class InPlaceWriter:
+    """For ``watch`` and ``serve``: replaces changed files in the output one by one, each
+    atomically (a reader never sees half a file), and removes files no longer built."""
+
+    def __init__(self, output: Path, previous: Iterable[str] | None) -> None:
+        self.output = output
+        self.previous = set(previous) if previous is not None else set(_all_files(output))
+        """What the output held after the last build (the manifest; else what is on disk)."""
+        self.written: list[str] = []
+        self.unchanged = 0
+        self._paths: set[str] = set()
+        output.mkdir(parents=True, exist_ok=True)
+
+    def _claim(self, path: str) -> PurePosixPath:
+        rel = safe_relative(path)
+        if rel.as_posix() in self._paths:
+            raise ValueError(f"output {rel} written twice")
+        self._paths.add(rel.as_posix())
+        return rel
+
+    def write(self, path: str, data: bytes) -> None:
+        rel = self._claim(path)
+        target = self.output / rel
+        if _same(target, data):
+            self.unchanged += 1
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        self.written.append(rel.as_posix())
+
+    def keep(self, path: str) -> bool:
+        rel = safe_relative(path)
+        if not (self.output / rel).is_file():
+            return False
+        self._claim(path)
+        self.unchanged += 1
+        return True
+
+    def commit(self) -> list[str]:
+        removed = sorted(self.previous - self._paths)
+        for rel in removed:
+            target = self.output / safe_relative(rel)
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            _prune_empty_dirs(target.parent, self.output)
+        return removed
+
+    def abort(self) -> None:
+        """Files already replaced stay: each is whole, and the next rebuild fixes the rest."""
+
+
+def _all_files(folder: Path) -> Iterator[str]:
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            yield Path(dirpath, name).relative_to(folder).as_posix()
+
+
+def _prune_empty_dirs(folder: Path, stop: Path) -> None:
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _same(current: Path, data: bytes) -> bool:
+    try:
+        if current.stat().st_size != len(data):
+            return False
+        return current.read_bytes() == data
+    except OSError:
+        return False
+
+
+class Manifest:
+    """``output path -> (fingerprint, size, mtime)`` of the last build, kept in the cache
+    folder (never in the published output). A file is trusted only while its size and
+    modification time are still the recorded ones."""
+
+    FORMAT = 1
+
+    def __init__(self, cache_dir: Path, output: Path) -> None:
+        key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+        self.path = cache_dir / f"manifest-{key}.json"
+        self.entries: dict[str, tuple[str, int, int]] = {}
+        self.warning: str | None = None
+
+    def load(self) -> Manifest:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") != self.FORMAT:
+                raise ValueError(f"unknown format {data.get('format')!r}")
+            self.entries = {
+                str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in data["files"].items()
+            }
+        except FileNotFoundError:
+            self.entries = {}
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            self.entries = {}
+            self.warning = f"cache ignored, doing a full build ({type(exc).__name__}: {exc})"
+        return self
+
+    def fresh(self, output: Path, path: str, fingerprint: str) -> bool:
+        entry = self.entries.get(path)
+        if entry is None or entry[0] != fingerprint:
+            return False
+        try:
+            stat = (output / path).stat()
+        except OSError:
+            return False
+        return (stat.st_size, stat.st_mtime_ns) == (entry[1], entry[2])
+
+    def save(self, output: Path, fingerprints: dict[str, str]) -> str | None:
+        """Record the output as built; returns a warning instead of failing the build."""
+        files = {}
+        for path, fingerprint in sorted(fingerprints.items()):
+            try:
+                stat = (output / path).stat()
+            except OSError:
+                continue
+            files[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+        payload = json.dumps({"format": self.FORMAT, "files": files}, separators=(",", ":"))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+            tmp.write_text(payload, encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            return f"cannot write the cache ({exc.strerror}); the next build will be a full one"
+        self.entries = {k: (v[0], v[1], v[2]) for k, v in files.items()}
+        return None

@@ -1,0 +1,164 @@
+"""Fingerprints: a hash of everything a page is made from, so unchanged pages are not rendered.
+
+A page's fingerprint covers its template and every template that one uses, the data in its
+context, the whole configuration and the tool itself. Because the context data is hashed,
+a topic page changes when the title of an article on it changes, with no hand-kept graph
+of dependencies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from digest import __version__
+from digest.config import SiteConfig
+from digest.model import Article, Day, Term
+from digest.plan import Page
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@cache
+def tool_identity() -> str:
+    """The version plus the size and modification time of every file of the package, so a
+    changed theme or code invalidates every page even without a version bump."""
+    package = Path(__file__).parent
+    parts = [__version__]
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".css", ".js"):
+            stat = path.stat()
+            parts.append(
+                f"{path.relative_to(package).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}"
+            )
+    return _digest("\n".join(parts).encode())
+
+
+def config_identity(config: SiteConfig) -> str:
+    return _digest(json.dumps(config.fingerprint_data(), sort_keys=True, default=str).encode())
+
+
+class TemplateHashes:
+    """Hash of each template together with every template it extends, includes or imports."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._sources: dict[str, str | None] = {}
+        self._refs: dict[str, set[str] | None] = {}
+        self._closures: dict[str, str] = {}
+
+    def _source(self, name: str) -> str | None:
+        if name not in self._sources:
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            except jinja2.TemplateNotFound:
+                source = None
+            self._sources[name] = source
+        return self._sources[name]
+
+    def _references(self, name: str) -> set[str] | None:
+        """Templates ``name`` refers to; None when one is only known at render time."""
+        if name not in self._refs:
+            source = self._source(name)
+            refs: set[str] | None = set()
+            if source is not None:
+                try:
+                    found = meta.find_referenced_templates(self.env.parse(source))
+                    names = list(found)
+                    refs = None if any(n is None for n in names) else {str(n) for n in names}
+                except jinja2.TemplateSyntaxError:
+                    refs = set()
+            self._refs[name] = refs
+        return self._refs[name]
+
+    def __call__(self, name: str) -> str:
+        if name in self._closures:
+            return self._closures[name]
+        seen: set[str] = set()
+        todo = [name]
+        dynamic = False
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            refs = self._references(current)
+            if refs is None:
+                dynamic = True
+                break
+            todo.extend(refs)
+        if dynamic:  # a computed template name: depend on every template there is
+            seen = set(self.env.list_templates())
+        parts = [f"{n}\0{self._source(n) or ''}" for n in sorted(seen)]
+        self._closures[name] = _digest("\0\0".join(parts).encode())
+        return self._closures[name]
+
+
+class ContextHasher:
+    """Stable JSON-able form of template context values, memoised per object for one build."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, Any] = {}
+        self._keep: list[Any] = []  # keep memoised objects alive so their ids stay unique
+
+    def article(self, a: Article) -> Any:
+        key = id(a)
+        if key not in self._memo:
+            self._memo[key] = ["A", a.path, a.content_hash, a.source, list(a.topics)]
+            self._keep.append(a)
+        return self._memo[key]
+
+    def _many(self, obj: Any, articles: Iterable[Article], head: list[Any]) -> Any:
+        key = id(obj)
+        if key not in self._memo:
+            body = json.dumps([self.article(a) for a in articles], separators=(",", ":"))
+            self._memo[key] = [*head, _digest(body.encode())]
+            self._keep.append(obj)
+        return self._memo[key]
+
+    def value(self, obj: Any) -> Any:
+        if obj is None or isinstance(obj, str | int | float | bool):
+            return obj
+        if isinstance(obj, Article):
+            return self.article(obj)
+        if isinstance(obj, Day):
+            return self._many(obj, obj.articles, ["D", obj.date.isoformat()])
+        if isinstance(obj, Term):
+            return self._many(obj, obj.articles, ["T", obj.kind, obj.name, obj.slug])
+        if isinstance(obj, dt.date):
+            return obj.isoformat()
+        if isinstance(obj, dict):
+            return {
+                str(k): self.value(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))
+            }
+        if isinstance(obj, list | tuple):
+            return [self.value(v) for v in obj]
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return [type(obj).__name__] + [
+                self.value(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+            ]
+        raise TypeError(f"cannot fingerprint {type(obj).__name__}")
+
+    def page(self, page: Page, template_hash: str, site_identity: str) -> str:
+        data = [
+            site_identity,
+            template_hash,
+            page.path,
+            page.url,
+            page.feed,
+            page.title,
+            page.lastmod.isoformat() if page.lastmod else None,
+            self.value(page.context),
+        ]
+        return _digest(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())

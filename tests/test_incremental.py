@@ -1,0 +1,213 @@
+"""Incremental builds: only what changed is rendered, and the result is always what a clean
+build gives, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURE_SITE, article, snapshot
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from digest.build import CACHE_DIR, BuildOptions, build
+from digest.cli import main
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_no_change_build_renders_and_writes_nothing(fixture_site):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    before = snapshot(fixture_site / "site")
+    result = build(options)
+    assert (result.rendered, result.written, result.removed) == (0, [], [])
+    assert snapshot(fixture_site / "site") == before
+
+
+def test_an_edit_renders_only_the_pages_that_show_it(fixture_site):
+    options = BuildOptions(root=fixture_site)
+    first = build(options)
+    path = fixture_site / "content/2013/11/16/sao-paulo-rain.md"
+    path.write_text(path.read_text().replace("several streets", "many streets"))
+    result = build(options)
+    # Its page, its day, pages listing its summary (topics, source, home, archive month is
+    # counts only) and feeds; never the whole site.
+    assert "2013/11/16/sao-paulo-rain/index.html" in result.written
+    assert "2013/11/17/syria-talks/index.html" not in result.written
+    assert 0 < result.rendered < first.rendered / 2
+
+
+def test_template_change_rebuilds_pages_using_it(fixture_site):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    (fixture_site / "templates").mkdir()
+    theme = Path(__file__).resolve().parents[1] / "digest/theme/templates/month.html"
+    (fixture_site / "templates/month.html").write_text(
+        theme.read_text().replace("<h1", "<h1 data-custom")
+    )
+    result = build(options)
+    assert result.written == ["2013/11/index.html"]
+
+
+def test_corrupt_or_missing_cache_means_a_full_build(fixture_site, capsys):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    for manifest in (fixture_site / CACHE_DIR).iterdir():
+        manifest.write_text("{not json")
+    result = build(options)
+    assert result.rendered > 0 and result.written == []
+    assert any("cache ignored" in w.message for w in result.warnings)
+    shutil.rmtree(fixture_site / CACHE_DIR)
+    assert build(options).written == []
+
+
+def test_force_renders_everything_but_rewrites_nothing_unchanged(fixture_site, capsys):
+    assert main(["build", "--root", str(fixture_site)]) == 0
+    before = snapshot(fixture_site / "site")
+    assert main(["build", "--root", str(fixture_site), "--force"]) == 0
+    assert "0 written" in capsys.readouterr().out
+    assert snapshot(fixture_site / "site") == before
+
+
+def test_output_edited_by_hand_is_repaired(fixture_site):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    page = fixture_site / "site/2013/11/16/index.html"
+    page.write_text("tampered")
+    result = build(options)
+    assert result.written == ["2013/11/16/index.html"]
+    assert "tampered" not in page.read_text()
+
+
+TITLES = st.sampled_from(["Markets rally", "Storm warning", "São Paulo transit", "Budget vote"])
+TOPICS = st.sampled_from(["[Economy]", "[Weather, economy]", "[São Paulo]", "Diplomacy", None])
+# A place inside each template's output, so an edit there changes what it renders.
+ANCHORS = {
+    "day.html": "<header>",
+    "article.html": "<header>",
+    "_macros.html": '<li class="article-item">',
+    "base.html": "<body>",
+}
+DATES = st.sampled_from(["2013-11-15", "2013-11-16", "2013-11-18", "2013-11-17T23:30:00Z"])
+
+
+@settings(
+    max_examples=6,
+    stateful_step_count=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+class IncrementalEqualsClean(RuleBasedStateMachine):
+    """Any sequence of edits, creations, deletions and renames of articles, templates and
+    config, built incrementally (whole-site and in place), equals a clean build."""
+
+    @initialize()
+    def setup(self) -> None:
+        import tempfile
+
+        self.tmp = Path(tempfile.mkdtemp(prefix="digest-inc-"))
+        self.root = self.tmp / "site-project"
+        shutil.copytree(FIXTURE_SITE, self.root)
+        self.counter = 0
+        self.in_place = False
+        build(BuildOptions(root=self.root))
+
+    def _articles(self) -> list[Path]:
+        return sorted((self.root / "content").rglob("*.md"))
+
+    @rule(title=TITLES, topics=TOPICS, date=DATES)
+    def create(self, title: str, topics: str | None, date: str) -> None:
+        self.counter += 1
+        extra = {"topics": topics} if topics else {}
+        path = self.root / f"content/new/{self.counter}-{title.split()[0].lower()}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            article(title, date=date, url=f"https://example.net/{self.counter}", **extra)
+        )
+
+    @rule(data=st.data(), title=TITLES)
+    def edit_title(self, data: st.DataObject, title: str) -> None:
+        files = self._articles()
+        if files:
+            path = data.draw(st.sampled_from(files))
+            text = path.read_text()
+            head, _, rest = text.partition("title: ")
+            old = rest.split("\n", 1)[0]
+            path.write_text(head + "title: " + f'"{title} {self.counter}"' + rest[len(old) :])
+            self.counter += 1
+
+    @rule(data=st.data())
+    def edit_body(self, data: st.DataObject) -> None:
+        files = self._articles()
+        if files:
+            path = data.draw(st.sampled_from(files))
+            path.write_text(path.read_text() + f"\nAn update, number {self.counter}.\n")
+            self.counter += 1
+
+    @rule(data=st.data())
+    def delete(self, data: st.DataObject) -> None:
+        files = self._articles()
+        if len(files) > 1:
+            data.draw(st.sampled_from(files)).unlink()
+
+    @rule(data=st.data())
+    def rename(self, data: st.DataObject) -> None:
+        files = self._articles()
+        if files:
+            path = data.draw(st.sampled_from(files))
+            target = self.root / f"content/moved/renamed-{self.counter}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+            self.counter += 1
+
+    @rule(name=st.sampled_from(["day.html", "article.html", "_macros.html", "base.html"]))
+    def edit_template(self, name: str) -> None:
+        theme = Path(__file__).resolve().parents[1] / "digest/theme/templates" / name
+        target = self.root / "templates" / name
+        target.parent.mkdir(exist_ok=True)
+        source = target.read_text() if target.exists() else theme.read_text()
+        anchor = ANCHORS[name]
+        target.write_text(source.replace(anchor, f"{anchor}<!-- edit {self.counter} -->", 1))
+        self.counter += 1
+
+    @rule(
+        setting=st.sampled_from(
+            ['title = "Renamed Digest"', "per_page = 1", "days_per_page = 1", 'timezone = "UTC"']
+        )
+    )
+    def edit_config(self, setting: str) -> None:
+        config = self.root / "digest.toml"
+        key = setting.split(" = ")[0]
+        lines = [ln for ln in config.read_text().splitlines() if not ln.startswith(key + " =")]
+        tables = [i for i, ln in enumerate(lines) if ln.startswith("[")]
+        lines.insert(tables[0] if tables else len(lines), setting)
+        config.write_text("\n".join(lines) + "\n")
+
+    @rule()
+    def toggle_mode(self) -> None:
+        self.in_place = not self.in_place
+
+    @invariant()
+    def incremental_equals_clean(self) -> None:
+        if not hasattr(self, "root"):
+            return
+        build(BuildOptions(root=self.root), in_place=self.in_place)
+        clean = self.tmp / "clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        build(BuildOptions(root=self.root, output=clean, force=True))
+        assert _tree(self.root / "site") == _tree(clean)
+
+    def teardown(self) -> None:
+        if hasattr(self, "tmp"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+TestIncrementalEqualsClean = IncrementalEqualsClean.TestCase
