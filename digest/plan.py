@@ -101,18 +101,20 @@ def _pagination(base: str, number: int, count: int) -> dict[str, Any]:
 
 
 def day_groups(day: Day) -> tuple[Group, ...]:
-    """A day's articles under each of their topics (an article may appear under several),
-    topics by size then name, "Other" last for articles with no topic."""
+    """A day's articles under their first topic, so a reader meets each article once (its
+    other topics are shown beside it); groups by size then name, "Other" last for articles
+    with no topic."""
     groups: dict[str, list[Article]] = {}
     names: dict[str, str] = {}
     other: list[Article] = []
     for article in day.articles:
         if not article.topics:
             other.append(article)
-        for name in article.topics:
-            slug = slugify(name)
-            groups.setdefault(slug, []).append(article)
-            names.setdefault(slug, name)
+            continue
+        name = article.topics[0]
+        slug = slugify(name)
+        groups.setdefault(slug, []).append(article)
+        names.setdefault(slug, name)
     ordered = sorted(groups, key=lambda s: (-len(groups[s]), names[s].casefold(), s))
     result = [Group(names[s], s, tuple(groups[s])) for s in ordered]
     if other:

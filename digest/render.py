@@ -106,6 +106,7 @@ class Renderer:
             slugify=slugify,
             body_html=self.body_html,
         )
+        self.env.tests["slugified"] = lambda name, slug: slugify(name) == slug
         self.env.globals.update(site=config, base_path=config.base_path, version=__version__)
 
     def url(self, site_path: str) -> str:
