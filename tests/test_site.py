@@ -67,7 +67,10 @@ def test_fixture_site_pages_a_reader_needs(fixture_site):
     # Case and accent variants merge: one "São Paulo" group with both articles.
     day16 = (site / "2013/11/16/index.html").read_text()
     assert day16.count('id="topic-sao-paulo"') == 1
-    assert 'São Paulo</a> <span class="count">(2)</span>' in day16
+    group = day16[day16.index('id="topic-sao-paulo"') :]
+    assert "São Paulo opens new metro line" in group and "Heavy rain floods streets" in group
+    # Its other topics are shown beside the article.
+    assert '<ul class="topics topics-small" aria-label="Also in">' in group
     # Articles whose front-matter has no topics get them from [topics] keyword rules ...
     assert "Energy" in (site / "2013/11/15/index.html").read_text()
     # ... or are listed under Other.
