@@ -106,7 +106,8 @@ def static_assets(root: Path) -> list[Asset]:
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith("."):
+            # static/README.md explains the folder (``digest init`` writes one); not published.
+            if name.startswith(".") or (dirpath == str(folder) and name == "README.md"):
                 continue
             path = Path(dirpath, name)
             rel = path.relative_to(folder).as_posix()

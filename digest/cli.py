@@ -86,6 +86,25 @@ def _import_command(args: argparse.Namespace) -> int:
     )
 
 
+def _new_command(args: argparse.Namespace) -> int:
+    from digest.scaffold import new_article
+
+    topics = args.topics.split(",") if args.topics else []
+    path = new_article(args.root, args.title, args.source, args.url, args.date, topics)
+    print(path)
+    return EXIT_OK
+
+
+def _init_command(args: argparse.Namespace) -> int:
+    from digest.scaffold import init_site, next_steps
+
+    target = Path(args.dir)
+    for path in init_site(target, force=args.force):
+        print(f"created {path}")
+    print(next_steps(target))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -122,6 +141,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("check", _check_command, "validate content, config and templates; write nothing")
     content_options(p)
+
+    p = command("new", _new_command, "write a new article file and print its path")
+    p.add_argument("title", metavar="TITLE", help="the article's title (quote it)")
+    p.add_argument("--source", required=True, metavar="S", help="the publication's name")
+    p.add_argument("--url", required=True, metavar="U", help="the original article's URL")
+    p.add_argument(
+        "--date",
+        metavar="D",
+        help="YYYY-MM-DD or an ISO 8601 date-time (default: today in the site's timezone)",
+    )
+    p.add_argument("--topics", metavar="A,B", help="topics, separated by commas")
+
+    p = command("init", _init_command, "create a site project with a GitHub Pages workflow")
+    p.add_argument("dir", metavar="DIR", help="the new project's folder (missing or empty)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty folder: replace the files init writes, keep the others",
+    )
 
     p = command("import", _import_command, "turn raw article text files into articles")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (*.txt, *.md)")

@@ -239,9 +239,13 @@ def test_cname_and_static_files(make_site, capsys):
             "content/a.md": article(),
             "static/img/logo.svg": "<svg/>",
             "static/extra.css": "body{}",
+            "static/README.md": "What this folder is for.",
+            "static/docs/README.md": "Published: only the top-level README explains static/.",
         }
     )
     site = _build(root)
+    assert not (site / "README.md").exists()
+    assert (site / "docs/README.md").is_file()
     assert (site / "CNAME").read_text() == "news.example.org\n"
     assert (site / "img/logo.svg").read_text() == "<svg/>"
     assert (site / "extra.css").read_text() == "body{}"
