@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Letters that NFKD does not decompose into ASCII but readers expect transliterated.
@@ -29,6 +30,7 @@ _EXTRA = str.maketrans(
 MAX_SLUG = 80
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str, max_length: int = MAX_SLUG) -> str:
     """Lower-case ASCII words joined by ``-``; may be empty for text with no letters or digits."""
     text = unicodedata.normalize("NFKD", text.translate(_EXTRA))
