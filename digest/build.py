@@ -8,11 +8,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest.cache import Cache, tool_identity
 from digest.config import SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
-from digest.fingerprint import ContextHasher, TemplateHashes, config_identity, tool_identity
+from digest.fingerprint import ContextHasher, TemplateHashes, config_identity
 from digest.index import SiteIndex, build_index
 from digest.load import load_articles
+from digest.parallel import ordered_map, usable_cpus
 from digest.plan import Asset, SitePlan, check_collisions, plan_site
 from digest.render import Renderer, theme_assets
 from digest.write import MARKER, InPlaceWriter, Manifest, SiteWriter, check_output_folder
@@ -34,6 +36,12 @@ class BuildOptions:
     """Leave bad articles out (their errors become warnings) instead of failing."""
     force: bool = False
     """Ignore the cache: render every page (files whose bytes are unchanged are still kept)."""
+    jobs: int | None = None
+    """Processes for parsing and rendering; default: the usable CPUs."""
+
+    @property
+    def workers(self) -> int:
+        return self.jobs if self.jobs is not None else usable_cpus()
 
     @property
     def output_dir(self) -> Path:
@@ -65,14 +73,17 @@ class Site:
     index: SiteIndex
     plan: SitePlan
     warnings: list[Diagnostic]
+    cache_keys: list[str]
 
 
-def prepare(options: BuildOptions) -> Site:
+def prepare(options: BuildOptions, cache: Cache | None = None) -> Site:
     """Load, index and plan; raises DigestError with every problem found."""
     config = load_config(options.root)
     if options.base_url is not None:
         config = config.with_base_url(options.base_url)
-    loaded = load_articles(options.root, config.tz, drafts=options.drafts)
+    loaded = load_articles(
+        options.root, config.tz, drafts=options.drafts, cache=cache, jobs=options.workers
+    )
     warnings: list[Diagnostic] = []
     if loaded.errors:
         if not options.keep_going:
@@ -83,7 +94,7 @@ def prepare(options: BuildOptions) -> Site:
     plan = plan_site(index, config)
     plan.assets.extend(_assets(options.root, config))
     check_collisions(plan)
-    return Site(config, index, plan, warnings)
+    return Site(config, index, plan, warnings, loaded.cache_keys)
 
 
 def _assets(root: Path, config: SiteConfig) -> list[Asset]:
@@ -128,14 +139,34 @@ def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
     previous output as it was.
 
     Pages whose fingerprint matches the last build's (and whose file is untouched) are not
-    rendered. By default the new site is staged and swapped in whole; ``in_place`` (for
-    ``watch`` and ``serve``) replaces changed files one by one instead.
+    rendered; the others are rendered in ``options.workers`` processes. By default the new
+    site is staged and swapped in whole; ``in_place`` (for ``watch`` and ``serve``)
+    replaces changed files one by one instead.
     """
     started = time.perf_counter()
     output = options.output_dir
     check_output_folder(options.root, output)
-    site = prepare(options)
-    renderer = Renderer(options.root, site.config)
+    cache_dir = options.root / CACHE_DIR
+    cache = Cache(None if options.force else cache_dir)
+    try:
+        site = prepare(options, cache)
+        return _write_site(options, site, cache, in_place, started)
+    finally:
+        cache.close()
+
+
+def _where(options: BuildOptions, path: Path) -> str:
+    try:
+        return path.relative_to(options.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _write_site(
+    options: BuildOptions, site: Site, cache: Cache, in_place: bool, started: float
+) -> BuildResult:
+    output = options.output_dir
+    renderer = Renderer(options.root, site.config, cache)
     templates = TemplateHashes(renderer.env)
     hasher = ContextHasher()
     identity = f"{tool_identity()}:{config_identity(site.config)}"
@@ -143,25 +174,34 @@ def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
     if not options.force:
         manifest.load()
     warnings = list(site.warnings)
-    if manifest.warning:
-        warnings.append(
-            Diagnostic(str(manifest.path.relative_to(options.root)), 0, manifest.warning)
-        )
+    for problem in (cache.warning, manifest.warning):
+        if problem:
+            warnings.append(Diagnostic(_where(options, options.root / CACHE_DIR), 0, problem))
+
     writer: SiteWriter | InPlaceWriter
     if in_place and output.is_dir():
         writer = InPlaceWriter(output, manifest.entries.keys() if manifest.entries else None)
     else:
         writer = SiteWriter(output)
+    pages = site.plan.pages
     fingerprints: dict[str, str] = {}
-    rendered = 0
     try:
-        for page in site.plan.pages:
+        todo: list[int] = []
+        for position, page in enumerate(pages):
             fingerprint = hasher.page(page, templates(page.template), identity)
             fingerprints[page.path] = fingerprint
-            if manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path):
-                continue
-            writer.write(page.path, renderer.render(page))
-            rendered += 1
+            if not (manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
+                todo.append(position)
+
+        def render(position: int) -> tuple[bytes, list[tuple[str, str]]]:
+            data = renderer.render(pages[position])
+            return data, renderer.take_new_bodies()
+
+        for position, (data, bodies) in zip(
+            todo, ordered_map(render, todo, options.workers), strict=True
+        ):
+            writer.write(pages[position].path, data)
+            cache.put_bodies(bodies)
         for asset in site.plan.assets:
             data = asset.read()
             fingerprints[asset.path] = "bytes:" + hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -170,17 +210,18 @@ def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
     except BaseException:
         writer.abort()
         raise
-    problem = manifest.save(output, fingerprints)
-    if problem:
-        warnings.append(Diagnostic(str(manifest.path.relative_to(options.root)), 0, problem))
+    cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
+    for problem in (manifest.save(output, fingerprints), cache.warning):
+        if problem:
+            warnings.append(Diagnostic(_where(options, options.root / CACHE_DIR), 0, problem))
     return BuildResult(
         articles=len(site.index.articles),
         days=len(site.index.days),
         topics=len(site.index.topics),
         sources=len(site.index.sources),
-        pages=len(site.plan.pages) + len(site.plan.assets),
+        pages=len(pages) + len(site.plan.assets),
         written=writer.written,
-        rendered=rendered,
+        rendered=len(todo),
         unchanged=writer.unchanged,
         removed=removed,
         warnings=warnings,
@@ -193,8 +234,9 @@ def check(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     site = prepare(options)
     renderer = Renderer(options.root, site.config)
-    for page in site.plan.pages:
-        renderer.render(page)
+    pages = site.plan.pages
+    for _ in ordered_map(lambda p: len(renderer.render(p)), pages, options.workers):
+        pass
     return BuildResult(
         articles=len(site.index.articles),
         days=len(site.index.days),

@@ -37,6 +37,7 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         drafts=getattr(args, "drafts", False),
         keep_going=getattr(args, "keep_going", False),
         force=getattr(args, "force", False),
+        jobs=getattr(args, "jobs", None),
     )
 
 
@@ -105,6 +106,16 @@ def _init_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -132,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--keep-going",
             action="store_true",
             help="leave bad articles out with a warning instead of failing",
+        )
+        p.add_argument(
+            "--jobs",
+            type=_positive_int,
+            metavar="N",
+            help="processes for parsing and rendering (default: the usable CPUs)",
         )
 
     p = command("build", _build_command, "build the site")

@@ -32,6 +32,10 @@ class DigestError(Exception):
         self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[DigestError], tuple[list[Diagnostic]]]:
+        # Raised in a worker process, it must arrive in the parent whole.
+        return (type(self), (self.diagnostics,))
+
     @classmethod
     def at(cls, path: str, line: int, message: str) -> DigestError:
         return cls(Diagnostic(path, line, message))

@@ -13,14 +13,11 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import meta
 
-from digest import __version__
 from digest.config import SiteConfig
 from digest.model import Article, Day, Term
 from digest.plan import Page
@@ -28,21 +25,6 @@ from digest.plan import Page
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-@cache
-def tool_identity() -> str:
-    """The version plus the size and modification time of every file of the package, so a
-    changed theme or code invalidates every page even without a version bump."""
-    package = Path(__file__).parent
-    parts = [__version__]
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".css", ".js"):
-            stat = path.stat()
-            parts.append(
-                f"{path.relative_to(package).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}"
-            )
-    return _digest("\n".join(parts).encode())
 
 
 def config_identity(config: SiteConfig) -> str:

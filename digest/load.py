@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 import frontmatter
 import yaml
 
+from digest.cache import Cache, key_of, tool_identity
 from digest.errors import Diagnostic
 from digest.markdown import summarize
 from digest.model import Article
+from digest.parallel import ordered_map
 from digest.slugs import slug_problem, slugify
 from digest.urls import canonical_url, web_url_problem
 
@@ -74,6 +76,8 @@ class LoadResult:
     articles: list[Article]
     """Valid articles, in path order (drafts included only when asked for)."""
     errors: list[Diagnostic]
+    cache_keys: list[str] = field(default_factory=list)
+    """The cache entry of every file read, to keep them and drop the rest."""
 
 
 def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
@@ -128,21 +132,56 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def load_articles(root: Path, tz: ZoneInfo, drafts: bool = False) -> LoadResult:
-    """Load and validate every article under ``root/content``; all problems are collected."""
+ParseResult = tuple[Article | None, list[Diagnostic]]
+
+
+def load_articles(
+    root: Path,
+    tz: ZoneInfo,
+    drafts: bool = False,
+    cache: Cache | None = None,
+    jobs: int = 1,
+) -> LoadResult:
+    """Load and validate every article under ``root/content``; all problems are collected.
+
+    A file whose bytes were parsed before (same path, timezone and tool) comes from the
+    cache; the others are parsed in ``jobs`` processes.
+    """
     files, errors = discover(root)
-    articles: list[Article] = []
-    for source in files:
+    results: list[ParseResult | None] = [None] * len(files)
+    keys: list[str] = []
+    misses: list[tuple[int, str, bytes]] = []
+    identity = tool_identity()
+    for position, source in enumerate(files):
         try:
             data = source.path.read_bytes()
         except OSError as exc:
-            errors.append(Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}"))
+            results[position] = (None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")])
             continue
-        article, problems = parse_article(source.rel, data, tz)
+        key = key_of(identity, tz.key, source.rel, data)
+        keys.append(key)
+        hit = cache.get_article(key) if cache is not None else None
+        if hit is not None:
+            results[position] = hit
+        else:
+            misses.append((position, key, data))
+
+    def parse(miss: tuple[int, str, bytes]) -> ParseResult:
+        return parse_article(files[miss[0]].rel, miss[2], tz)
+
+    for (position, key, _), result in zip(misses, ordered_map(parse, misses, jobs), strict=True):
+        results[position] = result
+        if cache is not None:
+            cache.put_article(key, result)
+
+    articles: list[Article] = []
+    for result in results:
+        assert result is not None
+        article, problems = result
         errors.extend(problems)
         if article is not None and (drafts or not article.draft):
             articles.append(article)
-    return LoadResult(articles, errors)
+    return LoadResult(articles, errors, keys)
 
 
 def decode_text(rel: str, data: bytes) -> tuple[str | None, Diagnostic | None]:

@@ -117,8 +117,13 @@ def _inline_text(tokens: list[Token]) -> str:
     return "".join(parts)
 
 
+_INLINE_SYNTAX = re.compile(r"[*_\[\]`<>&!\\~]")
+
+
 def plain_text(markdown_inline: str) -> str:
     """Inline Markdown as the words a reader sees (links, emphasis and code unwrapped)."""
+    if not _INLINE_SYNTAX.search(markdown_inline):
+        return " ".join(markdown_inline.split())  # nothing to unwrap: skip the parser
     tokens = markdown_parser(False).parseInline(markdown_inline)
     return " ".join(_inline_text(tokens).split())
 
@@ -134,7 +139,13 @@ def shorten(text: str, words: int = SUMMARY_WORDS) -> str:
 
 def summarize(body: str, words: int = SUMMARY_WORDS) -> str:
     """The automatic summary: the first paragraph's text, cut near ``words`` words."""
-    return shorten(plain_text(first_paragraph(body)), words)
+    paragraph = first_paragraph(body)
+    # Parsing costs time in proportion to length and only the first words are kept: cut
+    # the source well past them (a construct cut in half cannot reach back that far).
+    head = paragraph.split(maxsplit=words * 2 + 40)
+    if len(head) > words * 2 + 40:
+        paragraph = " ".join(head[:-1])
+    return shorten(plain_text(paragraph), words)
 
 
 def markdown_settings(allow_html: bool, base_path: str) -> dict[str, Any]:

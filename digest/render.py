@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import traceback
 import uuid
 from pathlib import Path
@@ -13,9 +14,10 @@ import jinja2
 from markupsafe import Markup
 
 from digest import __version__
+from digest.cache import Cache, key_of, tool_identity
 from digest.config import SiteConfig
 from digest.errors import DigestError
-from digest.markdown import render_markdown
+from digest.markdown import markdown_settings, render_markdown
 from digest.model import Article
 from digest.plan import Page
 from digest.slugs import slugify
@@ -82,9 +84,16 @@ def entry_id(article: Article) -> str:
 class Renderer:
     """Renders pages with the site's templates, falling back to the built-in theme."""
 
-    def __init__(self, root: Path, config: SiteConfig) -> None:
+    def __init__(self, root: Path, config: SiteConfig, cache: Cache | None = None) -> None:
         self.root = root
         self.config = config
+        self.cache = cache
+        self.new_bodies: list[tuple[str, str]] = []
+        """Bodies rendered (not found in the cache) since the caller last took them."""
+        self._body_identity = key_of(
+            tool_identity(),
+            json.dumps(markdown_settings(config.allow_html, config.base_path), sort_keys=True),
+        )
         self.site_templates = root / TEMPLATES_DIR
         self.search_path = [str(self.site_templates), str(THEME_DIR / "templates")]
         self.env = jinja2.Environment(
@@ -117,8 +126,20 @@ class Renderer:
         """A site path as an absolute URL under ``base_url`` (feeds, canonical links)."""
         return urljoin(self.config.site_url, site_path.lstrip("/"))
 
+    def body_key(self, article: Article) -> str:
+        return key_of(self._body_identity, article.body)
+
     def body_html(self, article: Article) -> Markup:
-        return Markup(render_markdown(article.body, self.config.allow_html, self.config.base_path))
+        key = self.body_key(article)
+        html = self.cache.get_body(key) if self.cache is not None else None
+        if html is None:
+            html = render_markdown(article.body, self.config.allow_html, self.config.base_path)
+            self.new_bodies.append((key, html))
+        return Markup(html)
+
+    def take_new_bodies(self) -> list[tuple[str, str]]:
+        taken, self.new_bodies = self.new_bodies, []
+        return taken
 
     def render(self, page: Page) -> bytes:
         """One page's bytes; template problems become DigestError at the template's line."""

@@ -1,0 +1,161 @@
+"""A persistent cache of what is expensive and pure, in ``.digest-cache/cache.sqlite``.
+
+Two tables: parsed articles keyed by the file's path, bytes and everything that shapes
+parsing (the site timezone, the tool itself), and rendered Markdown bodies keyed by the
+body text and the Markdown settings. A build after ``git pull`` of 20 new articles parses
+and renders 20 articles, not all of them. The cache is an optimisation only: a missing,
+corrupt, future-format or unwritable cache means a full build and a warning, never an
+error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sqlite3
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from digest import __version__
+
+FORMAT = 1
+FILENAME = "cache.sqlite"
+
+
+@cache
+def tool_identity() -> str:
+    """The version plus the size and modification time of every file of the package, so a
+    changed theme or code invalidates every cached result even without a version bump."""
+    package = Path(__file__).parent
+    parts = [__version__]
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".css", ".js"):
+            stat = path.stat()
+            parts.append(
+                f"{path.relative_to(package).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}"
+            )
+    return key_of("\n".join(parts))
+
+
+def key_of(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class Cache:
+    """Get and put are cheap and never raise: on any database error the cache switches
+    itself off for the rest of the build and keeps the reason as a warning."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.warning: str | None = None
+        self._db: sqlite3.Connection | None = None
+        self._path = folder / FILENAME if folder is not None else None
+        self._pid = os.getpid()
+        self._new_articles: list[tuple[str, bytes]] = []
+        self._new_bodies: list[tuple[str, str]] = []
+        if folder is None:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(folder / FILENAME, timeout=5, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, FORMAT):
+                db.close()
+                raise sqlite3.DatabaseError(f"cache format {version}, this digest reads {FORMAT}")
+            db.execute("CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, data BLOB)")
+            db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)")
+            db.execute(f"PRAGMA user_version={FORMAT}")
+            self._db = db
+        except (sqlite3.Error, OSError) as exc:
+            self._off(exc)
+
+    def _off(self, exc: BaseException) -> None:
+        self.warning = f"cache not used ({type(exc).__name__}: {exc}); doing a full build"
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+        self._db = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._db is not None
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """This process's connection: a forked worker must not use its parent's."""
+        if self._db is None or self._pid == os.getpid():
+            return self._db
+        assert self._path is not None
+        self._db = sqlite3.connect(self._path, timeout=5, isolation_level=None)
+        self._pid = os.getpid()
+        return self._db
+
+    def _get(self, table: str, column: str, key: str) -> Any:
+        try:
+            db = self._reader()
+            if db is None:
+                return None
+            row = db.execute(f"SELECT {column} FROM {table} WHERE key=?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            self._off(exc)
+            return None
+        return row[0] if row else None
+
+    def get_article(self, key: str) -> Any:
+        data = self._get("articles", "data", key)
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # a damaged row is a miss, whatever unpickling raised
+            return None
+
+    def put_article(self, key: str, value: Any) -> None:
+        if self._db is not None:
+            self._new_articles.append((key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def get_body(self, key: str) -> str | None:
+        value = self._get("bodies", "html", key)
+        return value if isinstance(value, str) else None
+
+    def put_bodies(self, items: Iterable[tuple[str, str]]) -> None:
+        if self._db is not None:
+            self._new_bodies.extend(items)
+
+    def save(self, article_keys: Iterable[str], body_keys: Iterable[str]) -> None:
+        """Store what is new and drop entries no current article uses."""
+        if self._db is None:
+            return
+        db = self._db
+        try:
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", self._new_articles)
+            db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
+            for table, keys in (("articles", article_keys), ("bodies", body_keys)):
+                db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} (key TEXT PRIMARY KEY)")
+                db.execute(f"DELETE FROM keep_{table}")
+                db.executemany(
+                    f"INSERT OR IGNORE INTO keep_{table} VALUES (?)", ((k,) for k in keys)
+                )
+                db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep_{table})")
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            self._off(exc)
+        self._new_articles.clear()
+        self._new_bodies.clear()
+
+    def close(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None

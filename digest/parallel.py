@@ -1,0 +1,52 @@
+"""Processes for the CPU-bound work (parsing, Markdown, templates), in input order.
+
+Workers are forked, so they inherit the loaded site and templates instead of receiving
+them pickled; only task indices go out and results come back. Output never depends on
+the number of workers: results are consumed in input order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MIN_PARALLEL = 64
+"""Below this many tasks, starting processes costs more than it saves."""
+
+_task: Callable[[Any], Any] | None = None
+
+
+def usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _run(item: Any) -> Any:
+    assert _task is not None
+    return _task(item)
+
+
+def ordered_map(
+    func: Callable[[T], R], items: Sequence[T], jobs: int, chunksize: int = 0
+) -> Iterator[R]:
+    """``map(func, items)`` over ``jobs`` forked processes, results in input order."""
+    global _task
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if jobs <= 1 or len(items) < MIN_PARALLEL or not forkable:
+        yield from map(func, items)
+        return
+    chunksize = chunksize or max(1, min(64, len(items) // (jobs * 8)))
+    _task = func
+    context = multiprocessing.get_context("fork")
+    try:
+        with context.Pool(jobs) as pool:
+            yield from pool.imap(_run, items, chunksize)
+    finally:
+        _task = None

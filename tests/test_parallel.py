@@ -1,0 +1,89 @@
+"""Parallel parsing and rendering: the same bytes whatever the number of processes, and
+errors from a worker reported like any other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import article
+
+from digest.build import CACHE_DIR, BuildOptions, build
+from digest.cli import main
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _many(n: int) -> dict[str, str]:
+    topics = ["Economy", "Energy", "Health", "Sport", "Science"]
+    return {
+        f"content/2013/11/{1 + i % 28:02d}/story-{i}.md": article(
+            f"Story number {i}",
+            date=f"2013-11-{1 + i % 28:02d}",
+            source=["Reuters", "BBC News", "Al Jazeera"][i % 3],
+            url=f"https://example.com/story/{i}",
+            topics=f"[{topics[i % 5]}, {topics[(i * 7) % 5]}]",
+            body=f"Paragraph about **story {i}**, with a [link](https://example.org/{i}).\n\n"
+            f"| a | b |\n|---|---|\n| {i} | {i * 2} |\n",
+        )
+        for i in range(n)
+    }
+
+
+def test_output_is_identical_whatever_the_number_of_jobs(make_site, tmp_path):
+    root = make_site(_many(150))
+    for jobs in (1, 2, 3):
+        out = tmp_path / f"out-{jobs}"
+        assert (
+            main(
+                ["build", "--root", str(root), "--output", str(out), "--jobs", str(jobs), "--force"]
+            )
+            == 0
+        )
+    assert _tree(tmp_path / "out-1") == _tree(tmp_path / "out-2") == _tree(tmp_path / "out-3")
+    assert len(_tree(tmp_path / "out-1")) > 150
+
+
+def test_template_error_in_a_worker_is_reported_with_its_line(make_site, capsys):
+    root = make_site(_many(150))
+    (root / "templates").mkdir()
+    (root / "templates/article.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}\n{{ article.published|date("bogus") }}\n'
+        "{% endblock %}\n"
+    )
+    assert main(["build", "--root", str(root), "--jobs", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "templates/article.html:3: error: ValueError: unknown date style 'bogus'" in err
+    assert "Traceback" not in err
+
+
+def test_cache_makes_a_pull_of_new_articles_cost_only_those(make_site):
+    files = _many(150)
+    root = make_site(files)
+    options = BuildOptions(root=root, jobs=2)
+    build(options)
+    # New articles on a new day: their pages, their day, and lists that show them.
+    for i in range(3):
+        path = root / f"content/2013/12/01/new-{i}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(article(f"New {i}", date="2013-12-01", url=f"https://example.com/new/{i}"))
+    result = build(options)
+    assert result.rendered < 60
+    assert "2013/12/01/new-0/index.html" in result.written
+    assert any(p.name.startswith("cache") for p in (root / CACHE_DIR).iterdir())
+
+
+def test_a_damaged_cache_database_means_a_full_build_with_a_warning(make_site):
+    root = make_site(_many(10))
+    build(BuildOptions(root=root))
+    (root / CACHE_DIR / "cache.sqlite").write_bytes(b"this is not a database" * 100)
+    for stale in (root / CACHE_DIR).glob("cache.sqlite-*"):
+        stale.unlink()
+    result = build(BuildOptions(root=root))
+    assert result.articles == 10
+    assert any("cache not used" in w.message for w in result.warnings)
