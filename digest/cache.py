@@ -26,13 +26,22 @@ FORMAT = 1
 FILENAME = "cache.sqlite"
 
 
+# Modules that never shape a built page: editing them must not invalidate every cache.
+_NOT_OUTPUT = frozenset(
+    {"__main__.py", "cli.py", "importer.py", "scaffold.py", "serve.py", "watch.py"}
+)
+
+
 @cache
 def tool_identity() -> str:
-    """The version plus the size and modification time of every file of the package, so a
-    changed theme or code invalidates every cached result even without a version bump."""
+    """The version plus the size and modification time of each file of the package that
+    shapes the output, so a changed theme or pipeline invalidates every cached result even
+    without a version bump (as happens in an editable install)."""
     package = Path(__file__).parent
     parts = [__version__]
     for path in sorted(package.rglob("*")):
+        if path.name in _NOT_OUTPUT:
+            continue
         if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".css", ".js"):
             stat = path.stat()
             parts.append(
