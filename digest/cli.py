@@ -75,6 +75,18 @@ def _check_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _watch_command(args: argparse.Namespace) -> int:
+    from digest.watch import run_watch
+
+    return run_watch(_options(args))
+
+
+def _serve_command(args: argparse.Namespace) -> int:
+    from digest.serve import run_serve
+
+    return run_serve(_options(args), host=args.host, port=args.port)
+
+
 def _import_command(args: argparse.Namespace) -> int:
     from digest.importer import run_import
 
@@ -157,6 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
     content_options(p)
 
     p = command("check", _check_command, "validate content, config and templates; write nothing")
+    content_options(p)
+
+    p = command("watch", _watch_command, "build, then rebuild on every change until Ctrl-C")
+    p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")
+    content_options(p)
+
+    p = command("serve", _serve_command, "watch, and serve the site locally with live reload")
+    p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument(
+        "--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free one)"
+    )
     content_options(p)
 
     p = command("new", _new_command, "write a new article file and print its path")

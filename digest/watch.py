@@ -1,0 +1,440 @@
+"""Watch: build, then rebuild on every saved change until Ctrl-C.
+
+Three small parts, each testable alone:
+
+- ``is_source_path`` decides which file events matter: the site's inputs (``digest.toml``,
+  ``content/``, ``templates/``, ``static/``), never the output, the cache, hidden files or
+  an editor's swap and backup files. Reacting to our own output would rebuild forever.
+- ``Debouncer`` coalesces a burst of events (an editor's save-by-rename, a ``git checkout``,
+  an import of a thousand files) into one batch: it waits until the events have been quiet
+  for a moment, but never longer than ``max_wait`` under a continuous stream, so one burst
+  makes one or two rebuilds, not a thousand.
+- ``Watcher`` ties watchdog's observer to the debouncer and rebuilds in one place,
+  ``_rebuild``, printing one line per rebuild, or the errors, and carrying on either way:
+  a failed build leaves the last good output in place, and the next save tries again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TextIO
+
+from watchdog.events import (
+    EVENT_TYPE_ATTRIB,
+    EVENT_TYPE_CLOSED,
+    EVENT_TYPE_CREATED,
+    EVENT_TYPE_DELETED,
+    EVENT_TYPE_MODIFIED,
+    EVENT_TYPE_MOVED,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
+
+from digest.build import BuildOptions, BuildResult, build
+from digest.config import CONFIG_NAME
+from digest.errors import Diagnostic, DigestError
+
+EXIT_ERRORS = 1
+EXIT_USAGE = 2
+
+WATCHED_DIRS = ("content", "templates", "static")
+"""Folders of the site project whose files are inputs of the build (DESIGN section 2)."""
+
+QUIET = 0.08
+"""Seconds without a new event before a batch is rebuilt: long enough to catch an editor's
+write-then-rename save in one batch, short enough to feel instant."""
+MAX_WAIT = 1.0
+"""Longest a batch waits under a continuous stream of events, so a long burst still shows
+progress instead of waiting for silence that never comes."""
+
+_EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".part", ".crdownload")
+_EDITOR_NAMES = {"4913"}  # vim probes whether it may create files with this name
+
+_INTERESTING = {
+    EVENT_TYPE_CREATED,
+    EVENT_TYPE_DELETED,
+    EVENT_TYPE_MODIFIED,
+    EVENT_TYPE_MOVED,
+    EVENT_TYPE_CLOSED,
+    EVENT_TYPE_ATTRIB,
+}
+"""Opened and closed-without-writing are left out: the build itself opens every source,
+and reacting to that would rebuild forever."""
+
+_VERBS = {
+    EVENT_TYPE_CREATED: "created",
+    EVENT_TYPE_DELETED: "deleted",
+}
+
+
+def is_editor_litter(name: str) -> bool:
+    """Swap, backup and lock files that editors write next to the file being edited."""
+    return (
+        name.startswith(".")
+        or name in _EDITOR_NAMES
+        or name.endswith(_EDITOR_SUFFIXES)
+        or (name.startswith("#") and name.endswith("#"))
+    )
+
+
+def is_source_path(rel: str) -> bool:
+    """Whether a path (posix, relative to the site root) is an input of the build.
+
+    ``digest.toml`` and anything under ``content/``, ``templates/`` or ``static/``, except
+    hidden files and folders (``.git``, ``.digest-cache``, ``.#lock`` files) and editor litter.
+    """
+    if not rel or rel.startswith("/"):
+        return False
+    parts = rel.split("/")
+    if parts == [CONFIG_NAME]:
+        return True
+    if parts[0] not in WATCHED_DIRS or ".." in parts:
+        return False
+    return not any(is_editor_litter(part) for part in parts)
+
+
+class Debouncer:
+    """Collects changed paths from any thread; ``take`` hands them over as one batch once
+    they have been quiet for ``quiet`` seconds, or ``max_wait`` after the first of them."""
+
+    def __init__(
+        self,
+        quiet: float = QUIET,
+        max_wait: float = MAX_WAIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.quiet = quiet
+        self.max_wait = max_wait
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._pending: dict[str, str] = {}
+        self._first = 0.0
+        self._last = 0.0
+        self._closed = False
+
+    def add(self, path: str, what: str = "changed") -> None:
+        """Record one change; a later ``changed`` does not hide an earlier ``created``."""
+        with self._cond:
+            now = self._clock()
+            if not self._pending:
+                self._first = now
+            self._last = now
+            if not (what == "changed" and path in self._pending):
+                self._pending[path] = what
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Wake ``take`` for good, so a watcher being stopped does not wait out a timeout."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def take(self, timeout: float | None = None) -> dict[str, str]:
+        """The next batch (path -> what happened, in order of first change); empty when
+        ``timeout`` passed without any change, or the debouncer was closed."""
+        with self._cond:
+            deadline = None if timeout is None else self._clock() + timeout
+            while not self._pending:
+                if self._closed:
+                    return {}
+                remaining = None if deadline is None else deadline - self._clock()
+                if remaining is not None and remaining <= 0:
+                    return {}
+                self._cond.wait(remaining)
+            while not self._closed:
+                due = min(self._last + self.quiet, self._first + self.max_wait)
+                remaining = due - self._clock()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            batch, self._pending = self._pending, {}
+            return batch
+
+
+def describe(changes: dict[str, str], limit: int = 2) -> str:
+    """``content/a.md changed`` / ``content/a.md created, static/x.css deleted`` /
+    ``content/a.md changed and 999 more``: what a rebuild was for, in one short phrase."""
+    items = [f"{path} {what}" for path, what in changes.items()]
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{items[0]} and {len(items) - 1} more"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+BuildListener = Callable[[BuildResult | None, list[Diagnostic]], None]
+"""Told after every build: the result, or None and the errors when it failed."""
+
+
+class _Events(FileSystemEventHandler):
+    """Runs on watchdog's thread: only filters and hands paths over, never builds."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.watcher.event(event)
+
+
+class Watcher:
+    """Rebuilds the site whenever its inputs change; see the module docstring."""
+
+    def __init__(
+        self,
+        options: BuildOptions,
+        *,
+        on_build: BuildListener | None = None,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        quiet: float = QUIET,
+        max_wait: float = MAX_WAIT,
+        builder: Callable[[BuildOptions, bool], BuildResult] | None = None,
+    ) -> None:
+        self.options = options
+        self.root = os.path.abspath(options.root)
+        self.output = os.path.abspath(options.output_dir)
+        self.on_build = on_build
+        self.out = out
+        self.err = err
+        self.debouncer = Debouncer(quiet, max_wait)
+        self.builder = builder or self._build
+        self.rebuilds = 0
+        self.failed = False
+        self._observer: BaseObserver | None = None
+        self._handler = _Events(self)
+        self._watches: dict[str, tuple[tuple[int, int], ObservedWatch]] = {}
+
+    # -- events ------------------------------------------------------------------------
+
+    def relative(self, path: str | bytes) -> str | None:
+        """``path`` relative to the site root when it is an input of the build, else None."""
+        text = os.fsdecode(path)
+        if text == self.output or text.startswith(self.output + os.sep):
+            return None
+        if not text.startswith(self.root + os.sep):
+            return None
+        rel = text[len(self.root) + 1 :].replace(os.sep, "/")
+        return rel if is_source_path(rel) else None
+
+    def event(self, event: FileSystemEvent) -> None:
+        """Feed one watchdog event to the debouncer (what ``_Events`` calls)."""
+        if event.event_type not in _INTERESTING:
+            return
+        if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_ATTRIB):
+            return  # the events of the files inside say what happened
+        src = self.relative(event.src_path)
+        if event.event_type == EVENT_TYPE_MOVED:
+            dest = self.relative(event.dest_path)
+            if src and dest:
+                self.debouncer.add(src, f"renamed to {dest}")
+            elif src:
+                self.debouncer.add(src, "deleted")
+            elif dest:
+                self.debouncer.add(dest, "changed")  # an editor's save: temp file renamed
+            return
+        if src:
+            self.debouncer.add(src, _VERBS.get(event.event_type, "changed"))
+
+    # -- watches -----------------------------------------------------------------------
+
+    def _sync_watches(self) -> None:
+        """Watch ``content/``, ``templates/`` and ``static/`` recursively, and the root alone
+        for ``digest.toml`` and those folders coming and going.
+
+        The output is never watched (a site of thousands of pages would cost thousands of
+        inotify watches on every build). A watched folder that was deleted, replaced or
+        renamed away is watched anew by identity, since inotify follows the old inode.
+        """
+        observer = self._observer
+        if observer is None:
+            return
+        for name in WATCHED_DIRS:
+            path = os.path.join(self.root, name)
+            try:
+                st = os.stat(path)
+                identity = (st.st_dev, st.st_ino) if os.path.isdir(path) else None
+            except OSError:
+                identity = None
+            current = self._watches.get(name)
+            if current is not None and current[0] == identity:
+                continue
+            if current is not None:
+                with contextlib.suppress(Exception):
+                    observer.unschedule(current[1])
+                del self._watches[name]
+            if identity is not None:
+                try:
+                    watch = observer.schedule(self._handler, path, recursive=True)
+                except OSError as exc:  # vanished again, or out of inotify watches
+                    self._say(self._err, f"digest: cannot watch {name}/: {exc}")
+                    continue
+                self._watches[name] = (identity, watch)
+
+    def start(self) -> None:
+        """Start watching; call before the first build so no change can slip between."""
+        observer = Observer()
+        observer.daemon = True
+        observer.schedule(self._handler, self.root, recursive=False)
+        self._observer = observer
+        self._sync_watches()
+        observer.start()
+
+    def close(self) -> None:
+        """Stop watching, without waiting long: Ctrl-C must exit promptly."""
+        self.debouncer.close()
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            with contextlib.suppress(Exception):
+                observer.stop()
+                observer.join(timeout=1.0)
+
+    # -- building ----------------------------------------------------------------------
+
+    @staticmethod
+    def _build(options: BuildOptions, first: bool) -> BuildResult:
+        """The one call into the build. The first build stages the site and swaps it in
+        whole, like ``digest build``; rebuilds replace only the changed files, each
+        atomically, so they take milliseconds and a reader never sees half a file."""
+        return build(options, in_place=not first)
+
+    @property
+    def _out(self) -> TextIO:
+        return self.out or sys.stdout
+
+    @property
+    def _err(self) -> TextIO:
+        return self.err or sys.stderr
+
+    def _say(self, stream: TextIO, line: str) -> None:
+        print(line, file=stream, flush=True)
+
+    def _run_build(self, first: bool) -> tuple[BuildResult | None, list[Diagnostic], float]:
+        started = time.perf_counter()
+        try:
+            result = self.builder(self.options, first)
+        except DigestError as exc:
+            return None, list(exc.diagnostics), time.perf_counter() - started
+        except Exception as exc:  # a bug, or the disk: report it and keep watching
+            traceback.print_exc(file=self._err)
+            problem = Diagnostic("digest", 0, f"internal error: {type(exc).__name__}: {exc}")
+            return None, [problem], time.perf_counter() - started
+        return result, [], time.perf_counter() - started
+
+    def _report(
+        self,
+        result: BuildResult | None,
+        errors: list[Diagnostic],
+        seconds: float,
+        verb: str,
+        why: str,
+    ) -> None:
+        """One line on stdout for a build, or its errors and one line on stderr; then
+        tell the listener (the server's live reload)."""
+        ms = round(seconds * 1000)
+        if result is None:
+            for diagnostic in errors:
+                print(diagnostic.format(), file=self._err)
+            count = _plural(len(errors), "error")
+            self._say(self._err, f"{verb} failed in {ms} ms: {count} ({why}); kept the last output")
+        else:
+            for diagnostic in result.warnings:
+                print(diagnostic.format("warning"), file=self._err, flush=True)
+            counts = f"{len(result.written)} written, {len(result.removed)} removed"
+            self._say(self._out, f"{verb} in {ms} ms: {counts} ({why})")
+        self.failed = result is None
+        if self.on_build is not None:
+            self.on_build(result, errors)
+
+    def first_build(self) -> BuildResult | None:
+        """The build every watch starts with; its errors are printed, not fatal."""
+        result, errors, seconds = self._run_build(first=True)
+        why = f"{result.pages} files" if result is not None else "first build"
+        self._report(result, errors, seconds, "built" if result is not None else "build", why)
+        return result
+
+    def _rebuild(self, changes: dict[str, str]) -> BuildResult | None:
+        """Rebuild for one batch of changes and print one line about it."""
+        self._sync_watches()
+        result, errors, seconds = self._run_build(first=False)
+        self.rebuilds += 1
+        verb = "rebuilt" if result is not None else "rebuild"
+        self._report(result, errors, seconds, verb, describe(changes))
+        return result
+
+    def run(self, poll: float = 0.5) -> None:
+        """Rebuild batch after batch until ``close`` (or Ctrl-C in the caller)."""
+        while not self.debouncer.closed:
+            changes = self.debouncer.take(timeout=poll)
+            if changes:
+                self._rebuild(changes)
+
+    def process(self, events: Iterable[FileSystemEvent]) -> BuildResult | None:
+        """Feed events and rebuild at once if any mattered: the loop's body, for tests."""
+        for event in events:
+            self.event(event)
+        changes = self.debouncer.take(timeout=0)
+        return self._rebuild(changes) if changes else None
+
+
+def interrupt_on_sigint() -> None:
+    """Make Ctrl-C raise KeyboardInterrupt even when our parent started us with SIGINT
+    ignored (a background job of a script), so ``watch`` and ``serve`` always stop on it;
+    SIGTERM stops them the same clean way."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def root_problem(options: BuildOptions) -> str | None:
+    """Why the site root cannot be watched, as an error line; None when it can."""
+    if not Path(options.root).is_dir():
+        return f"digest: error: --root {options.root}: not a folder"
+    return None
+
+
+def start_watching(watcher: Watcher) -> bool:
+    """Start the observer, or say why not (out of inotify watches or instances)."""
+    try:
+        watcher.start()
+    except OSError as exc:
+        print(f"digest: error: cannot watch {watcher.root}: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def run_watch(options: BuildOptions) -> int:
+    """``digest watch``: build, then rebuild on every change until Ctrl-C; exits 0."""
+    interrupt_on_sigint()
+    if problem := root_problem(options):
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    watcher = Watcher(options)
+    try:
+        if not start_watching(watcher):
+            return EXIT_ERRORS
+        watcher.first_build()
+        print(f"watching {Path(options.root)} for changes (Ctrl-C to stop)", flush=True)
+        watcher.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with contextlib.suppress(KeyboardInterrupt):
+            watcher.close()
+    return 0
