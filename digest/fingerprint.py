@@ -31,6 +31,23 @@ def config_identity(config: SiteConfig) -> str:
     return _digest(json.dumps(config.fingerprint_data(), sort_keys=True, default=str).encode())
 
 
+_REFERENCES: dict[str, frozenset[str] | None] = {}
+"""Parsed references by template source, for the life of the process (``watch``)."""
+
+
+def _references_in(env: jinja2.Environment, source: str) -> set[str] | None:
+    key = _digest(source.encode())
+    if key not in _REFERENCES:
+        try:
+            names = list(meta.find_referenced_templates(env.parse(source)))
+            found = None if any(n is None for n in names) else frozenset(str(n) for n in names)
+        except jinja2.TemplateSyntaxError:
+            found = frozenset()
+        _REFERENCES[key] = found
+    refs = _REFERENCES[key]
+    return None if refs is None else set(refs)
+
+
 class TemplateHashes:
     """Hash of each template together with every template it extends, includes or imports."""
 
@@ -53,15 +70,7 @@ class TemplateHashes:
         """Templates ``name`` refers to; None when one is only known at render time."""
         if name not in self._refs:
             source = self._source(name)
-            refs: set[str] | None = set()
-            if source is not None:
-                try:
-                    found = meta.find_referenced_templates(self.env.parse(source))
-                    names = list(found)
-                    refs = None if any(n is None for n in names) else {str(n) for n in names}
-                except jinja2.TemplateSyntaxError:
-                    refs = set()
-            self._refs[name] = refs
+            self._refs[name] = _references_in(self.env, source) if source is not None else set()
         return self._refs[name]
 
     def __call__(self, name: str) -> str:

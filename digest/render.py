@@ -81,6 +81,27 @@ def entry_id(article: Article) -> str:
     return uuid_urn(article.canonical_url)
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, keyed by name and source
+    checksum, so ``watch`` does not recompile the theme on every rebuild."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._store.get(bucket.key + bucket.checksum)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key + bucket.checksum] = bucket.bytecode_to_string()
+
+
+_BYTECODE: dict[str, _MemoryBytecodeCache] = {}
+"""One cache per configuration: Jinja folds constant expressions such as
+``'/assets/style.css'|url`` at compile time, so compiled code embeds the base path."""
+
+
 class Renderer:
     """Renders pages with the site's templates, falling back to the built-in theme."""
 
@@ -103,6 +124,10 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,
+            bytecode_cache=_BYTECODE.setdefault(
+                json.dumps(config.fingerprint_data(), sort_keys=True, default=str),
+                _MemoryBytecodeCache(),
+            ),
         )
         self.env.filters.update(
             url=self.url,

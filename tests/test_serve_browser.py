@@ -7,7 +7,6 @@ import importlib.util
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from conftest import article
@@ -44,12 +43,6 @@ def served(make_site):  # type: ignore[no-untyped-def]
         yield Served(proc, root)
 
 
-def _is_default_favicon(url: str) -> bool:
-    """Chromium asks for ``/favicon.ico`` by itself when a page names no icon; the theme
-    names none (yet), so that one 404 is the browser's habit, not a broken link."""
-    return urlsplit(url).path == "/favicon.ico"
-
-
 class Watched:
     """A browser tab that records every console error, page error and failed request."""
 
@@ -72,8 +65,6 @@ class Watched:
     def _console(self, message: Any) -> None:
         if message.type not in ("error", "warning"):
             return
-        if _is_default_favicon(message.location.get("url", "")):
-            return
         self.problems.append(f"console {message.type}: {message.text}")
 
     def _failed(self, request: Any) -> None:
@@ -85,7 +76,7 @@ class Watched:
     def _response(self, response: Any) -> None:
         if "/__digest/events" in response.url:
             self.event_streams.append(response.url)
-        if response.status >= 400 and not _is_default_favicon(response.url):
+        if response.status >= 400:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
     def open(self, url: str) -> None:
