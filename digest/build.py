@@ -8,15 +8,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.cache import Cache, tool_identity
-from digest.config import SiteConfig, load_config
+from digest.cache import Cache, key_of, tool_identity
+from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
 from digest.fingerprint import ContextHasher, TemplateHashes, config_identity
 from digest.index import SiteIndex, build_index
-from digest.load import load_articles
+from digest.load import discover, load_articles
 from digest.parallel import ordered_map, usable_cpus
 from digest.plan import Asset, SitePlan, check_collisions, plan_site
-from digest.render import Renderer, theme_assets
+from digest.render import TEMPLATES_DIR, Renderer, theme_assets
 from digest.write import MARKER, InPlaceWriter, Manifest, SiteWriter, check_output_folder
 
 DEFAULT_OUTPUT = "site"
@@ -146,13 +146,50 @@ def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
     started = time.perf_counter()
     output = options.output_dir
     check_output_folder(options.root, output)
+    # Taken before anything is read: a file changed during the build looks changed next time.
+    inputs = input_snapshot(options)
+    if not options.force and not in_place:
+        manifest = Manifest(options.root / CACHE_DIR, output).load()
+        if manifest.inputs == inputs and manifest.summary and manifest.intact(output):
+            return BuildResult(
+                **manifest.summary,
+                unchanged=len(manifest.entries),
+                seconds=time.perf_counter() - started,
+            )
     cache_dir = options.root / CACHE_DIR
     cache = Cache(None if options.force else cache_dir)
     try:
         site = prepare(options, cache)
-        return _write_site(options, site, cache, in_place, started)
+        return _write_site(options, site, cache, in_place, started, inputs)
     finally:
         cache.close()
+
+
+def input_snapshot(options: BuildOptions) -> str:
+    """Identity of everything a build reads: each input file's path, size and modification
+    time, the options, and the tool. Equal to the last build's (and the output untouched),
+    there is nothing to do: no file is even parsed."""
+    root = options.root
+    files, problems = discover(root)
+    parts = [
+        tool_identity(),
+        repr((options.base_url, options.drafts, options.keep_going)),
+        str(options.output_dir.resolve()),
+        *(p.format() for p in problems),
+    ]
+    paths = [f.path for f in files]
+    for folder in (root / TEMPLATES_DIR, root / STATIC_DIR):
+        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+            dirnames.sort()
+            paths.extend(Path(dirpath, name) for name in sorted(filenames))
+    paths.append(root / CONFIG_NAME)
+    for path in paths:
+        try:
+            stat = path.stat()
+            parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{path}\0missing")
+    return key_of(*parts)
 
 
 def _where(options: BuildOptions, path: Path) -> str:
@@ -163,7 +200,7 @@ def _where(options: BuildOptions, path: Path) -> str:
 
 
 def _write_site(
-    options: BuildOptions, site: Site, cache: Cache, in_place: bool, started: float
+    options: BuildOptions, site: Site, cache: Cache, in_place: bool, started: float, inputs: str
 ) -> BuildResult:
     output = options.output_dir
     renderer = Renderer(options.root, site.config, cache)
@@ -211,15 +248,21 @@ def _write_site(
         writer.abort()
         raise
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
-    for problem in (manifest.save(output, fingerprints), cache.warning):
+    summary = {
+        "articles": len(site.index.articles),
+        "days": len(site.index.days),
+        "topics": len(site.index.topics),
+        "sources": len(site.index.sources),
+        "pages": len(pages) + len(site.plan.assets),
+    }
+    # A build with warnings is never skipped next time: its warnings must be shown again.
+    clean = not warnings and cache.warning is None
+    saved = manifest.save(output, fingerprints, inputs if clean else "", summary)
+    for problem in (saved, cache.warning):
         if problem:
             warnings.append(Diagnostic(_where(options, options.root / CACHE_DIR), 0, problem))
     return BuildResult(
-        articles=len(site.index.articles),
-        days=len(site.index.days),
-        topics=len(site.index.topics),
-        sources=len(site.index.sources),
-        pages=len(pages) + len(site.plan.assets),
+        **summary,
         written=writer.written,
         rendered=len(todo),
         unchanged=writer.unchanged,

@@ -300,6 +300,10 @@ class Manifest:
         key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
         self.path = cache_dir / f"manifest-{key}.json"
         self.entries: dict[str, tuple[str, int, int]] = {}
+        self.inputs = ""
+        """Identity of every input of the last build (paths, sizes, mtimes, options)."""
+        self.summary: dict[str, int] = {}
+        """The last build's counts, to report when nothing needs building."""
         self.warning: str | None = None
 
     def load(self) -> Manifest:
@@ -310,6 +314,8 @@ class Manifest:
             self.entries = {
                 str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in data["files"].items()
             }
+            self.inputs = str(data.get("inputs", ""))
+            self.summary = {str(k): int(v) for k, v in data.get("summary", {}).items()}
         except FileNotFoundError:
             self.entries = {}
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
@@ -327,7 +333,24 @@ class Manifest:
             return False
         return (stat.st_size, stat.st_mtime_ns) == (entry[1], entry[2])
 
-    def save(self, output: Path, fingerprints: dict[str, str]) -> str | None:
+    def intact(self, output: Path) -> bool:
+        """Whether the output holds exactly the recorded files, each untouched."""
+        try:
+            for path, (_, size, mtime) in self.entries.items():
+                stat = (output / path).stat()
+                if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+                    return False
+        except OSError:
+            return False
+        return sum(1 for _ in _all_files(output)) == len(self.entries)
+
+    def save(
+        self,
+        output: Path,
+        fingerprints: dict[str, str],
+        inputs: str = "",
+        summary: dict[str, int] | None = None,
+    ) -> str | None:
         """Record the output as built; returns a warning instead of failing the build."""
         files = {}
         for path, fingerprint in sorted(fingerprints.items()):
@@ -336,7 +359,8 @@ class Manifest:
             except OSError:
                 continue
             files[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
-        payload = json.dumps({"format": self.FORMAT, "files": files}, separators=(",", ":"))
+        record = {"format": self.FORMAT, "inputs": inputs, "summary": summary or {}, "files": files}
+        payload = json.dumps(record, separators=(",", ":"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
@@ -345,4 +369,5 @@ class Manifest:
         except OSError as exc:
             return f"cannot write the cache ({exc.strerror}); the next build will be a full one"
         self.entries = {k: (v[0], v[1], v[2]) for k, v in files.items()}
+        self.inputs = inputs
         return None

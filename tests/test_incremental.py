@@ -211,3 +211,20 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
 
 
 TestIncrementalEqualsClean = IncrementalEqualsClean.TestCase
+
+
+def test_unchanged_inputs_skip_the_build_entirely(fixture_site, monkeypatch):
+    options = BuildOptions(root=fixture_site)
+    first = build(options)
+    import digest.build
+
+    def fail(*args, **kwargs):
+        raise AssertionError("nothing should be loaded when no input changed")
+
+    monkeypatch.setattr(digest.build, "prepare", fail)
+    again = build(options)
+    assert (again.articles, again.pages, again.written) == (first.articles, first.pages, [])
+    # Any input change, or a touched output file, means a real build.
+    monkeypatch.undo()
+    (fixture_site / "site/404.html").write_text("edited by hand")
+    assert build(options).written == ["404.html"]

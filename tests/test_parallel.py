@@ -84,6 +84,8 @@ def test_a_damaged_cache_database_means_a_full_build_with_a_warning(make_site):
     (root / CACHE_DIR / "cache.sqlite").write_bytes(b"this is not a database" * 100)
     for stale in (root / CACHE_DIR).glob("cache.sqlite-*"):
         stale.unlink()
+    story = next((root / "content").rglob("*.md"))
+    story.write_text(story.read_text() + "\nOne more line.\n")
     result = build(BuildOptions(root=root))
     assert result.articles == 10
     assert any("cache not used" in w.message for w in result.warnings)
