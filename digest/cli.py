@@ -94,7 +94,7 @@ def _import_command(args: argparse.Namespace) -> int:
         [Path(p) for p in args.paths],
         content_dir=Path(args.content) if args.content else args.root / "content",
         dry_run=args.dry_run,
-        topics=[t.strip() for t in args.topics.split(",") if t.strip()] if args.topics else [],
+        topics=args.topics or [],
         root=args.root,
     )
 
@@ -102,8 +102,7 @@ def _import_command(args: argparse.Namespace) -> int:
 def _new_command(args: argparse.Namespace) -> int:
     from digest.scaffold import new_article
 
-    topics = args.topics.split(",") if args.topics else []
-    path = new_article(args.root, args.title, args.source, args.url, args.date, topics)
+    path = new_article(args.root, args.title, args.source, args.url, args.date, args.topics or [])
     print(path)
     return EXIT_OK
 
@@ -116,6 +115,19 @@ def _init_command(args: argparse.Namespace) -> int:
         print(f"created {path}")
     print(next_steps(target))
     return EXIT_OK
+
+
+def _topic_list(text: str) -> list[str]:
+    """``--topics a,b``: names separated by commas, each with a letter or digit."""
+    from digest.slugs import slugify
+
+    names = [" ".join(t.split()) for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected topic names separated by commas")
+    for name in names:
+        if not slugify(name):
+            raise argparse.ArgumentTypeError(f"{name!r} has no letters or digits")
+    return names
 
 
 def _positive_int(text: str) -> int:
@@ -192,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="D",
         help="YYYY-MM-DD or an ISO 8601 date-time (default: today in the site's timezone)",
     )
-    p.add_argument("--topics", metavar="A,B", help="topics, separated by commas")
+    p.add_argument("--topics", type=_topic_list, metavar="A,B", help="topics, separated by commas")
 
     p = command("init", _init_command, "create a site project with a GitHub Pages workflow")
     p.add_argument("dir", metavar="DIR", help="the new project's folder (missing or empty)")
@@ -206,7 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (*.txt, *.md)")
     p.add_argument("--content", metavar="DIR", help="where to write (default: ROOT/content)")
     p.add_argument("--dry-run", action="store_true", help="report what would be written")
-    p.add_argument("--topics", metavar="A,B", help="topics to give every imported article")
+    p.add_argument(
+        "--topics",
+        type=_topic_list,
+        metavar="A,B",
+        help="topics to give every imported article",
+    )
     return parser
 
 

@@ -77,7 +77,7 @@ from typing import Any, TextIO
 import yaml
 
 from digest.errors import Diagnostic, DigestError
-from digest.load import decode_text, split_front_matter
+from digest.load import FrontMatterLoader, decode_text, split_front_matter
 from digest.slugs import slugify
 from digest.urls import canonical_url, web_url_problem
 
@@ -85,18 +85,6 @@ RAW_SUFFIXES = (".txt", ".md")
 DEFAULT_SLUG = "article"
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _UrlLoader(_BaseLoader):  # type: ignore[misc]
-    """Safe YAML without implicit timestamps, so ``date: 2013-02-30`` in some other article
-    cannot stop us from reading its ``url``."""
-
-
-_UrlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -555,7 +543,9 @@ def _scan_content(content_dir: Path) -> _Content:
         if split is None:
             continue
         try:
-            meta = yaml.load(split[0], Loader=_UrlLoader)
+            # The build's loader: no implicit timestamps, so ``date: 2013-02-30`` in some
+            # other article cannot stop us from reading its ``url``.
+            meta = yaml.load(split[0], Loader=FrontMatterLoader)
             url = meta.get("url") if isinstance(meta, dict) else None
             if isinstance(url, str) and url.strip():
                 known.urls.setdefault(canonical_url(url), path.as_posix())

@@ -43,12 +43,12 @@ KNOWN_KEYS = frozenset(
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _FrontMatterLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class FrontMatterLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML without implicit timestamps: we parse dates ourselves, with our messages
     (PyYAML would raise a bare ValueError for ``2013-02-30``)."""
 
 
-_FrontMatterLoader.yaml_implicit_resolvers = {
+FrontMatterLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
@@ -238,7 +238,7 @@ def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, 
 
 def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
     try:
-        meta = yaml.load(fm_text, Loader=_FrontMatterLoader)
+        meta = yaml.load(fm_text, Loader=FrontMatterLoader)
     except yaml.MarkedYAMLError as exc:
         # The context mark points at what was left open (a ``[`` or a key), which is
         # where the user has to look; the problem mark is often the end of the text.

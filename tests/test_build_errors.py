@@ -233,6 +233,10 @@ def test_cli_subprocess_never_shows_a_traceback(make_site):
 def test_bad_usage_exits_2(make_site):
     assert run_digest("build", "--no-such-flag").code == 2
     assert run_digest("frobnicate").code == 2
+    assert run_digest("build", "--jobs", "0").code == 2
+    bad_topics = run_digest("import", "--dry-run", "--topics", ",,", "x.txt")
+    assert bad_topics.code == 2
+    assert "--topics: expected topic names separated by commas" in bad_topics.err
 
 
 def test_output_folder_that_is_not_ours_is_refused(make_site, capsys):
