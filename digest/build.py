@@ -240,10 +240,18 @@ def _write_site(
             writer.write(pages[position].path, data)
             cache.put_bodies(bodies)
         for asset in site.plan.assets:
-            data = asset.read()
+            try:
+                data = asset.read()
+            except OSError as exc:
+                raise DigestError.at(asset.origin, 0, f"cannot read: {exc.strerror}") from None
             fingerprints[asset.path] = "bytes:" + hashlib.blake2b(data, digest_size=16).hexdigest()
             writer.write(asset.path, data)
         removed = writer.commit()
+    except OSError as exc:
+        # A full disk or a folder we may not write: the previous site stays as it was.
+        writer.abort()
+        where = _where(options, Path(exc.filename)) if exc.filename else _where(options, output)
+        raise DigestError.at(where, 0, f"cannot write the site: {exc.strerror or exc}") from None
     except BaseException:
         writer.abort()
         raise

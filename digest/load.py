@@ -155,6 +155,11 @@ def load_articles(
     for position, source in enumerate(files):
         try:
             data = source.path.read_bytes()
+        except FileNotFoundError:
+            # Deleted since it was listed: the site is built as if it had never been there
+            # (the next build sees the folder as it is then).
+            results[position] = (None, [])
+            continue
         except OSError as exc:
             results[position] = (None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")])
             continue

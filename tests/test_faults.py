@@ -1,0 +1,209 @@
+"""Faults during a build: killed, disk full, permission denied, a damaged cache, content
+changing underneath. Each leaves the previous output whole and the next build correct."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, article, snapshot
+
+import digest.write
+from digest.build import CACHE_DIR, BuildOptions, build
+from digest.cli import main
+
+GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory) -> Path:
+    """3,000 articles from the shared benchmark generator, built once."""
+    if not GEN_CORPUS.is_file():
+        pytest.fail(f"{GEN_CORPUS} is missing (the shared/ folder beside the repo)")
+    root = tmp_path_factory.mktemp("large")
+    subprocess.run(
+        [sys.executable, str(GEN_CORPUS), "--n", "3000", "--out", str(root / "content")],
+        check=True,
+        capture_output=True,
+    )
+    (root / "digest.toml").write_text('title = "Before"\nbase_url = "https://example.org/"\n')
+    assert main(["build", "--root", str(root)]) == 0
+    return root
+
+
+def test_a_build_killed_at_any_moment_leaves_the_old_site_whole(large_site, capsys):
+    root = large_site
+    before = _tree(root / "site")
+    mtimes = {k: v[1] for k, v in snapshot(root / "site").items()}
+    # Every page changes with the title, so a killed build is always mid-way somewhere.
+    (root / "digest.toml").write_text('title = "After"\nbase_url = "https://example.org/"\n')
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "digest", "build", "--root", str(root)]
+
+    started = time.monotonic()
+    full = subprocess.run(
+        command + ["--output", str(root / "timing")], env=env, capture_output=True
+    )
+    assert full.returncode == 0, full.stderr
+    duration = time.monotonic() - started
+    shutil.rmtree(root / "timing")
+
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):
+        proc = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            proc.wait(timeout=duration * fraction)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            # Its worker processes die with it or on their own; none may touch the output.
+            after = _tree(root / "site")
+            assert after.keys() == before.keys(), f"killed at {fraction:.0%}"
+            assert after == before, f"killed at {fraction:.0%}: a file changed"
+            assert {k: v[1] for k, v in snapshot(root / "site").items()} == mtimes
+        else:
+            # The build won the race: then it is the complete new site.
+            assert "After" in (root / "site/index.html").read_text()
+            break
+
+    assert main(["build", "--root", str(root)]) == 0
+    capsys.readouterr()
+    assert not [p for p in root.iterdir() if p.name.startswith(".site.")]
+    assert main(["build", "--root", str(root), "--output", str(root / "clean"), "--force"]) == 0
+    assert _tree(root / "site") == _tree(root / "clean")
+    assert "After" in (root / "site/index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [(errno.ENOSPC, "No space left on device"), (errno.EACCES, "Permission denied")],
+)
+def test_disk_full_or_permission_denied_while_writing(
+    fixture_site, monkeypatch, capsys, code, text
+):
+    assert main(["build", "--root", str(fixture_site)]) == 0
+    before = snapshot(fixture_site / "site")
+    (fixture_site / "digest.toml").write_text(
+        (fixture_site / "digest.toml").read_text().replace("Fixture Digest", "Renamed")
+    )
+    real_open = open
+    calls = {"n": 0}
+
+    def failing_open(path, mode="r", *args, **kwargs):
+        if "w" in mode:
+            calls["n"] += 1
+            if calls["n"] > 5:
+                raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(digest.write, "open", failing_open, raising=False)
+    assert main(["build", "--root", str(fixture_site)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: cannot write the site: {text}" in err
+    assert "Traceback" not in err
+    assert snapshot(fixture_site / "site") == before
+    assert not [p for p in fixture_site.iterdir() if p.name.startswith(".site.")]
+
+    monkeypatch.undo()
+    assert main(["build", "--root", str(fixture_site)]) == 0
+    assert "Renamed" in (fixture_site / "site/index.html").read_text()
+
+
+def _damage(kind: str, cache: Path) -> None:
+    sqlite = cache / "cache.sqlite"
+    manifests = list(cache.glob("manifest-*.json"))
+    if kind == "truncated":
+        sqlite.write_bytes(sqlite.read_bytes()[:1000])
+        for m in manifests:
+            m.write_text(m.read_text()[:50])
+    elif kind == "garbage":
+        sqlite.write_bytes(os.urandom(4096))
+        for m in manifests:
+            m.write_bytes(os.urandom(300))
+    elif kind == "future version":
+        import sqlite3
+
+        with sqlite3.connect(sqlite) as db:
+            db.execute("PRAGMA user_version=99")
+        for m in manifests:
+            m.write_text('{"format": 99, "files": {}}')
+    elif kind == "unwritable":
+        shutil.rmtree(cache)
+        cache.write_text("a file where the cache folder should be")
+    for leftover in cache.parent.glob(f"{cache.name}/cache.sqlite-*") if cache.is_dir() else []:
+        leftover.unlink()
+
+
+@pytest.mark.parametrize("kind", ["truncated", "garbage", "future version", "unwritable"])
+def test_a_damaged_cache_means_a_full_build_and_a_warning(fixture_site, capsys, kind):
+    assert main(["build", "--root", str(fixture_site)]) == 0
+    story = fixture_site / "content/misc/quiet-day.md"
+    story.write_text(story.read_text().replace("no comets", "one comet"))
+    _damage(kind, fixture_site / CACHE_DIR)
+    assert main(["build", "--root", str(fixture_site)]) == 0
+    captured = capsys.readouterr()
+    assert f"{CACHE_DIR}: warning:" in captured.err
+    assert "Traceback" not in captured.err
+    assert "one comet" in (fixture_site / "site/2013/11/15/quiet-day/index.html").read_text()
+    assert (
+        main(["build", "--root", str(fixture_site), "--output", str(fixture_site / "clean")]) == 0
+    )
+    assert _tree(fixture_site / "site") == _tree(fixture_site / "clean")
+
+
+def test_a_content_file_vanishing_while_the_build_reads_it(make_site, monkeypatch):
+    root = make_site(
+        {
+            "content/a.md": article("Stays", url="https://example.com/a"),
+            "content/b.md": article("Vanishes", url="https://example.com/b"),
+        }
+    )
+    real_read = Path.read_bytes
+
+    def vanish_then_read(self: Path) -> bytes:
+        if self.name == "b.md" and self.exists():
+            self.unlink()
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", vanish_then_read)
+    result = build(BuildOptions(root=root))
+    monkeypatch.undo()
+    assert result.articles == 1
+    assert "Vanishes" not in (root / "site/index.html").read_text()
+
+
+def test_a_content_file_changing_during_the_build_is_picked_up_next_time(make_site, monkeypatch):
+    root = make_site({"content/a.md": article("First version", url="https://example.com/a")})
+    real_read = Path.read_bytes
+    changed = {"done": False}
+
+    def change_after_read(self: Path) -> bytes:
+        data = real_read(self)
+        if self.name == "a.md" and not changed["done"]:
+            changed["done"] = True
+            time.sleep(0.01)
+            self.write_text(article("Second version", url="https://example.com/a"))
+        return data
+
+    monkeypatch.setattr(Path, "read_bytes", change_after_read)
+    build(BuildOptions(root=root))
+    monkeypatch.undo()
+    assert "First version" in (root / "site/index.html").read_text()
+    build(BuildOptions(root=root))
+    assert "Second version" in (root / "site/index.html").read_text()
