@@ -57,7 +57,7 @@ def test_a_build_killed_at_any_moment_leaves_the_old_site_whole(large_site, caps
 
     started = time.monotonic()
     full = subprocess.run(
-        command + ["--output", str(root / "timing")], env=env, capture_output=True
+        [*command, "--output", str(root / "timing")], env=env, capture_output=True
     )
     assert full.returncode == 0, full.stderr
     duration = time.monotonic() - started
