@@ -1,0 +1,45 @@
+"""``bench/run.py`` works end to end on a small corpus: it runs, exits 0 and prints every row.
+
+Proves the benchmark is not broken, nothing more: no figure is asserted, because timings on
+a shared or CI machine say nothing (the targets are checked by running the benchmark by hand,
+see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+ROWS = (
+    "cold build",
+    "no-change rebuild",
+    "one edit (watch), median",
+    "peak RSS",
+    "pages written",
+)
+
+
+def test_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
+    figures = tmp_path / "figures.json"
+    proc = subprocess.run(
+        [sys.executable, "bench/run.py", "--n", "200", "--runs", "1", "--json", figures],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("digest benchmark: 200 articles, 1 run (median)")
+    assert lines[1].startswith("hugo: ")
+    for row in ROWS:
+        assert any(line.startswith(row) for line in lines), (row, proc.stdout)
+    summary = json.loads(figures.read_text())["summary"]
+    assert summary["pages_written"] > 200  # every article's page, and the rest
+    assert summary["cold_build_s"] > 0
