@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -38,6 +39,8 @@ class BuildOptions:
     """Ignore the cache: render every page (files whose bytes are unchanged are still kept)."""
     jobs: int | None = None
     """Processes for parsing and rendering; default: the usable CPUs."""
+    search: bool = False
+    """Turn search on (``--search``) whatever ``digest.toml`` says."""
 
     @property
     def workers(self) -> int:
@@ -81,6 +84,8 @@ def prepare(options: BuildOptions, cache: Cache | None = None) -> Site:
     config = load_config(options.root)
     if options.base_url is not None:
         config = config.with_base_url(options.base_url)
+    if options.search and not config.search:  # search: --search
+        config = dataclasses.replace(config, search=True)
     loaded = load_articles(
         options.root, config.tz, drafts=options.drafts, cache=cache, jobs=options.workers
     )
@@ -92,6 +97,10 @@ def prepare(options: BuildOptions, cache: Cache | None = None) -> Site:
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
     plan = plan_site(index, config)
+    if config.search:  # search: the /search/ page
+        from digest.search import pagefind_binary, search_page
+
+        plan.pages.append(search_page(pagefind_binary() is not None))
     plan.assets.extend(_assets(options.root, config))
     check_collisions(plan)
     return Site(config, index, plan, warnings, loaded.cache_keys)
@@ -173,7 +182,7 @@ def input_snapshot(options: BuildOptions) -> str:
     files, problems = discover(root)
     parts = [
         tool_identity(),
-        repr((options.base_url, options.drafts, options.keep_going)),
+        repr((options.base_url, options.drafts, options.keep_going, options.search)),
         str(options.output_dir.resolve()),
         *(p.format() for p in problems),
     ]
@@ -246,6 +255,15 @@ def _write_site(
                 raise DigestError.at(asset.origin, 0, f"cannot read: {exc.strerror}") from None
             fingerprints[asset.path] = "bytes:" + hashlib.blake2b(data, digest_size=16).hexdigest()
             writer.write(asset.path, data)
+        # --- search: the Pagefind index (digest/search.py) ---
+        if site.config.search:
+            from digest import search
+
+            if isinstance(writer, SiteWriter):
+                search.write_index(writer, output, pages, site.config, fingerprints, warnings)
+            else:
+                search.keep_index(writer, output)
+        # --- end search ---
         removed = writer.commit()
     except OSError as exc:
         # A full disk or a folder we may not write: the previous site stays as it was.
@@ -255,6 +273,19 @@ def _write_site(
     except BaseException:
         writer.abort()
         raise
+    if site.config.search and not isinstance(writer, SiteWriter):  # search: in-place rebuild
+        from digest import search
+
+        articles = search.article_paths(pages)
+        touched = set(writer.written) | set(removed)
+        if search.pagefind_binary() is None:
+            warnings.append(Diagnostic(site.config.path, 0, search.INSTALL_HINT))
+        elif (
+            not touched.isdisjoint(articles)
+            or any(search.is_article_path(r) for r in removed)
+            or not (output / search.ENTRY).is_file()
+        ):
+            search.INDEXER.request(output, articles, site.config.language)
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
     summary = {
         "articles": len(site.index.articles),

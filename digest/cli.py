@@ -38,6 +38,7 @@ def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         keep_going=getattr(args, "keep_going", False),
         force=getattr(args, "force", False),
         jobs=getattr(args, "jobs", None),
+        search=getattr(args, "search", False),
     )
 
 
@@ -175,8 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
             help="processes for parsing and rendering (default: the usable CPUs)",
         )
 
+    def search_option(p: argparse.ArgumentParser) -> None:  # search: --search
+        p.add_argument(
+            "--search",
+            action="store_true",
+            help="build /search/ and its Pagefind index (as search = true; needs the search extra)",
+        )
+
     p = command("build", _build_command, "build the site")
     p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")
+    search_option(p)
     p.add_argument("--force", action="store_true", help="ignore the cache; render every page")
     content_options(p)
 
@@ -185,10 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("watch", _watch_command, "build, then rebuild on every change until Ctrl-C")
     p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")
+    search_option(p)
     content_options(p)
 
     p = command("serve", _serve_command, "watch, and serve the site locally with live reload")
     p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")
+    search_option(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument(
         "--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free one)"
