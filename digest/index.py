@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -139,6 +140,9 @@ def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]
         first = by_slug.setdefault((article.day, article.slug.lower()), article)
         if first is not article:
             same = "the same slug" if first.slug == article.slug else "slugs differing only in case"
+            if _nfc(first.path) == _nfc(article.path):
+                # Shown alike, the two names would read as one file named twice.
+                same += "; the file names differ only in Unicode normalization (NFC and NFD)"
             problems.append(
                 (
                     Diagnostic(
@@ -151,3 +155,7 @@ def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]
                 )
             )
     return problems
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
@@ -40,12 +41,36 @@ KNOWN_KEYS = frozenset(
     }
 )
 
+MAX_ARTICLE_BYTES = 10_000_000
+"""Larger files are refused unread: Markdown rendering time grows with size, and a
+file this big in ``content/`` is a mistake, not an article."""
+MAX_TOPICS = 100
+"""Topics one article may list: each is two output files (its page and its feed)."""
+MAX_DEPTH = 20
+"""Nesting of front-matter values (the top-level mapping is level 1)."""
+
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _AliasError(Exception):
+    """A YAML alias in front-matter; the node it repeats starts on ``line`` (0-based)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 class FrontMatterLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML without implicit timestamps: we parse dates ourselves, with our messages
-    (PyYAML would raise a bare ValueError for ``2013-02-30``)."""
+    (PyYAML would raise a bare ValueError for ``2013-02-30``). Aliases are refused: a few
+    lines of them (a "billion laughs") expand to more data than any machine holds for
+    whatever walks or copies the values."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # Every node is constructed once; meeting one again means an alias repeats it.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _AliasError(node.start_mark.line)
+        return super().construct_object(node, deep)
 
 
 FrontMatterLoader.yaml_implicit_resolvers = {
@@ -117,7 +142,20 @@ def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
                     Diagnostic(rel(path), 0, "symlink leads outside the site project; refused")
                 )
                 continue
-            if entry.is_dir():
+            try:
+                is_dir = entry.is_dir()
+                if not is_dir and entry.name.endswith(".md") and entry.is_symlink():
+                    os.stat(path)  # a broken link or a loop raises here
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    message = "symlink loop: it leads back to itself"
+                elif exc.errno == errno.ENOENT:
+                    message = "broken symlink: what it points to does not exist"
+                else:
+                    message = f"cannot read: {exc.strerror}"
+                errors.append(Diagnostic(rel(path), 0, message))
+                continue
+            if is_dir:
                 yield from walk(path)
             elif entry.name.endswith(".md") and entry.is_file():
                 yield path
@@ -154,6 +192,12 @@ def load_articles(
     identity = tool_identity()
     for position, source in enumerate(files):
         try:
+            size = source.path.stat().st_size
+            if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
+                limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
+                message = f"file is {size / 1e6:.1f} MB; {limit}"
+                results[position] = (None, [Diagnostic(source.rel, 0, message)])
+                continue
             data = source.path.read_bytes()
         except FileNotFoundError:
             # Deleted since it was listed: the site is built as if it had never been there
@@ -244,6 +288,9 @@ def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, 
 def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
     try:
         meta = yaml.load(fm_text, Loader=FrontMatterLoader)
+    except _AliasError as exc:
+        message = "YAML anchors and aliases are not allowed in front-matter"
+        return {}, Diagnostic(rel, exc.line + 1, message)
     except yaml.MarkedYAMLError as exc:
         # The context mark points at what was left open (a ``[`` or a key), which is
         # where the user has to look; the problem mark is often the end of the text.
@@ -261,7 +308,32 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
         return {}, Diagnostic(
             rel, 2, f"front-matter must be a mapping of keys to values, not {_yaml_kind(meta)}"
         )
+    for key, value in meta.items():
+        if _too_deep(value, MAX_DEPTH - 1):
+            line = _key_lines(fm_text).get(key, 1) if isinstance(key, str) else 1
+            message = f"{key}: nested more than {MAX_DEPTH} levels deep"
+            return {}, Diagnostic(rel, line, message)
     return meta, None
+
+
+def _too_deep(value: Any, levels: int) -> bool:
+    """Whether lists and mappings nest deeper than ``levels`` in ``value``; iterative, as
+    the value may nest thousands deep (a tree: aliases were refused)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            if depth > levels:
+                return True
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def _key_lines(fm_text: str) -> dict[str, int]:
+    """The file line of each top-level key of the front-matter."""
+    return {m.group(1): fm_text.count("\n", 0, m.start()) + 1 for m in _KEY_LINE.finditer(fm_text)}
 
 
 def _validate(
@@ -273,9 +345,7 @@ def _validate(
     body_line: int,
     tz: ZoneInfo,
 ) -> tuple[Article | None, list[Diagnostic]]:
-    key_lines = {
-        m.group(1): fm_text.count("\n", 0, m.start()) + 1 for m in _KEY_LINE.finditer(fm_text)
-    }
+    key_lines = _key_lines(fm_text)
     problems: list[Diagnostic] = []
 
     def fail(key: str, message: str) -> None:
@@ -405,6 +475,9 @@ def _topics(value: Any, fail: Any) -> tuple[str, ...]:
     )
     if not isinstance(items, list):
         fail("topics", f"expected a list of names or one name, got {_yaml_kind(value)}")
+        return ()
+    if len(items) > MAX_TOPICS:
+        fail("topics", f"{len(items)} topics; an article may have at most {MAX_TOPICS}")
         return ()
     names: list[str] = []
     seen: set[str] = set()

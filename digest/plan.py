@@ -375,5 +375,33 @@ def check_collisions(plan: SitePlan) -> None:
                 )
             )
         owners.setdefault(asset.path, asset.origin)
+    # Paths are compared as macOS and Windows see them: case-insensitively.
+    folded: dict[str, str] = {}
+    for path in owners:
+        folded.setdefault(path.casefold(), path)
+    for path, origin in owners.items():
+        other = folded[path.casefold()]
+        if other != path:
+            problems.append(
+                Diagnostic(
+                    origin,
+                    0,
+                    f"output {path} is also written by {owners[other]} (as {other}: "
+                    "one file where names ignore case)",
+                )
+            )
+        parts = path.split("/")
+        for end in range(1, len(parts)):
+            folder = folded.get("/".join(parts[:end]).casefold())
+            if folder is not None:
+                problems.append(
+                    Diagnostic(
+                        origin,
+                        0,
+                        f"output {path} needs {folder} to be a folder, "
+                        f"but {owners[folder]} writes it as a file",
+                    )
+                )
+                break
     if problems:
         raise DigestError(problems)

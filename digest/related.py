@@ -7,7 +7,7 @@ ANDs and ORs, and the nearest ones in date are the set bits nearest the article'
 
 from __future__ import annotations
 
-from itertools import combinations
+from collections.abc import Iterable
 
 from digest.model import Article
 from digest.slugs import slugify
@@ -22,20 +22,16 @@ def related_articles(articles: tuple[Article, ...], limit: int = 5) -> list[tupl
             bits[slug] = bits.get(slug, 0) | (1 << position)
 
     stamps = [a.published.timestamp() for a in articles]
+    everyone = (1 << len(articles)) - 1
     result: list[tuple[Article, ...]] = []
     for position, topics in enumerate(slugs):
         chosen: list[int] = []
         taken = 1 << position
+        counts = _count(bits[slug] for slug in topics)
         for shared in range(len(topics), 0, -1):
             if len(chosen) >= limit:
                 break
-            level = 0
-            for combo in combinations(topics, shared):
-                both = bits[combo[0]]
-                for slug in combo[1:]:
-                    both &= bits[slug]
-                level |= both
-            level &= ~taken
+            level = _at_least(counts, shared, everyone) & ~taken
             if not level:
                 continue
             nearest = _nearest_bits(level, position, limit - len(chosen), stamps)
@@ -44,6 +40,35 @@ def related_articles(articles: tuple[Article, ...], limit: int = 5) -> list[tupl
                 taken |= 1 << index
         result.append(tuple(articles[i] for i in chosen))
     return result
+
+
+def _count(bitsets: Iterable[int]) -> list[int]:
+    """Per position, how many of ``bitsets`` have its bit: a binary number per position,
+    one big int per binary digit (least significant first). Adding the topics one by one
+    costs a few ANDs each; trying every combination of them grows as 2 ** topics."""
+    planes: list[int] = []
+    for carry in bitsets:
+        for digit, plane in enumerate(planes):
+            planes[digit], carry = plane ^ carry, plane & carry
+            if not carry:
+                break
+        if carry:
+            planes.append(carry)
+    return planes
+
+
+def _at_least(planes: list[int], k: int, everyone: int) -> int:
+    """The positions whose count (see ``_count``) is ``k`` or more."""
+    if k.bit_length() > len(planes):
+        return 0
+    above, equal = 0, everyone
+    for digit in range(len(planes) - 1, -1, -1):
+        if k >> digit & 1:
+            equal &= planes[digit]
+        else:
+            above |= equal & planes[digit]
+            equal &= ~planes[digit]
+    return above | equal
 
 
 def _nearest_bits(bitset: int, center: int, count: int, stamps: list[float]) -> list[int]:

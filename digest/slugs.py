@@ -28,6 +28,11 @@ _EXTRA = str.maketrans(
     }
 )
 MAX_SLUG = 80
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{name}{n}" for name in ("com", "lpt") for n in range(1, 10)]
+)
+"""Names Windows gives to devices: no file or folder can have them, whatever the extension
+(``con``, ``con.html``), so a site with one cannot be checked out or served there."""
 
 
 @lru_cache(maxsize=65536)
@@ -42,6 +47,8 @@ def slugify(text: str, max_length: int = MAX_SLUG) -> str:
         if "-" in cut[max_length // 2 :]:
             cut = cut[: cut.rindex("-")]
         slug = cut.strip("-")
+    if slug in WINDOWS_RESERVED:
+        slug += "_"  # slugify never makes "_": the result cannot meet another name's slug
     return slug
 
 
@@ -58,4 +65,8 @@ def slug_problem(slug: str) -> str | None:
         return f"{slug!r} must not contain '..'"
     if not _VALID_SLUG.match(slug):
         return f"{slug!r} may only contain letters, digits, '.', '_', '~' and '-'"
+    if slug.split(".")[0].lower() in WINDOWS_RESERVED:
+        return f"{slug!r} is a device name on Windows, where no folder can have it"
+    if slug.endswith("."):
+        return f"{slug!r} must not end with '.' (Windows drops it from folder names)"
     return None
