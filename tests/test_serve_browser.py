@@ -68,8 +68,10 @@ class Watched:
         self.problems.append(f"console {message.type}: {message.text}")
 
     def _failed(self, request: Any) -> None:
-        # A reload ends the page's open event stream: that is the browser's doing, not ours.
-        if "/__digest/events" in request.url and "ERR_ABORTED" in (request.failure or ""):
+        # ERR_ABORTED is the browser cancelling a request itself (a reload ends the open event
+        # stream, and can cut the icon request short): not a failure of the server. Real
+        # failures show as an error status (checked in _response) or a network error.
+        if "ERR_ABORTED" in (request.failure or ""):
             return
         self.problems.append(f"request failed: {request.url} {request.failure}")
 
