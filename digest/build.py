@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,8 @@ class BuildOptions:
     """Processes for parsing and rendering; default: the usable CPUs."""
     search: bool = False
     """Turn search on (``--search``) whatever ``digest.toml`` says."""
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False)
+    """Called with (pages rendered, pages to render) as rendering goes."""
 
     @property
     def workers(self) -> int:
@@ -243,11 +246,13 @@ def _write_site(
             data = renderer.render(pages[position])
             return data, renderer.take_new_bodies()
 
-        for position, (data, bodies) in zip(
-            todo, ordered_map(render, todo, options.workers), strict=True
+        for done, (position, (data, bodies)) in enumerate(
+            zip(todo, ordered_map(render, todo, options.workers), strict=True), start=1
         ):
             writer.write(pages[position].path, data)
             cache.put_bodies(bodies)
+            if options.progress is not None:
+                options.progress(done, len(todo))
         for asset in site.plan.assets:
             try:
                 data = asset.read()

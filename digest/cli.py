@@ -53,10 +53,18 @@ def _summary(result, verb: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def _build_command(args: argparse.Namespace) -> int:
-    from digest.build import build
+    import dataclasses
 
-    options = _options(args)
-    result = build(options)
+    from digest.build import build
+    from digest.progress import Progress
+
+    # A bar only for builds that take a while, and only on a terminal.
+    progress = Progress(sys.stderr, 0, delay=2.0)
+    options = dataclasses.replace(_options(args), progress=progress.update)
+    try:
+        result = build(options)
+    finally:
+        progress.clear()
     print_diagnostics(result.warnings, sys.stderr, "warning")
     output = options.output_dir
     print(

@@ -68,7 +68,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +77,7 @@ import yaml
 
 from digest.errors import Diagnostic, DigestError
 from digest.load import FrontMatterLoader, decode_text, split_front_matter
+from digest.progress import Progress
 from digest.slugs import slugify
 from digest.urls import canonical_url, web_url_problem
 
@@ -618,65 +618,6 @@ def _inputs(
     return [found[key] for key in sorted(found)], missing, empty
 
 
-class _Progress:
-    """``[####......] 1234/10000`` on one updating terminal line, at most ~10 updates/s.
-
-    Only when the stream is a terminal; messages printed meanwhile scroll above the bar.
-    """
-
-    WIDTH = 30
-    INTERVAL = 0.1
-
-    def __init__(self, stream: TextIO, total: int) -> None:
-        self.enabled = _isatty(stream) and total > 0
-        self.stream = stream
-        self.total = total
-        self.done = 0
-        self.last = 0.0
-        self.shown = False
-
-    def update(self, done: int) -> None:
-        self.done = done
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.last >= self.INTERVAL or done == self.total:
-            self.last = now
-            self._draw()
-
-    def _draw(self) -> None:
-        filled = self.WIDTH * self.done // self.total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total}")
-        self.stream.flush()
-        self.shown = True
-
-    def print(self, line: str, stream: TextIO) -> None:
-        """Print ``line`` on ``stream`` without tearing the bar."""
-        hide = self.shown and (stream is self.stream or _isatty(stream))
-        if hide:
-            self.clear()
-        print(line, file=stream)
-        if hide:
-            stream.flush()
-            self._draw()
-
-    def clear(self) -> None:
-        """Erase the bar, leaving the cursor at the start of an empty line."""
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.shown = False
-
-
-def _isatty(stream: TextIO) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except ValueError:  # a closed stream
-        return False
-
-
 def run_import(
     paths: list[Path],
     *,
@@ -698,7 +639,7 @@ def run_import(
     # ``root`` is unused: the CLI derives content_dir from it, and paths are shown as given.
     topic_names = _check_topics(topics)
     files, missing, empty = _inputs(paths, content_dir)
-    progress = _Progress(err, len(files))
+    progress = Progress(err, len(files))
     report = progress.print
     for diagnostic in missing:
         report(diagnostic.format(), err)
