@@ -315,7 +315,14 @@ class Handler(BaseHTTPRequestHandler):
 
     server: DevServer
     server_version = "digest-serve"
-    timeout = 60
+    protocol_version = "HTTP/1.1"
+    """Keep-alive: a page's stylesheet, script and images come over one connection. Every
+    response therefore carries its Content-Length (``_send``; ``send_error`` does too),
+    and the event stream, which has none, says ``Connection: close``."""
+    timeout = 30
+    """Seconds a connection may sit idle (or half-sent) before it is dropped, so idle
+    keep-alive clients do not hold a thread forever. The event stream writes a comment
+    every ``KEEPALIVE`` seconds, well within it."""
 
     # -- quiet, one-line logging -------------------------------------------------------
 
@@ -335,6 +342,16 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- requests ----------------------------------------------------------------------
 
+    def parse_request(self) -> bool:
+        """The stdlib takes a header line without a colon for the start of a body and drops
+        the headers after it (``Connection: close`` among them): refuse such a request."""
+        if not super().parse_request():
+            return False
+        if self.headers.defects or self.headers.get_payload():
+            self.send_error(400, "Malformed header line")
+            return False
+        return True
+
     def do_GET(self) -> None:
         self._respond(head=False)
 
@@ -342,6 +359,10 @@ class Handler(BaseHTTPRequestHandler):
         self._respond(head=True)
 
     def _respond(self, head: bool) -> None:
+        if self.headers.get("Content-Length", "0").strip() not in ("", "0") or self.headers.get(
+            "Transfer-Encoding"
+        ):
+            self.close_connection = True  # a body we do not read: the next request is lost in it
         path = urlsplit(self.path)
         if path.path == EVENTS_PATH and not head:
             self._events(path.query)
@@ -413,6 +434,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         if location is not None:
             self.send_header("Location", location)
+        if self.close_connection:  # an HTTP/1.0 client, or a request body left unread
+            self.send_header("Connection", "close")
         self.end_headers()
         if not head:
             self.wfile.write(body)
@@ -433,6 +456,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")  # no length: the stream ends the connection
+        self.close_connection = True
         self.end_headers()
         self.wfile.write(b"retry: 1000\n\n")
         first = True
@@ -458,6 +483,9 @@ class DevServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 512
+    """The listen backlog (socketserver's default is 5): a browser, or a load test, opening
+    many connections at once must not see refused or retried connects."""
 
     def __init__(self, address: tuple[str, int], output: Path, state: LiveState) -> None:
         self.output = str(output)
