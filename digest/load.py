@@ -285,6 +285,21 @@ def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, 
     return _validate(rel, data, meta, fm_text, body, body_line, tz)
 
 
+def _unconstructable(fm_text: str) -> tuple[int, str]:
+    """(line, key) of the first top-level value PyYAML cannot construct, or (1, '')."""
+    try:
+        node = yaml.compose(fm_text, Loader=FrontMatterLoader)
+    except Exception:  # the composer failing too leaves nothing more precise to say
+        return 1, ""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            try:
+                FrontMatterLoader("").construct_object(value_node, deep=True)
+            except Exception:
+                return key_node.start_mark.line + 1, str(key_node.value)
+    return 1, ""
+
+
 def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
     try:
         meta = yaml.load(fm_text, Loader=FrontMatterLoader)
@@ -302,6 +317,14 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
         return {}, Diagnostic(rel, 1, f"invalid YAML in front-matter: {exc}")
     except RecursionError:
         return {}, Diagnostic(rel, 1, "invalid YAML in front-matter: nested too deeply")
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # PyYAML's constructors raise plain errors when a value does not fit its type
+        # (``!!int 'abc'``, an untagged ``0x_``): still the user's input, never a traceback.
+        line, key = _unconstructable(fm_text)
+        where = f"{key}: " if key else ""
+        return {}, Diagnostic(
+            rel, line, f"{where}invalid YAML value in front-matter ({type(exc).__name__}: {exc})"
+        )
     if meta is None:
         return {}, Diagnostic(rel, 1, "front-matter is empty (title, source, date and url needed)")
     if not isinstance(meta, dict):

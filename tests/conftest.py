@@ -17,6 +17,28 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURE_SITE = REPO / "tests" / "fixtures" / "site"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz",
+        nargs="?",
+        const=50,
+        default=None,
+        type=int,
+        metavar="N",
+        help="long fuzz run: N times the property tests' examples (default 50; or DIGEST_FUZZ=N)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The "fuzz" profile scales the examples of tests/test_fuzz.py (see FUZZ_SCALE there).
+    from hypothesis import settings
+
+    scale = config.getoption("--fuzz") or int(os.environ.get("DIGEST_FUZZ") or 0)
+    if scale > 1:
+        settings.register_profile("fuzz", max_examples=100 * scale, deadline=None)
+        settings.load_profile("fuzz")
+
+
 @dataclass
 class Result:
     code: int

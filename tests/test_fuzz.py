@@ -1,0 +1,466 @@
+"""Property tests over everything that reads user input: front-matter, config, slugs, the
+importer, URL canonicalisation and whole builds. Any input gives articles or errors, never
+an uncaught exception, a path outside the output folder, or script from content.
+
+`python3 -m pytest tests/test_fuzz.py --fuzz` (or `DIGEST_FUZZ=N`) runs 50 (N) times the
+examples; `.ci/run` does not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.provisional import urls
+from sitecheck import html_files
+from test_hostile import unsafe_output, write
+
+from digest.build import BuildOptions, build
+from digest.config import SiteConfig, parse_config
+from digest.errors import Diagnostic, DigestError
+from digest.importer import RawArticle, parse_raw, parse_raw_bytes
+from digest.load import parse_article
+from digest.slugs import slug_problem, slugify
+from digest.urls import canonical_url, web_url_problem
+
+# The "fuzz" profile (conftest: --fuzz / DIGEST_FUZZ) raises the default of 100 examples.
+FUZZ_SCALE = max(1, settings.default.max_examples // 100)
+
+
+def fuzz(examples: int, **kwargs) -> settings:
+    return settings(
+        max_examples=examples * FUZZ_SCALE,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        **kwargs,
+    )
+
+
+UTC = ZoneInfo("UTC")
+REL = "content/x.md"
+
+# Text that exercises what trips parsers: controls, bidi, combining marks, astral planes,
+# YAML and Markdown punctuation, Windows device names.
+weird_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"])
+    | st.sampled_from(
+        list(":-#&*!|>'\"%@`{}[],?\\/.~ \t\n\r\x00\x1b\u200b\u202e\u0301\ufeffİßÆ𝔘🙂")
+    ),
+    max_size=40,
+)
+words = st.sampled_from(
+    ["con", "NUL", "com1", "..", ".", "-", "index.html", "São Paulo", "ǅ", "ﬁ", "x" * 300, ""]
+)
+odd_urls = st.sampled_from(
+    [
+        "https://example.com/a",
+        "HTTP://Example.COM:80/a/?utm_source=x#f",
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil.example/x",
+        "https://[::1]:99999/",
+        "https://user:pw@host/",
+        "http://",
+        "ftp://x/",
+        "https://ex ample.com/",
+    ]
+)
+dates = st.one_of(
+    st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)),
+    # +05:41:16 (a local mean time): PyYAML dumps it as an explicit !!timestamp it cannot
+    # load back, which must be an error, not a crash.
+    st.datetimes(
+        timezones=st.sampled_from(
+            [
+                None,
+                dt.UTC,
+                dt.timezone(dt.timedelta(hours=-3.5)),
+                dt.timezone(dt.timedelta(hours=5, minutes=41, seconds=16)),
+            ]
+        )
+    ),
+    st.sampled_from(["2013-11-17", "2013-11-17T09:30:00+04:00", "Nov 17", "2013-02-30", "0"]),
+)
+scalars = st.one_of(
+    weird_text,
+    words,
+    odd_urls,
+    dates,
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=5).map(lambda s: s * 2000),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(weird_text, inner, max_size=3),
+    max_leaves=12,
+)
+KEYS = ["title", "source", "date", "url", "topics", "summary", "slug", "author", "image"]
+KEYS += ["lang", "draft", "extra", "<<"]
+raw_yaml_lines = st.sampled_from(
+    [
+        "base: &a {x: 1}",
+        "alias: *a",
+        "<<: *a",
+        "tag: !!python/object/apply:os.system ['true']",
+        "deep: " + "[" * 50 + "]" * 50,
+        "title: [unclosed",
+        "\t- tab",
+        "? complex key\n: value",
+        "---",
+        "...",
+        "%YAML 1.1",
+        "dup: 1\ndup: 2",
+    ]
+)
+
+
+@st.composite
+def front_matter_files(draw) -> bytes:
+    """A front-matter article: mostly-valid required keys, then random keys and values."""
+    meta: dict = {}
+    if draw(st.booleans()):
+        meta = {
+            "title": draw(st.one_of(st.just("A title"), weird_text)),
+            "source": draw(st.one_of(st.just("The Daily"), weird_text)),
+            "date": draw(st.one_of(st.just("2013-11-17"), dates)),
+            "url": draw(st.one_of(st.just("https://example.com/a"), odd_urls)),
+        }
+    extra = draw(st.dictionaries(st.sampled_from(KEYS) | weird_text, values, max_size=5))
+    meta.update(extra)
+    try:
+        fm = yaml.safe_dump(meta, allow_unicode=draw(st.booleans()), sort_keys=False)
+    except yaml.YAMLError:
+        fm = repr(meta)
+    lines = fm.splitlines()
+    for raw in draw(st.lists(raw_yaml_lines, max_size=2)):
+        lines.insert(draw(st.integers(0, len(lines))), raw)
+    body = draw(weird_text)
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    text = bom + newline.join(["---", *lines, "---", body]) + newline
+    return text.encode("utf-8", "surrogatepass")
+
+
+def check_article(data: bytes) -> None:
+    art, problems = parse_article(REL, data, UTC)
+    for problem in problems:
+        assert isinstance(problem, Diagnostic)
+        assert problem.path == REL
+        assert problem.line >= 0
+    if art is None:
+        assert problems, "no article and no reason"
+        return
+    assert problems == []
+    assert slug_problem(art.slug) is None, art.slug
+    link = art.permalink
+    assert link.startswith("/") and not link.startswith("//"), link
+    assert ".." not in link.split("/"), link
+    out = Path(tempfile.gettempdir()).resolve() / "out"
+    assert (out / link.lstrip("/")).resolve().is_relative_to(out), link
+
+
+@fuzz(200)
+@given(st.binary(max_size=2000))
+def test_front_matter_from_bytes(data):
+    check_article(data)
+
+
+@fuzz(200)
+@given(weird_text.map(lambda body: "---\n" + body) | st.text(max_size=400))
+def test_front_matter_from_text(text):
+    check_article(text.encode("utf-8"))
+
+
+@fuzz(200)
+@given(front_matter_files())
+def test_front_matter_from_generated_yaml(data):
+    check_article(data)
+
+
+# Found by test_front_matter_from_generated_yaml: an explicit YAML tag whose value does not
+# fit it makes PyYAML raise ValueError/AttributeError/KeyError/IndexError rather than a
+# YAMLError; each must be a located error, not a traceback.
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!!timestamp 'x'",
+        "!!timestamp '2013-02-30'",
+        "!!timestamp '1919-01-01 00:00:00+05:41:16'",
+        "!!int 'abc'",
+        "!!int ''",
+        "0x_",  # no tag: the implicit int resolver matches
+        "!!float 'abc'",
+        "!!bool 'maybe'",
+        "!!binary 'a'",
+        "!!set [1]",
+        "!!python/name:os.system",
+    ],
+)
+def test_explicit_yaml_tags_with_bad_values_are_errors(value):
+    data = f"---\ntitle: x\nsource: {value}\ndate: 2013-11-17\nurl: https://e.com/x\n---\n"
+    art, problems = parse_article(REL, data.encode(), UTC)
+    assert art is None
+    assert [p.line for p in problems] == [3]
+
+
+@fuzz(20)
+@given(st.sampled_from(["title", "source", "url", "summary", "slug", "topics"]), st.data())
+def test_front_matter_with_a_very_long_value(key, data):
+    long = data.draw(st.sampled_from(["a", "é ", "-", "a b ", "🙂"])) * data.draw(
+        st.integers(1000, 200_000)
+    )
+    meta = {"title": "T", "source": "S", "date": "2013-11-17", "url": "https://e.com/x"}
+    meta[key] = long if key != "url" else "https://e.com/" + long
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\nbody\n"
+    check_article(text.encode())
+
+
+# --- Config --------------------------------------------------------------------------------
+
+toml_keys = st.sampled_from(
+    [
+        "title",
+        "description",
+        "base_url",
+        "timezone",
+        "language",
+        "days_per_page",
+        "per_page",
+        "cname",
+        "allow_html",
+        "search",
+        "nope",
+        "topics",
+    ]
+)
+toml_values = st.sampled_from(
+    [
+        '"x"',
+        "0",
+        "-1",
+        "7",
+        "1e400",
+        "true",
+        '"Mars/Olympus"',
+        '"UTC"',
+        '"https://e.com/r/"',
+        '"javascript:alert(1)"',
+        '"../.."',
+        "[1, 2]",
+        "{a = 1}",
+        "1979-05-27",
+        '"\\u0000"',
+        "nan",
+        "inf",
+        '""',
+        "'''\nmulti\n'''",
+        "[[x]]",
+    ]
+)
+
+
+@st.composite
+def toml_texts(draw) -> str:
+    lines = [f"{draw(toml_keys)} = {draw(toml_values)}" for _ in range(draw(st.integers(0, 6)))]
+    if draw(st.booleans()):
+        lines.append("[topics]")
+        for _ in range(draw(st.integers(0, 3))):
+            lines.append(f'"{draw(weird_text)}" = {draw(toml_values)}')
+    return "\n".join(lines)
+
+
+@fuzz(200)
+@given(st.text(max_size=300) | toml_texts())
+def test_config_is_a_config_or_an_error(text):
+    try:
+        config = parse_config(text)
+    except DigestError as exc:
+        assert exc.diagnostics
+        assert all(d.line >= 0 for d in exc.diagnostics)
+    else:
+        assert isinstance(config, SiteConfig)
+
+
+# --- Slugs ---------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"^([a-z0-9]+(-[a-z0-9]+)*)?_?$")
+
+
+@fuzz(200)
+@given(st.text(max_size=200) | weird_text | words)
+def test_slugify_is_ascii_idempotent_and_valid(text):
+    slug = slugify(text)
+    assert _SLUG.match(slug), slug
+    assert not slug.startswith("-") and not slug.endswith("-") and "--" not in slug
+    assert len(slug) <= 81  # MAX_SLUG plus the "_" of a device name
+    assert slugify(slug) == slug
+    if slug:
+        assert slug_problem(slug) is None, slug
+
+
+# --- Importer ------------------------------------------------------------------------------
+
+raw_lines = st.sampled_from(
+    [
+        "Title",
+        "By Jane Doe",
+        "The Daily",
+        "November 17, 2013",
+        "https://example.com/a",
+        "",
+        "Topics: A, B",
+        "---",
+        "title: x",
+        "\ufeff",
+        "Source: X",
+        "2013-11-17",
+        "Published:",
+    ]
+)
+
+
+@fuzz(200)
+@given(st.lists(raw_lines | weird_text, max_size=12).map("\n".join) | st.text(max_size=300))
+def test_importer_text_gives_an_article_or_an_error(text):
+    try:
+        raw = parse_raw(text, "raw.txt")
+    except DigestError as exc:
+        assert exc.diagnostics and all(d.path == "raw.txt" for d in exc.diagnostics)
+    else:
+        assert isinstance(raw, RawArticle)
+
+
+@fuzz(200)
+@given(st.binary(max_size=1000))
+def test_importer_bytes_gives_an_article_or_an_error(data):
+    try:
+        raw = parse_raw_bytes(data, "raw.txt")
+    except DigestError as exc:
+        assert exc.diagnostics and all(d.path == "raw.txt" for d in exc.diagnostics)
+    else:
+        assert isinstance(raw, RawArticle)
+
+
+# --- URLs ----------------------------------------------------------------------------------
+
+url_chars = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from(list("/?#&=%:@[].")),
+    max_size=40,
+)
+
+
+@fuzz(200)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://", "hTTps://"]).flatmap(
+        lambda scheme: url_chars.map(lambda rest: scheme + rest)
+    )
+    | urls()
+    | st.text(max_size=60)
+)
+def test_canonical_url_is_total_and_idempotent(url):
+    assume(web_url_problem(url) is None)
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
+tracking = st.lists(
+    st.tuples(
+        st.sampled_from(["utm_source", "UTM_Medium", "utm_campaign", "fbclid", "gclid", "pk_x"]),
+        st.text(string.ascii_letters + string.digits, max_size=8),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@fuzz(200)
+@given(urls(), tracking, st.text(string.ascii_letters + "/-", max_size=10))
+def test_tracking_parameters_and_fragments_do_not_change_the_canonical_url(url, params, frag):
+    base = url.split("#", 1)[0]
+    assume(web_url_problem(base) is None)
+    query = "&".join(f"{k}={v}" for k, v in params)
+    tracked = f"{base}{'&' if '?' in base else '?'}{query}#{frag}"
+    assert canonical_url(tracked) == canonical_url(base)
+
+
+# --- Whole builds --------------------------------------------------------------------------
+
+hostile = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        '<a href="javascript:alert(1)">x</a>',
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](java\tscript:alert(1))",
+        "[x](jav&#x09;ascript:alert(1))",
+        "[x](&#106;avascript:alert(1))",
+        "[x](vbscript:msgbox(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+        "![x](javascript:alert(1))",
+        "<javascript:alert(1)>",
+        "[r]\n\n[r]: javascript:alert(1)",
+        '[q](/x" onmouseover="alert(1))',
+        "<svg onload=alert(1)>",
+        "`<script>`",
+        "```html\n<script>alert(1)</script>\n```",
+        "<!-- <script> -->",
+        "[x](/../../../etc/passwd)",
+        "[x](//evil.example/)",
+        "\"'><b onclick=x>",
+        "{{ 7*7 }} {% raw %}",
+    ]
+)
+fragment = hostile | weird_text | words
+yaml_str = fragment.map(lambda s: yaml.safe_dump(s, allow_unicode=True).split("\n...")[0].strip())
+
+
+@st.composite
+def fuzzed_sites(draw) -> dict[str, str]:
+    files = {}
+    for n in range(draw(st.integers(1, 4))):
+        lines = [
+            "---",
+            f"title: {draw(yaml_str)}",
+            f"source: {draw(yaml_str)}",
+            f"date: 2013-11-{draw(st.integers(10, 12))}",
+            f"url: https://example.com/{n}?q={draw(st.sampled_from(['x', '%22%3E%3Cscript%3E']))}",
+        ]
+        if draw(st.booleans()):
+            lines.append(f"topics: [{', '.join(draw(st.lists(yaml_str, max_size=3)))}]")
+        for key in draw(st.lists(st.sampled_from(["summary", "author", "image", "lang", "x"]))):
+            lines.append(f"{key}: {draw(yaml_str)}")
+        body = "\n\n".join(draw(st.lists(fragment, max_size=6)))
+        files[f"content/2013/11/a{n}.md"] = "\n".join([*lines, "---", body]) + "\n"
+    return files
+
+
+@fuzz(15)
+@given(fuzzed_sites(), st.sampled_from(["https://e.com/", "https://e.com/r/"]))
+def test_fuzzed_sites_build_or_fail_cleanly_and_stay_safe(files, base_url):
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "proj"
+        write(root, {**files, "digest.toml": f'base_url = "{base_url}"\n'})
+        out = root / "site"
+        try:
+            build(BuildOptions(root=root, jobs=1))
+        except DigestError as exc:
+            assert exc.diagnostics
+            return
+        resolved = out.resolve()
+        for path in out.rglob("*"):
+            assert path.resolve().is_relative_to(resolved), path
+        assert html_files(out)
+        assert unsafe_output(out) == []
