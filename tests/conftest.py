@@ -102,6 +102,15 @@ def fixture_site(tmp_path: Path) -> Path:
     return root
 
 
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, by path relative to ``folder``: to compare two builds."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file's bytes and modification time, to prove a folder was left alone."""
     return {

@@ -13,21 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, article, snapshot
+from conftest import REPO, article, snapshot, tree
 
 import digest.write
 from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
 
 GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +40,7 @@ def large_site(tmp_path_factory) -> Path:
 
 def test_a_build_killed_at_any_moment_leaves_the_old_site_whole(large_site, capsys):
     root = large_site
-    before = _tree(root / "site")
+    before = tree(root / "site")
     mtimes = {k: v[1] for k, v in snapshot(root / "site").items()}
     # Every page changes with the title, so a killed build is always mid-way somewhere.
     (root / "digest.toml").write_text('title = "After"\nbase_url = "https://example.org/"\n')
@@ -73,7 +65,7 @@ def test_a_build_killed_at_any_moment_leaves_the_old_site_whole(large_site, caps
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             # Its worker processes die with it or on their own; none may touch the output.
-            after = _tree(root / "site")
+            after = tree(root / "site")
             assert after.keys() == before.keys(), f"killed at {fraction:.0%}"
             assert after == before, f"killed at {fraction:.0%}: a file changed"
             assert {k: v[1] for k, v in snapshot(root / "site").items()} == mtimes
@@ -86,7 +78,7 @@ def test_a_build_killed_at_any_moment_leaves_the_old_site_whole(large_site, caps
     capsys.readouterr()
     assert not [p for p in root.iterdir() if p.name.startswith(".site.")]
     assert main(["build", "--root", str(root), "--output", str(root / "clean"), "--force"]) == 0
-    assert _tree(root / "site") == _tree(root / "clean")
+    assert tree(root / "site") == tree(root / "clean")
     assert "After" in (root / "site/index.html").read_text()
 
 
@@ -164,7 +156,7 @@ def test_a_damaged_cache_means_a_full_build_and_a_warning(fixture_site, capsys, 
     assert (
         main(["build", "--root", str(fixture_site), "--output", str(fixture_site / "clean")]) == 0
     )
-    assert _tree(fixture_site / "site") == _tree(fixture_site / "clean")
+    assert tree(fixture_site / "site") == tree(fixture_site / "clean")
 
 
 def test_a_content_file_vanishing_while_the_build_reads_it(make_site, monkeypatch):

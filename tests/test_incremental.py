@@ -6,21 +6,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURE_SITE, article, snapshot
+from conftest import FIXTURE_SITE, article, snapshot, tree
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_no_change_build_renders_and_writes_nothing(fixture_site):
@@ -203,7 +195,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         clean = self.tmp / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         build(BuildOptions(root=self.root, output=clean, force=True))
-        assert _tree(self.root / "site") == _tree(clean)
+        assert tree(self.root / "site") == tree(clean)
 
     def teardown(self) -> None:
         if hasattr(self, "tmp"):

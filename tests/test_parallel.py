@@ -3,20 +3,10 @@ errors from a worker reported like any other."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from conftest import article
+from conftest import article, tree
 
 from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _many(n: int) -> dict[str, str]:
@@ -45,8 +35,8 @@ def test_output_is_identical_whatever_the_number_of_jobs(make_site, tmp_path):
             )
             == 0
         )
-    assert _tree(tmp_path / "out-1") == _tree(tmp_path / "out-2") == _tree(tmp_path / "out-3")
-    assert len(_tree(tmp_path / "out-1")) > 150
+    assert tree(tmp_path / "out-1") == tree(tmp_path / "out-2") == tree(tmp_path / "out-3")
+    assert len(tree(tmp_path / "out-1")) > 150
 
 
 def test_template_error_in_a_worker_is_reported_with_its_line(make_site, capsys):

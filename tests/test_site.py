@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_SITE, REPO, article, snapshot
+from conftest import FIXTURE_SITE, REPO, article, snapshot, tree
 from sitecheck import broken_links, html_files, parse_html
 
 from digest.cli import main
@@ -21,23 +21,15 @@ def _build(root: Path, *extra: str) -> Path:
     return out
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_fixture_site_matches_golden_output(fixture_site):
     """Regenerate after an intended change with ``DIGEST_REGEN_GOLDEN=1 pytest``."""
-    built = _tree(_build(fixture_site))
+    built = tree(_build(fixture_site))
     if os.environ.get("DIGEST_REGEN_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for rel, data in built.items():
             (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
             (GOLDEN / rel).write_bytes(data)
-    expected = _tree(GOLDEN)
+    expected = tree(GOLDEN)
     assert sorted(built) == sorted(expected)
     for rel in expected:
         assert built[rel] == expected[rel], f"{rel} differs from tests/golden/{rel}"
@@ -177,7 +169,7 @@ def test_allow_html_lets_raw_html_through(make_site):
 def test_two_builds_are_byte_identical(fixture_site, tmp_path):
     assert main(["build", "--root", str(fixture_site), "--output", str(tmp_path / "a")]) == 0
     assert main(["build", "--root", str(fixture_site), "--output", str(tmp_path / "b")]) == 0
-    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
 def test_rebuild_with_nothing_changed_writes_nothing(fixture_site):
