@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,6 +75,28 @@ def article(
     lines += [f"{k}: {v}" for k, v in extra.items()]
     lines += ["---", body]
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright: skipped locally when missing, a
+    failure in CI."""
+    from tools import chromium_path, launch_chromium, require_tool
+
+    require_tool(
+        "playwright",
+        importlib.util.find_spec("playwright") is not None,
+        "the Python package playwright is not installed",
+    )
+    require_tool("chromium", chromium_path() is not None, "Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @pytest.fixture

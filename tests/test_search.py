@@ -8,7 +8,6 @@ import fnmatch
 import functools
 import gzip
 import http.server
-import importlib.util
 import json
 import os
 import re
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import article, run_digest
-from tools import chromium_path, launch_chromium, nu_available, nu_check, require_tool
+from tools import nu_available, nu_check, require_tool
 
 from digest.build import BuildOptions, build
 from digest.search import INDEXER, INSTALL_HINT, NOT_BYTE_STABLE, pagefind_binary
@@ -229,24 +228,6 @@ def test_without_pagefind_the_build_succeeds_and_says_how_to_install(fixture_sit
 
 
 # --- in a browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_tool(
-        "playwright",
-        importlib.util.find_spec("playwright") is not None,
-        "the Python package playwright is not installed",
-    )
-    require_tool("chromium", chromium_path() is not None, "Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

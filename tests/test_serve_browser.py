@@ -3,7 +3,6 @@ cleanly, reload themselves after an edit, and show build errors in an overlay.""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,28 +11,9 @@ import pytest
 from conftest import article
 from test_serve import Served, serve_site
 from test_watch import DEADLINE, DigestProcess
-from tools import chromium_path, launch_chromium, require_tool
 
 RELOAD_WITHIN = 2.0
 """The issue's promise: an edit shows in the open page within two seconds."""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    require_tool(
-        "playwright",
-        importlib.util.find_spec("playwright") is not None,
-        "the Python package playwright is not installed",
-    )
-    require_tool("chromium", chromium_path() is not None, "Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
