@@ -16,8 +16,10 @@ from digest.errors import Diagnostic, DigestError
 from digest.fingerprint import ContextHasher, TemplateHashes, config_identity
 from digest.index import SiteIndex, build_index
 from digest.load import discover, load_articles
+from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
 from digest.plan import Asset, SitePlan, check_collisions, plan_site
+from digest.reads import PageReads, Reads
 from digest.render import TEMPLATES_DIR, Renderer, theme_assets
 from digest.write import MARKER, InPlaceWriter, Manifest, SiteWriter, check_output_folder
 
@@ -80,6 +82,8 @@ class Site:
     plan: SitePlan
     warnings: list[Diagnostic]
     cache_keys: list[str]
+    loaded: list[Article] = field(default_factory=list)
+    """The articles as loaded, before indexing merged spellings (for ``digest.session``)."""
 
 
 def prepare(options: BuildOptions, cache: Cache | None = None) -> Site:
@@ -106,7 +110,7 @@ def prepare(options: BuildOptions, cache: Cache | None = None) -> Site:
         plan.pages.append(search_page(pagefind_binary() is not None))
     plan.assets.extend(_assets(options.root, config))
     check_collisions(plan)
-    return Site(config, index, plan, warnings, loaded.cache_keys)
+    return Site(config, index, plan, warnings, loaded.cache_keys, loaded.articles)
 
 
 def _assets(root: Path, config: SiteConfig) -> list[Asset]:
@@ -146,7 +150,22 @@ def static_assets(root: Path) -> list[Asset]:
     return sorted(assets, key=lambda a: a.path)
 
 
-def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
+@dataclass(slots=True)
+class BuildState:
+    """What a build leaves behind for the next one in the same process (``watch``):
+    filled by ``build(..., state=...)``; see ``digest.session``."""
+
+    site: Site | None = None
+    renderer: Renderer | None = None
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    reads: PageReads | None = None
+    manifest: Manifest | None = None
+    hasher: ContextHasher | None = None
+
+
+def build(
+    options: BuildOptions, in_place: bool = False, state: BuildState | None = None
+) -> BuildResult:
     """Build the site into the output folder; raises DigestError on bad input, leaving the
     previous output as it was.
 
@@ -160,7 +179,7 @@ def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
     check_output_folder(options.root, output)
     # Taken before anything is read: a file changed during the build looks changed next time.
     inputs = input_snapshot(options)
-    if not options.force and not in_place:
+    if not options.force and not in_place and state is None:
         manifest = Manifest(options.root / CACHE_DIR, output).load()
         if manifest.inputs == inputs and manifest.summary and manifest.intact(output):
             return BuildResult(
@@ -172,7 +191,7 @@ def build(options: BuildOptions, in_place: bool = False) -> BuildResult:
     cache = Cache(None if options.force else cache_dir)
     try:
         site = prepare(options, cache)
-        return _write_site(options, site, cache, in_place, started, inputs)
+        return _write_site(options, site, cache, in_place, started, inputs, state)
     finally:
         cache.close()
 
@@ -212,7 +231,13 @@ def _where(options: BuildOptions, path: Path) -> str:
 
 
 def _write_site(
-    options: BuildOptions, site: Site, cache: Cache, in_place: bool, started: float, inputs: str
+    options: BuildOptions,
+    site: Site,
+    cache: Cache,
+    in_place: bool,
+    started: float,
+    inputs: str,
+    state: BuildState | None = None,
 ) -> BuildResult:
     output = options.output_dir
     renderer = Renderer(options.root, site.config, cache)
@@ -220,8 +245,10 @@ def _write_site(
     hasher = ContextHasher()
     identity = f"{tool_identity()}:{config_identity(site.config)}"
     manifest = Manifest(options.root / CACHE_DIR, output)
+    reads = PageReads(options.root / CACHE_DIR, output)
     if not options.force:
         manifest.load()
+        reads.load()
     warnings = list(site.warnings)
     for problem in (cache.warning, manifest.warning):
         if problem:
@@ -242,14 +269,17 @@ def _write_site(
             if not (manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
                 todo.append(position)
 
-        def render(position: int) -> tuple[bytes, list[tuple[str, str]]]:
+        def render(position: int) -> tuple[bytes, list[tuple[str, str]], Reads]:
+            renderer.take_reads()
             data = renderer.render(pages[position])
-            return data, renderer.take_new_bodies()
+            return data, renderer.take_new_bodies(), renderer.take_reads()
 
-        for done, (position, (data, bodies)) in enumerate(
+        for done, (position, (data, bodies, page_reads)) in enumerate(
             zip(todo, ordered_map(render, todo, options.workers), strict=True), start=1
         ):
             writer.write(pages[position].path, data)
+            path = pages[position].path
+            reads.put(path, fingerprints[path], page_reads)
             cache.put_bodies(bodies)
             if options.progress is not None:
                 options.progress(done, len(todo))
@@ -302,6 +332,11 @@ def _write_site(
     # A build with warnings is never skipped next time: its warnings must be shown again.
     clean = not warnings and cache.warning is None
     saved = manifest.save(output, fingerprints, inputs if clean else "", summary)
+    reads.keep_only(manifest.entries)
+    reads.save()
+    if state is not None:
+        state.site, state.renderer, state.reads, state.manifest = site, renderer, reads, manifest
+        state.fingerprints, state.hasher = fingerprints, hasher
     for problem in (saved, cache.warning):
         if problem:
             warnings.append(Diagnostic(_where(options, options.root / CACHE_DIR), 0, problem))

@@ -129,17 +129,32 @@ class ContextHasher:
             return self._many(obj, obj.articles, ["T", obj.kind, obj.name, obj.slug])
         if isinstance(obj, dt.date):
             return obj.isoformat()
+        # Containers are memoised too: the same month, the same list of related articles
+        # recur in many pages, and ``watch`` hashes again only the ones an edit replaced.
+        key = id(obj)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        inner: Any
         if isinstance(obj, dict):
-            return {
+            inner = {
                 str(k): self.value(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))
             }
-        if isinstance(obj, list | tuple):
-            return [self.value(v) for v in obj]
-        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            return [type(obj).__name__] + [
+        elif isinstance(obj, list | tuple):
+            inner = [self.value(v) for v in obj]
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            inner = [type(obj).__name__] + [
                 self.value(getattr(obj, f.name)) for f in dataclasses.fields(obj)
             ]
-        raise TypeError(f"cannot fingerprint {type(obj).__name__}")
+        else:
+            raise TypeError(f"cannot fingerprint {type(obj).__name__}")
+        encoded = json.dumps(inner, separators=(",", ":"), ensure_ascii=False)
+        # Large values are carried by their hash, so a page holding a whole year of days
+        # is hashed in one step, not re-serialised.
+        found = ["#", _digest(encoded.encode())] if len(encoded) > 256 else inner
+        self._memo[key] = found
+        self._keep.append(obj)
+        return found
 
     def page(self, page: Page, template_hash: str, site_identity: str) -> str:
         data = [

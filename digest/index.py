@@ -40,8 +40,8 @@ def build_index(
 ) -> tuple[SiteIndex, list[Diagnostic]]:
     """Index validated articles. Every duplicate (url, or day and slug) is an error naming
     both files; with ``keep_going`` the later file is left out and the errors returned."""
-    rules = _topic_rules(config)
-    ordered = sorted((_with_rule_topics(a, rules) for a in articles), key=newest_first)
+    rules = topic_rules(config)
+    ordered = sorted((with_rule_topics(a, rules) for a in articles), key=newest_first)
     duplicates = find_duplicates(ordered)
     if duplicates and not keep_going:
         raise DigestError([problem for problem, _ in duplicates])
@@ -98,7 +98,7 @@ def _terms(kind: str, pairs: Iterable[tuple[str, Article]]) -> tuple[Term, ...]:
     return tuple(Term(kind, names[slug], slug, tuple(articles[slug])) for slug in sorted(articles))
 
 
-def _topic_rules(config: SiteConfig) -> list[tuple[str, re.Pattern[str]]]:
+def topic_rules(config: SiteConfig) -> list[tuple[str, re.Pattern[str]]]:
     rules = []
     for topic, keywords in config.topics:
         alternatives = "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True))
@@ -108,7 +108,7 @@ def _topic_rules(config: SiteConfig) -> list[tuple[str, re.Pattern[str]]]:
     return rules
 
 
-def _with_rule_topics(article: Article, rules: list[tuple[str, re.Pattern[str]]]) -> Article:
+def with_rule_topics(article: Article, rules: list[tuple[str, re.Pattern[str]]]) -> Article:
     if article.topics or not rules:
         return article
     text = f"{article.title}\n{article.body}"

@@ -20,6 +20,7 @@ from digest.errors import DigestError
 from digest.markdown import markdown_settings, render_markdown
 from digest.model import Article
 from digest.plan import Page
+from digest.reads import Reads, ReadTracking
 from digest.slugs import slugify
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -117,7 +118,8 @@ class Renderer:
         )
         self.site_templates = root / TEMPLATES_DIR
         self.search_path = [str(self.site_templates), str(THEME_DIR / "templates")]
-        self.env = jinja2.Environment(
+        # Records the article fields each page reads: see digest/reads.py.
+        self.env = ReadTracking(
             loader=jinja2.FileSystemLoader(self.search_path),
             autoescape=True,
             keep_trailing_newline=True,
@@ -140,6 +142,7 @@ class Renderer:
             slugify=slugify,
             body_html=self.body_html,
         )
+        self.env.track_filters()
         self.env.tests["slugified"] = lambda name, slug: slugify(name) == slug
         self.env.globals.update(site=config, base_path=config.base_path, version=__version__)
 
@@ -161,6 +164,10 @@ class Renderer:
             html = render_markdown(article.body, self.config.allow_html, self.config.base_path)
             self.new_bodies.append((key, html))
         return Markup(html)
+
+    def take_reads(self) -> Reads:
+        """Article fields read by the pages rendered since the last call (digest/reads.py)."""
+        return self.env.take_reads()
 
     def take_new_bodies(self) -> list[tuple[str, str]]:
         taken, self.new_bodies = self.new_bodies, []

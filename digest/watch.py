@@ -40,9 +40,10 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
-from digest.build import BuildOptions, BuildResult, build
+from digest.build import BuildOptions, BuildResult
 from digest.config import CONFIG_NAME
 from digest.errors import Diagnostic, DigestError
+from digest.session import Session
 
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
@@ -213,7 +214,8 @@ class Watcher:
         self.out = out
         self.err = err
         self.debouncer = Debouncer(quiet, max_wait)
-        self.builder = builder or self._build
+        self.session = Session(options)
+        self.builder = builder
         self.rebuilds = 0
         self.failed = False
         self._observer: BaseObserver | None = None
@@ -306,12 +308,14 @@ class Watcher:
 
     # -- building ----------------------------------------------------------------------
 
-    @staticmethod
-    def _build(options: BuildOptions, first: bool) -> BuildResult:
+    def _build(self, first: bool, changes: dict[str, str] | None) -> BuildResult:
         """The one call into the build. The first build stages the site and swaps it in
         whole, like ``digest build``; rebuilds replace only the changed files, each
-        atomically, so they take milliseconds and a reader never sees half a file."""
-        return build(options, in_place=not first)
+        atomically, so a reader never sees half a file, and patch the last build when the
+        changes allow (``digest.session``)."""
+        if self.builder is not None:
+            return self.builder(self.options, first)
+        return self.session.build(changes, first=first)
 
     @property
     def _out(self) -> TextIO:
@@ -324,10 +328,12 @@ class Watcher:
     def _say(self, stream: TextIO, line: str) -> None:
         print(line, file=stream, flush=True)
 
-    def _run_build(self, first: bool) -> tuple[BuildResult | None, list[Diagnostic], float]:
+    def _run_build(
+        self, first: bool, changes: dict[str, str] | None = None
+    ) -> tuple[BuildResult | None, list[Diagnostic], float]:
         started = time.perf_counter()
         try:
-            result = self.builder(self.options, first)
+            result = self._build(first, changes)
         except DigestError as exc:
             return None, list(exc.diagnostics), time.perf_counter() - started
         except Exception as exc:  # a bug, or the disk: report it and keep watching
@@ -371,11 +377,18 @@ class Watcher:
     def _rebuild(self, changes: dict[str, str]) -> BuildResult | None:
         """Rebuild for one batch of changes and print one line about it."""
         self._sync_watches()
-        result, errors, seconds = self._run_build(first=False)
+        result, errors, seconds = self._run_build(first=False, changes=changes)
         self.rebuilds += 1
         verb = "rebuilt" if result is not None else "rebuild"
         self._report(result, errors, seconds, verb, describe(changes))
+        self._flush()
         return result
+
+    def _flush(self) -> None:
+        try:
+            self.session.flush()
+        except Exception:  # bookkeeping only: the next build re-renders what it cannot trust
+            traceback.print_exc(file=self._err)
 
     def run(self, poll: float = 0.5) -> None:
         """Rebuild batch after batch until ``close`` (or Ctrl-C in the caller)."""

@@ -370,4 +370,5 @@ class Manifest:
             return f"cannot write the cache ({exc.strerror}); the next build will be a full one"
         self.entries = {k: (v[0], v[1], v[2]) for k, v in files.items()}
         self.inputs = inputs
+        self.summary = summary or {}
         return None

@@ -13,6 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
+from digest.session import Session
 
 
 def test_no_change_build_renders_and_writes_nothing(fixture_site):
@@ -92,25 +93,35 @@ DATES = st.sampled_from(["2013-11-15", "2013-11-16", "2013-11-18", "2013-11-17T2
 
 
 @settings(
-    max_examples=6,
-    stateful_step_count=6,
+    max_examples=12,
+    stateful_step_count=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 class IncrementalEqualsClean(RuleBasedStateMachine):
     """Any sequence of edits, creations, deletions and renames of articles, templates and
-    config, built incrementally (whole-site and in place), equals a clean build."""
+    config, built incrementally (whole-site, in place, and by a watch session patching its
+    last build), equals a clean build."""
 
-    @initialize()
-    def setup(self) -> None:
+    @initialize(mode=st.sampled_from(["whole", "in_place", "session"]))
+    def setup(self, mode: str) -> None:
         import tempfile
 
         self.tmp = Path(tempfile.mkdtemp(prefix="digest-inc-"))
         self.root = self.tmp / "site-project"
         shutil.copytree(FIXTURE_SITE, self.root)
         self.counter = 0
-        self.in_place = False
+        self.mode = mode
+        self.session: Session | None = None
+        self.changes: dict[str, str] = {}
         build(BuildOptions(root=self.root))
+
+    def _changed(self, path: Path, what: str = "changed") -> None:
+        """What the watcher would tell the session about this step."""
+        rel = path.relative_to(self.root).as_posix()
+        if what == "changed" and rel in self.changes:
+            return
+        self.changes[rel] = what
 
     def _articles(self) -> list[Path]:
         return sorted((self.root / "content").rglob("*.md"))
@@ -124,6 +135,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         path.write_text(
             article(title, date=date, url=f"https://example.net/{self.counter}", **extra)
         )
+        self._changed(path, "created")
 
     @rule(data=st.data(), title=TITLES)
     def edit_title(self, data: st.DataObject, title: str) -> None:
@@ -135,6 +147,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
             old = rest.split("\n", 1)[0]
             path.write_text(head + "title: " + f'"{title} {self.counter}"' + rest[len(old) :])
             self.counter += 1
+            self._changed(path)
 
     @rule(data=st.data())
     def edit_body(self, data: st.DataObject) -> None:
@@ -143,12 +156,27 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
             path = data.draw(st.sampled_from(files))
             path.write_text(path.read_text() + f"\nAn update, number {self.counter}.\n")
             self.counter += 1
+            self._changed(path)
+
+    @rule(data=st.data())
+    def edit_summary(self, data: st.DataObject) -> None:
+        files = self._articles()
+        if files:
+            path = data.draw(st.sampled_from(files))
+            text = path.read_text()
+            head, sep, body = text.partition("\n---\n")
+            head = "\n".join(ln for ln in head.split("\n") if not ln.startswith("summary:"))
+            path.write_text(f"{head}\nsummary: Summary {self.counter}.{sep}{body}")
+            self.counter += 1
+            self._changed(path)
 
     @rule(data=st.data())
     def delete(self, data: st.DataObject) -> None:
         files = self._articles()
         if len(files) > 1:
-            data.draw(st.sampled_from(files)).unlink()
+            path = data.draw(st.sampled_from(files))
+            path.unlink()
+            self._changed(path, "deleted")
 
     @rule(data=st.data())
     def rename(self, data: st.DataObject) -> None:
@@ -159,6 +187,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
             target.parent.mkdir(parents=True, exist_ok=True)
             path.rename(target)
             self.counter += 1
+            self._changed(path, f"renamed to {target.relative_to(self.root).as_posix()}")
 
     @rule(name=st.sampled_from(["day.html", "article.html", "_macros.html", "base.html"]))
     def edit_template(self, name: str) -> None:
@@ -169,6 +198,18 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         anchor = ANCHORS[name]
         target.write_text(source.replace(anchor, f"{anchor}<!-- edit {self.counter} -->", 1))
         self.counter += 1
+        self._changed(target)
+
+    @rule(show=st.sampled_from(["article.body|length", "article|string|length", "article.lines"]))
+    def list_pages_show_more(self, show: str) -> None:
+        """A site template whose article lists read more than the theme's (the body, the
+        whole article): edits of those must re-render the lists."""
+        theme = Path(__file__).resolve().parents[1] / "digest/theme/templates/_macros.html"
+        target = self.root / "templates/_macros.html"
+        target.parent.mkdir(exist_ok=True)
+        anchor = ANCHORS["_macros.html"]
+        target.write_text(theme.read_text().replace(anchor, f"{anchor}{{{{ {show} }}}}", 1))
+        self._changed(target)
 
     @rule(
         setting=st.sampled_from(
@@ -182,16 +223,28 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         tables = [i for i, ln in enumerate(lines) if ln.startswith("[")]
         lines.insert(tables[0] if tables else len(lines), setting)
         config.write_text("\n".join(lines) + "\n")
+        self._changed(config)
 
-    @rule()
-    def toggle_mode(self) -> None:
-        self.in_place = not self.in_place
+    @rule(mode=st.sampled_from(["whole", "in_place", "session"]))
+    def switch_mode(self, mode: str) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self.session = None  # a watch starts afresh; it is alone in writing the output
 
     @invariant()
     def incremental_equals_clean(self) -> None:
         if not hasattr(self, "root"):
             return
-        build(BuildOptions(root=self.root), in_place=self.in_place)
+        options = BuildOptions(root=self.root)
+        if self.mode == "session":
+            if self.session is None:
+                self.session = Session(options)
+                self.session.build(None)
+            else:
+                self.session.build(self.changes)
+        else:
+            build(options, in_place=self.mode == "in_place")
+        self.changes = {}
         clean = self.tmp / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         build(BuildOptions(root=self.root, output=clean, force=True))

@@ -1,0 +1,323 @@
+"""Session: what ``watch`` and ``serve`` keep between rebuilds, so that saving an article
+shows in its pages in milliseconds, not in the seconds a whole-site pass takes.
+
+Each rebuild is one of two kinds:
+
+- **Patch** (the edit-save-look loop): the batch only changes existing articles, and only
+  in fields that do not move them in the site: not the path, date, slug, url, source,
+  topics or draft flag. The site's structure (its pages, their order, which articles each
+  shows) is then what it was, so the last plan is patched instead of rebuilt: the new
+  version of each article takes the old one's place in the context of every page holding
+  it. Of those pages, only the ones whose last render read a field that changed
+  (``digest.reads``) are rendered, and only files whose bytes differ are written, each
+  atomically. The others get their new fingerprint, so the next ``digest build`` agrees.
+- **Full**: anything else (a file created, deleted or renamed, a template, ``digest.toml``,
+  ``static/``, a structural field, a file with errors, the first build): ``build`` in
+  place as always, which leaves the state the next patch starts from.
+
+A patch never guesses: any doubt (an unknown path, a read error, a parse problem, state
+from a failed build) falls back to a full build, which the incremental-equals-clean test
+holds to the byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from digest.build import CACHE_DIR, BuildOptions, BuildResult, BuildState, build
+from digest.cache import Cache, tool_identity
+from digest.errors import DigestError
+from digest.fingerprint import TemplateHashes, config_identity
+from digest.index import topic_rules, with_rule_topics
+from digest.load import CONTENT_DIR, MAX_ARTICLE_BYTES, parse_article
+from digest.model import Article
+from digest.reads import affected, changed_names
+from digest.write import InPlaceWriter
+
+PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics", "draft")
+"""Fields that decide where an article appears (its day, order, URL, topic and source
+pages, related articles, duplicates): a change to one of them is a full rebuild."""
+
+
+def same_place(old: Article, new: Article) -> bool:
+    return all(getattr(old, name) == getattr(new, name) for name in PLACE_FIELDS)
+
+
+class Reach:
+    """Which articles each container of the plan holds, directly or inside days, terms,
+    groups, months and years; by object identity, kept for the life of the plan."""
+
+    def __init__(self) -> None:
+        self._paths: dict[int, frozenset[str]] = {}
+        self._keep: list[Any] = []  # the objects measured stay alive: their ids stay unique
+
+    def __call__(self, value: Any) -> frozenset[str]:
+        kind = type(value)
+        if kind is Article:
+            return frozenset((value.path,))
+        if kind is str or kind is int or value is None:
+            return _NOTHING
+        found = self._paths.get(id(value))
+        if found is not None:
+            return found
+        parts: Iterable[Any]
+        if kind is dict:
+            parts = value.values()
+        elif kind is tuple or kind is list:
+            parts = value
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
+        else:
+            parts = ()
+        found = _NOTHING.union(*(self(p) for p in parts))
+        self.record(value, found)
+        return found
+
+    def record(self, value: Any, paths: frozenset[str]) -> None:
+        self._paths[id(value)] = paths
+        self._keep.append(value)
+
+    def holders(self, pages: Iterable[Any]) -> dict[str, list[int]]:
+        """Article path -> positions of the pages whose context holds that article."""
+        result: dict[str, list[int]] = {}
+        for position, page in enumerate(pages):
+            for path in self(page.context):
+                result.setdefault(path, []).append(position)
+        return result
+
+    def substitute(self, value: Any, new: Mapping[str, Article], memo: dict[int, Any]) -> Any:
+        """``value`` with the articles at the paths of ``new`` replaced, rebuilding only the
+        containers on the way to one (shared ones once, through ``memo``)."""
+        kind = type(value)
+        if kind is Article:
+            return new.get(value.path, value)
+        if kind is str or kind is int or value is None:
+            return value
+        key = id(value)
+        if key in memo:
+            return memo[key]
+        paths = self(value)
+        result = value
+        if not paths.isdisjoint(new):
+            if kind is dict:
+                items = {k: self.substitute(v, new, memo) for k, v in value.items()}
+                result = items
+            elif kind is tuple or kind is list:
+                result = kind(self.substitute(v, new, memo) for v in value)
+            elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+                fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+                result = dataclasses.replace(
+                    value, **{n: self.substitute(v, new, memo) for n, v in fields.items()}
+                )
+            self.record(result, paths)
+        memo[key] = result
+        return result
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+class Session:
+    """Builds for ``watch``/``serve``: the first one whole, then patch or full as each
+    batch of changes allows (see the module docstring)."""
+
+    def __init__(self, options: BuildOptions) -> None:
+        self.options = options
+        self.state: BuildState | None = None
+        self._loaded: dict[str, Article] = {}
+        self._indexed: dict[str, Article] = {}
+        self._holders: dict[str, list[int]] | None = None
+        self._reach = Reach()
+        self._unsaved = False
+        self.patched = 0
+        """Rebuilds done by patching (for tests and the benchmark's curiosity)."""
+
+    def build(self, changes: Mapping[str, str] | None, first: bool = False) -> BuildResult:
+        """Build for a batch of changes (``path -> what``, as ``watch`` describes them);
+        ``None`` or ``first`` means a full build."""
+        if not first and changes is not None and self.state is not None:
+            try:
+                result = self._patch(changes)
+            except BaseException:
+                self.state = None  # half-patched: start the next one from a full build
+                raise
+            if result is not None:
+                self.patched += 1
+                return result
+        return self._full(first)
+
+    def flush(self) -> None:
+        """Record the patched output in the cache folder (the manifest and the reads), so
+        the next ``digest build`` trusts it; called after the rebuild is reported, since
+        it touches every entry. Skipping it only costs that build some renders."""
+        state = self.state
+        if not self._unsaved or state is None or state.manifest is None or state.reads is None:
+            return
+        output = self.options.output_dir
+        summary = dict(state.manifest.summary)
+        state.manifest.save(output, state.fingerprints, "", summary)
+        state.reads.keep_only(state.manifest.entries)
+        state.reads.save()
+        self._unsaved = False
+
+    # -- full --------------------------------------------------------------------------
+
+    def _full(self, first: bool) -> BuildResult:
+        self.state = None
+        self._holders = None
+        self._reach = Reach()
+        state = BuildState()
+        result = build(self.options, in_place=not first, state=state)
+        if state.site is not None:
+            self._loaded = {a.path: a for a in state.site.loaded}
+            self._indexed = {a.path: a for a in state.site.index.articles}
+            self.state = state
+            # Found now rather than on the first save, which should be instant.
+            self._holders = self._reach.holders(state.site.plan.pages)
+        return result
+
+    # -- patch -------------------------------------------------------------------------
+
+    def _read(self, rel: str) -> Article | None:
+        """The article now in ``rel``, or None when it cannot be patched in."""
+        if not (rel.startswith(f"{CONTENT_DIR}/") and rel.endswith(".md")):
+            return None
+        path = self.options.root / rel
+        try:
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ARTICLE_BYTES:
+                return None
+            data = path.read_bytes()
+        except OSError:
+            return None
+        assert self.state is not None and self.state.site is not None
+        article, problems = parse_article(rel, data, self.state.site.config.tz)
+        return article if article is not None and not problems else None
+
+    def _patch(self, changes: Mapping[str, str]) -> BuildResult | None:
+        started = time.perf_counter()
+        state = self.state
+        assert state is not None
+        site, renderer, manifest, reads = state.site, state.renderer, state.manifest, state.reads
+        hasher = state.hasher
+        if site is None or renderer is None or manifest is None or reads is None or not hasher:
+            return None
+        rules = topic_rules(site.config)
+        edits: list[tuple[Article, Article, Article]] = []
+        for rel, what in changes.items():
+            loaded, indexed = self._loaded.get(rel), self._indexed.get(rel)
+            # "created" too: some editors save by deleting and writing the file anew.
+            if what not in ("changed", "created") or loaded is None or indexed is None:
+                return None
+            article = self._read(rel)
+            # With [topics] keyword rules, an article without topics of its own gets
+            # topics from its words: compared after the rules, like the index sees it.
+            if article is None or not same_place(
+                with_rule_topics(loaded, rules), with_rule_topics(article, rules)
+            ):
+                return None
+            if article.content_hash != loaded.content_hash:
+                # The index merged this article's spellings with the others'; they are
+                # unchanged, so the merged ones are too.
+                merged = dataclasses.replace(
+                    with_rule_topics(article, rules), source=indexed.source, topics=indexed.topics
+                )
+                edits.append((article, indexed, merged))
+        if self._holders is None:
+            self._holders = self._reach.holders(site.plan.pages)
+
+        changed: dict[int, list[tuple[str, frozenset[str]]]] = {}
+        """Page position -> (path, names of the fields that changed) of its articles edited."""
+        new: dict[str, Article] = {}
+        for _, old, merged in edits:
+            names = changed_names(old, merged)
+            new[old.path] = merged
+            for position in self._holders.get(old.path, ()):
+                changed.setdefault(position, []).append((old.path, names))
+
+        pages = site.plan.pages
+        memo: dict[int, Any] = {}
+        templates = TemplateHashes(renderer.env)
+        identity = f"{tool_identity()}:{config_identity(site.config)}"
+        todo: list[int] = []
+        for position in sorted(changed):
+            page = pages[position]
+            before = state.fingerprints.get(page.path, "")
+            context = self._reach.substitute(page.context, new, memo)
+            page = dataclasses.replace(page, context=context)
+            pages[position] = page
+            fingerprint = hasher.page(page, templates(page.template), identity)
+            state.fingerprints[page.path] = fingerprint
+            read = reads.get(page.path, before)
+            entry = manifest.entries.get(page.path)
+            if entry is None or any(affected(read, p, n) for p, n in changed[position]):
+                todo.append(position)
+            else:  # its render read none of what changed: the same bytes again
+                reads.put(page.path, fingerprint, read)
+                manifest.entries[page.path] = (fingerprint, entry[1], entry[2])
+
+        output = self.options.output_dir
+        writer = InPlaceWriter(output, previous=())
+        cache = Cache(self.options.root / CACHE_DIR)
+        renderer.cache = cache
+        try:
+            for position in todo:
+                page = pages[position]
+                renderer.take_reads()
+                data = renderer.render(page)
+                reads.put(page.path, state.fingerprints[page.path], renderer.take_reads())
+                cache.put_bodies(renderer.take_new_bodies())
+                writer.write(page.path, data)
+                written = output / page.path
+                info = written.stat()
+                manifest.entries[page.path] = (
+                    state.fingerprints[page.path],
+                    info.st_size,
+                    info.st_mtime_ns,
+                )
+        except OSError as exc:
+            where = exc.filename or str(output)
+            raise DigestError.at(str(where), 0, f"cannot write the site: {exc.strerror}") from None
+        finally:
+            renderer.cache = None
+            cache.close()
+        for loaded, _, merged in edits:
+            self._loaded[loaded.path] = loaded
+            self._indexed[merged.path] = merged
+        self._unsaved = True
+        warnings = self._reindex(writer.written)
+        summary = manifest.summary
+        return BuildResult(
+            articles=summary.get("articles", len(self._indexed)),
+            days=summary.get("days", 0),
+            topics=summary.get("topics", 0),
+            sources=summary.get("sources", 0),
+            pages=summary.get("pages", len(pages)),
+            written=writer.written,
+            rendered=len(todo),
+            unchanged=summary.get("pages", len(pages)) - len(writer.written),
+            warnings=warnings,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _reindex(self, written: list[str]) -> list[Any]:
+        """Search: re-index in the background when article pages changed (as ``build``)."""
+        state = self.state
+        assert state is not None and state.site is not None
+        config = state.site.config
+        if not config.search:
+            return []
+        from digest import search
+        from digest.errors import Diagnostic
+
+        if search.pagefind_binary() is None:
+            return [Diagnostic(config.path, 0, search.INSTALL_HINT)]
+        if any(search.is_article_path(path) for path in written):
+            articles = search.article_paths(state.site.plan.pages)
+            search.INDEXER.request(self.options.output_dir, articles, config.language)
+        return []

@@ -1,0 +1,219 @@
+"""Watch sessions: an edit that leaves the site's structure alone patches the last build,
+rendering only the pages that show what changed; the output is always a clean build's."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jinja2
+import pytest
+from conftest import tree
+
+from digest.build import CACHE_DIR, BuildOptions, build
+from digest.errors import DigestError
+from digest.model import Article
+from digest.reads import MAX_PATHS, PageReads, ReadTracking
+from digest.session import Session
+
+RAIN = "content/2013/11/16/sao-paulo-rain.md"
+RAIN_PAGE = "2013/11/16/sao-paulo-rain/index.html"
+THEME_MACROS = Path(__file__).resolve().parents[1] / "digest/theme/templates/_macros.html"
+
+
+def _clean(root: Path) -> dict[str, bytes]:
+    clean = root.parent / "clean-build"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(BuildOptions(root=root, output=clean, force=True))
+    return tree(clean)
+
+
+def _append(root: Path, rel: str) -> None:
+    """A paragraph added at the end: the body changes, the summary (its start) does not."""
+    path = root / rel
+    path.write_text(path.read_text() + "\nA later paragraph.\n")
+
+
+def _edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def session(fixture_site: Path) -> Session:
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    return session
+
+
+def test_body_edit_renders_and_writes_only_its_page(fixture_site, session):
+    _append(fixture_site, RAIN)
+    result = session.build({RAIN: "changed"})
+    assert session.patched == 1
+    assert (result.rendered, result.written) == (1, [RAIN_PAGE])
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_title_edit_reaches_every_page_listing_the_article(fixture_site, session):
+    _edit(fixture_site, RAIN, "title:", "title: Updated,")
+    result = session.build({RAIN: "changed"})
+    assert session.patched == 1
+    assert {RAIN_PAGE, "2013/11/16/index.html", "feed.xml", "archive/index.html"} - set(
+        result.written
+    ) == {"archive/index.html"}  # the archive shows counts, not titles
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+@pytest.mark.parametrize(
+    ("show", "shows_change"),
+    [
+        ("article.body|length", True),
+        ("article|string|length", True),
+        ("article", True),
+        ("article.line_of('title')", False),
+    ],
+)
+def test_site_templates_reading_more_rerender_what_they_read(fixture_site, show, shows_change):
+    # A list item that shows more of an article than the theme's: its body, or all of it.
+    (fixture_site / "templates").mkdir()
+    anchor = '<li class="article-item">'
+    macros = THEME_MACROS.read_text().replace(anchor, f"{anchor}{{{{ {show} }}}}", 1)
+    (fixture_site / "templates/_macros.html").write_text(macros)
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    _append(fixture_site, RAIN)
+    result = session.build({RAIN: "changed"})
+    assert session.patched == 1
+    assert result.rendered > 1
+    assert ("2013/11/16/index.html" in result.written) == shows_change
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("date: 2013-11-16", "date: 2013-11-15"),
+        ("source:", "source: Other"),
+        ("topics:", "slug: moved-slug\ntopics:"),
+    ],
+)
+def test_an_edit_that_moves_the_article_is_a_full_rebuild(fixture_site, session, old, new):
+    _edit(fixture_site, RAIN, old, new)
+    session.build({RAIN: "changed"})
+    assert session.patched == 0
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_created_deleted_and_renamed_files_are_full_rebuilds(fixture_site, session):
+    (fixture_site / RAIN).rename(fixture_site / "content/rain.md")
+    session.build({RAIN: "renamed to content/rain.md"})
+    (fixture_site / "content/rain.md").unlink()
+    session.build({"content/rain.md": "deleted"})
+    assert session.patched == 0
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_broken_edit_fails_like_a_build_and_its_fix_recovers(fixture_site, session):
+    good = (fixture_site / RAIN).read_text()
+    (fixture_site / RAIN).write_text(good.replace("title:", "title: [unclosed", 1))
+    with pytest.raises(DigestError) as caught:
+        session.build({RAIN: "changed"})
+    assert caught.value.diagnostics[0].path == RAIN
+    (fixture_site / RAIN).write_text(good.replace("several streets", "many streets"))
+    session.build({RAIN: "changed"})
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_reads_are_kept_between_runs(fixture_site):
+    build(BuildOptions(root=fixture_site))
+    # A new watch on an up-to-date site renders nothing, yet knows what each page read.
+    session = Session(BuildOptions(root=fixture_site))
+    assert session.build(None, first=True).rendered == 0
+    _append(fixture_site, RAIN)
+    assert session.build({RAIN: "changed"}).rendered == 1
+    session.flush()
+    # ... and so does the next `digest build`, which finds the patched output fresh.
+    assert build(BuildOptions(root=fixture_site)).written == []
+
+
+def test_damaged_reads_only_cost_renders(fixture_site):
+    build(BuildOptions(root=fixture_site))
+    for reads in (fixture_site / CACHE_DIR).glob("reads-*.json"):
+        reads.write_text('{"format": 2, "names": [], "paths": [], "pages": {"x": 5}}')
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    _append(fixture_site, RAIN)
+    result = session.build({RAIN: "changed"})
+    assert result.rendered > 1 and result.written == [RAIN_PAGE]
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+# -- what the templates read -----------------------------------------------------------
+
+
+def _article(path: str = "content/a.md", **fields: object) -> Article:
+    import datetime as dt
+
+    values: dict[str, object] = {
+        "path": path,
+        "title": "T",
+        "source": "S",
+        "url": "https://example.com/a",
+        "canonical_url": "https://example.com/a",
+        "published": dt.datetime(2013, 11, 17, tzinfo=dt.UTC),
+        "has_time": False,
+        "slug": "a",
+        "topics": ("x",),
+        "summary": "Sum",
+        "body": "Body",
+        "body_line": 5,
+        "content_hash": "h",
+    }
+    values.update(fields)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def _reads(source: str, **context: object) -> dict[str, frozenset[str] | None]:
+    env = ReadTracking(loader=jinja2.DictLoader({"t": source}), autoescape=True)
+    env.filters["body_html"] = lambda a: a.body
+    env.track_filters()
+    env.get_template("t").render(**context)
+    return env.take_reads()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ a.title }}", {"title": {"content/a.md"}}),
+        ("{{ a['summary'] }} {{ a.day }}", {"summary": {"content/a.md"}, "day": {"content/a.md"}}),
+        ("{{ a|body_html }}", {"body": {"content/a.md"}}),
+        ("{{ [a]|map(attribute='title')|join }}", {"title": {"content/a.md"}}),
+        ("{{ [a]|length }}", {}),
+        ("{{ a }}", {"*": {"content/a.md"}}),
+        ("{{ a|string }}", {"*": None}),
+        ("{{ [a] }}", {"*": None}),
+        ("{{ a.line_of('title') }}", {"*": {"content/a.md"}}),
+        ("{{ a.__class__ }}", {"*": {"content/a.md"}}),
+    ],
+)
+def test_reads_recorded(source, expected):
+    found = _reads(source, a=_article())
+    assert {k: v if v is None else set(v) for k, v in found.items()} == expected
+
+
+def test_reads_of_many_articles_are_kept_as_any_article():
+    many = [_article(f"content/{n}.md") for n in range(MAX_PATHS + 1)]
+    assert _reads("{% for a in many %}{{ a.title }}{% endfor %}", many=many) == {"title": None}
+
+
+def test_page_reads_round_trip(tmp_path):
+    reads = PageReads(tmp_path / "cache", tmp_path / "site")
+    reads.put("a.html", "fp1", {"title": frozenset({"content/a.md"}), "*": None})
+    reads.put("b.html", "fp2", {})
+    reads.save()
+    loaded = PageReads(tmp_path / "cache", tmp_path / "site").load()
+    assert loaded.get("a.html", "fp1") == {"title": frozenset({"content/a.md"}), "*": None}
+    assert loaded.get("b.html", "fp2") == {}
+    assert loaded.get("a.html", "other fingerprint") is None
