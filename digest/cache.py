@@ -24,6 +24,9 @@ from digest import __version__
 
 FORMAT = 1
 FILENAME = "cache.sqlite"
+BATCH = 256
+"""New entries are written this many at a time: a cold build of 100,000 articles must not
+hold every parsed article and rendered body in memory until the end."""
 
 
 # Modules that never shape a built page: editing them must not invalidate every cache.
@@ -69,6 +72,7 @@ class Cache:
         self._pid = os.getpid()
         self._new_articles: list[tuple[str, bytes]] = []
         self._new_bodies: list[tuple[str, str]] = []
+        self._empty: set[str] = set()
         if folder is None:
             return
         try:
@@ -83,6 +87,13 @@ class Cache:
             db.execute("CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, data BLOB)")
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)")
             db.execute(f"PRAGMA user_version={FORMAT}")
+            # A cold build asks for every article and body: with nothing stored there is
+            # nothing to find (entries this build writes are ones it already has).
+            self._empty = {
+                table
+                for table in ("articles", "bodies")
+                if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+            }
             self._db = db
         except (sqlite3.Error, OSError) as exc:
             self._off(exc)
@@ -108,6 +119,8 @@ class Cache:
         return self._db
 
     def _get(self, table: str, column: str, key: str) -> Any:
+        if table in self._empty:
+            return None
         try:
             db = self._reader()
             if db is None:
@@ -130,6 +143,26 @@ class Cache:
     def put_article(self, key: str, value: Any) -> None:
         if self._db is not None:
             self._new_articles.append((key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+            if len(self._new_articles) >= BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Write the entries collected so far. Entries are keyed by content, so one written
+        by a build that then fails is still right; ``save`` drops those no longer used."""
+        if self._db is None:
+            return
+        db = self._db
+        try:
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", self._new_articles)
+            db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            self._off(exc)
+        self._new_articles.clear()
+        self._new_bodies.clear()
 
     def get_body(self, key: str) -> str | None:
         value = self._get("bodies", "html", key)
@@ -138,6 +171,8 @@ class Cache:
     def put_bodies(self, items: Iterable[tuple[str, str]]) -> None:
         if self._db is not None:
             self._new_bodies.extend(items)
+            if len(self._new_bodies) >= BATCH:
+                self._flush()
 
     def save(self, article_keys: Iterable[str], body_keys: Iterable[str]) -> None:
         """Store what is new and drop entries no current article uses."""

@@ -22,6 +22,9 @@ from digest.config import SiteConfig
 from digest.model import Article, Day, Term
 from digest.plan import Page
 
+_INLINE = 16
+"""Lists up to this long are hashed inline, longer ones by a memoised hash of their own."""
+
 
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -129,32 +132,28 @@ class ContextHasher:
             return self._many(obj, obj.articles, ["T", obj.kind, obj.name, obj.slug])
         if isinstance(obj, dt.date):
             return obj.isoformat()
-        # Containers are memoised too: the same month, the same list of related articles
-        # recur in many pages, and ``watch`` hashes again only the ones an edit replaced.
-        key = id(obj)
-        found = self._memo.get(key)
-        if found is not None:
-            return found
-        inner: Any
         if isinstance(obj, dict):
-            inner = {
+            return {
                 str(k): self.value(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))
             }
-        elif isinstance(obj, list | tuple):
-            inner = [self.value(v) for v in obj]
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            inner = [type(obj).__name__] + [
+        if isinstance(obj, list | tuple):
+            if len(obj) <= _INLINE:
+                return [self.value(v) for v in obj]
+            # Long lists (a month's days, the sitemap's entries) are carried by their hash,
+            # memoised: many pages hold the same one, and ``watch`` hashes again only the
+            # ones an edit replaced.
+            key = id(obj)
+            found = self._memo.get(key)
+            if found is None:
+                body = json.dumps([self.value(v) for v in obj], separators=(",", ":"))
+                found = self._memo[key] = ["#", _digest(body.encode())]
+                self._keep.append(obj)
+            return found
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            return [type(obj).__name__] + [
                 self.value(getattr(obj, f.name)) for f in dataclasses.fields(obj)
             ]
-        else:
-            raise TypeError(f"cannot fingerprint {type(obj).__name__}")
-        encoded = json.dumps(inner, separators=(",", ":"), ensure_ascii=False)
-        # Large values are carried by their hash, so a page holding a whole year of days
-        # is hashed in one step, not re-serialised.
-        found = ["#", _digest(encoded.encode())] if len(encoded) > 256 else inner
-        self._memo[key] = found
-        self._keep.append(obj)
-        return found
+        raise TypeError(f"cannot fingerprint {type(obj).__name__}")
 
     def page(self, page: Page, template_hash: str, site_identity: str) -> str:
         data = [

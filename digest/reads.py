@@ -31,6 +31,7 @@ from typing import Any
 
 import jinja2
 from jinja2.utils import _PassArg
+from markupsafe import Markup
 
 from digest.model import Article
 
@@ -90,6 +91,10 @@ FIELD_FILTERS: dict[str, tuple[str, ...]] = {
 """Our own filters that take an article and read known fields of it."""
 
 
+_MISSING: Any = object()
+_PLAIN = frozenset({str, Markup, int, float, bool, type(None)})
+
+
 def exposes_article(value: Any, seen: set[int] | None = None) -> bool:
     """Whether ``value`` is, or holds (in containers or dataclasses), an ``Article``."""
     kind = type(value)
@@ -123,10 +128,14 @@ class ReadTracking(jinja2.Environment):
 
     def take_reads(self) -> Reads:
         """The reads since the last call (one page's render), and start afresh."""
-        taken: Reads = {
-            name: None if paths is None or len(paths) > MAX_PATHS else frozenset(paths)
-            for name, paths in self.reads.items()
-        }
+        taken: Reads = {}
+        shared: dict[frozenset[str], frozenset[str]] = {}  # most fields are read of one article
+        for name, paths in self.reads.items():
+            if paths is None or len(paths) > MAX_PATHS:
+                taken[name] = None
+            else:
+                found = frozenset(paths)
+                taken[name] = shared.setdefault(found, found)
         self.reads = {}
         return taken
 
@@ -141,7 +150,13 @@ class ReadTracking(jinja2.Environment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is Article:
-            self._read(attribute if attribute in ARTICLE_NAMES else EVERYTHING, obj)
+            # ``_read`` inlined: this runs for every lookup in every template.
+            name = attribute if attribute in ARTICLE_NAMES else EVERYTHING
+            paths = self.reads.get(name, _MISSING)
+            if paths is _MISSING:
+                self.reads[name] = {obj.path}
+            elif paths is not None:
+                paths.add(obj.path)
         # As jinja2.Environment.getattr; inlined because it runs for every lookup.
         try:
             return getattr(obj, attribute)
@@ -166,11 +181,14 @@ class ReadTracking(jinja2.Environment):
             self._read(EVERYTHING, None)
         return value
 
-    def track_filters(self) -> None:
+    def track_filters(self, rejecting: Iterable[str] = ()) -> None:
         """Wrap the filters (call after adding the site's own) so that an article passed to
-        one records what that filter may read."""
+        one records what that filter may read. ``rejecting``: filters that fail on anything
+        but their strings and dates (an article given to one fails the build, it cannot
+        show in a page), left unwrapped for speed."""
+        skipped = STRUCTURAL_FILTERS | set(rejecting)
         for name, func in list(self.filters.items()):
-            if name in STRUCTURAL_FILTERS:
+            if name in skipped and name not in FIELD_FILTERS:
                 continue
             self.filters[name] = self._tracked(func, FIELD_FILTERS.get(name))
 
@@ -179,6 +197,8 @@ class ReadTracking(jinja2.Environment):
 
         @functools.wraps(func)
         def tracked(*args: Any, **kwargs: Any) -> Any:
+            if not kwargs and all(type(v) in _PLAIN for v in args[skip:]):
+                return func(*args)  # the common case: strings, numbers
             first, rest = args[skip : skip + 1], [*args[skip + 1 :], *kwargs.values()]
             if fields and first and type(first[0]) is Article:
                 for name in fields:
@@ -188,6 +208,7 @@ class ReadTracking(jinja2.Environment):
                 self._read(EVERYTHING, None)
             return func(*args, **kwargs)
 
+        tracked._digest_untracked = func  # type: ignore[attr-defined]
         return tracked
 
 
@@ -209,71 +230,118 @@ def affected(reads: Reads | None, path: str, names: Iterable[str]) -> bool:
     return False
 
 
+Encoded = tuple[tuple[int, tuple[int, ...] | None], ...]
+"""Reads as kept in memory: (field names' number, article paths' numbers or None) pairs."""
+
+
 class PageReads:
     """``output path -> (fingerprint, reads)`` of the last render of each page, kept in the
     cache folder beside the manifest. A page's reads are trusted only together with the
     fingerprint they were recorded under; anything missing or damaged reads as unknown,
-    which re-renders the page (never an error)."""
+    which re-renders the page (never an error).
+
+    Field names and article paths are numbered once and pages hold the numbers: a site of
+    ten thousand articles has a hundred thousand reads of them."""
 
     FORMAT = 2
 
     def __init__(self, cache_dir: Path, output: Path) -> None:
         key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
         self.path = cache_dir / f"reads-{key}.json"
-        self.entries: dict[str, tuple[str, Reads]] = {}
+        self.entries: dict[str, tuple[str, Encoded]] = {}
+        self._names: dict[tuple[str, ...], int] = {}
+        self._paths: dict[str, int] = {}
+        self._name_list: list[tuple[str, ...]] = []
+        self._path_list: list[str] = []
+        self._dirty = True
+
+    def _name(self, names: tuple[str, ...]) -> int:
+        number = self._names.get(names)
+        if number is None:
+            number = self._names[names] = len(self._name_list)
+            self._name_list.append(names)
+        return number
+
+    def _path(self, path: str) -> int:
+        number = self._paths.get(path)
+        if number is None:
+            number = self._paths[path] = len(self._path_list)
+            self._path_list.append(path)
+        return number
+
+    def encode(self, reads: Reads) -> Encoded:
+        by_paths: dict[frozenset[str] | None, list[str]] = {}
+        for name, found in reads.items():
+            by_paths.setdefault(found, []).append(name)
+        groups = []
+        for found, names in by_paths.items():
+            paths = None if found is None else tuple(sorted(self._path(p) for p in found))
+            groups.append((self._name(tuple(sorted(names))), paths))
+        return tuple(sorted(groups, key=lambda g: (g[0], g[1] or ())))
+
+    def decode(self, encoded: Encoded) -> Reads:
+        reads: Reads = {}
+        for names, paths in encoded:
+            found = None if paths is None else frozenset(self._path_list[i] for i in paths)
+            reads.update(dict.fromkeys(self._name_list[names], found))
+        return reads
 
     def load(self) -> PageReads:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("format") != self.FORMAT:
                 raise ValueError("unknown format")
-            names = [[str(n) for n in group] for group in data["names"]]
-            paths = [str(p) for p in data["paths"]]
-            self.entries = {}
+            self._name_list = [tuple(str(n) for n in group) for group in data["names"]]
+            self._path_list = [str(p) for p in data["paths"]]
+            self._names = {names: i for i, names in enumerate(self._name_list)}
+            self._paths = {path: i for i, path in enumerate(self._path_list)}
+            count_names, count_paths = len(self._name_list), len(self._path_list)
+            entries: dict[str, tuple[str, Encoded]] = {}
             for page, (fingerprint, groups) in data["pages"].items():
-                reads: Reads = {}
-                for names_at, paths_at in groups:
-                    found = None if paths_at is None else frozenset(paths[i] for i in paths_at)
-                    reads.update(dict.fromkeys(names[names_at], found))
-                self.entries[str(page)] = (str(fingerprint), reads)
+                encoded = []
+                for names, paths in groups:
+                    if not 0 <= int(names) < count_names:
+                        raise ValueError("bad field names number")
+                    if paths is not None and not all(0 <= int(p) < count_paths for p in paths):
+                        raise ValueError("bad path number")
+                    encoded.append((int(names), None if paths is None else tuple(paths)))
+                entries[str(page)] = (str(fingerprint), tuple(encoded))
+            self.entries = entries
+            self._dirty = False
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             self.entries = {}
         return self
 
     def get(self, path: str, fingerprint: str) -> Reads | None:
         entry = self.entries.get(path)
-        return entry[1] if entry is not None and entry[0] == fingerprint else None
+        return self.decode(entry[1]) if entry is not None and entry[0] == fingerprint else None
 
     def put(self, path: str, fingerprint: str, reads: Reads) -> None:
-        self.entries[path] = (fingerprint, reads)
+        entry = (fingerprint, self.encode(reads))
+        if self.entries.get(path) != entry:
+            self.entries[path] = entry
+            self._dirty = True
 
     def keep_only(self, paths: Iterable[str]) -> None:
         wanted = set(paths)
-        self.entries = {p: e for p, e in self.entries.items() if p in wanted}
+        kept = {p: e for p, e in self.entries.items() if p in wanted}
+        if len(kept) != len(self.entries):
+            self.entries = kept
+            self._dirty = True
 
     def save(self) -> None:
-        """Best effort: a file that cannot be written only costs renders next time."""
-        # Names and paths are numbered once: most pages read the same fields, and an
-        # article's path recurs in the reads of every page showing it.
-        names: dict[tuple[str, ...], int] = {}
-        paths: dict[str, int] = {}
-        pages = {}
-        for page, (fingerprint, reads) in sorted(self.entries.items()):
-            by_paths: dict[frozenset[str] | None, list[str]] = {}
-            for name, found in reads.items():
-                by_paths.setdefault(found, []).append(name)
-            groups = []
-            for found, group in by_paths.items():
-                at = names.setdefault(tuple(sorted(group)), len(names))
-                ids = None
-                if found is not None:
-                    ids = sorted(paths.setdefault(p, len(paths)) for p in found)
-                groups.append([at, ids])
-            pages[page] = [fingerprint, sorted(groups, key=lambda g: (g[0], g[1] or []))]
+        """Best effort: a file that cannot be written only costs renders next time.
+        Nothing is written when nothing changed since ``load``."""
+        if not self._dirty:
+            return
+        pages = {
+            page: [fingerprint, [[n, None if p is None else list(p)] for n, p in encoded]]
+            for page, (fingerprint, encoded) in sorted(self.entries.items())
+        }
         record = {
             "format": self.FORMAT,
-            "names": [list(group) for group in names],
-            "paths": list(paths),
+            "names": [list(names) for names in self._name_list],
+            "paths": self._path_list,
             "pages": pages,
         }
         try:
@@ -281,5 +349,6 @@ class PageReads:
             tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
             tmp.write_text(json.dumps(record, separators=(",", ":")), encoding="utf-8")
             os.replace(tmp, self.path)
+            self._dirty = False
         except OSError:
             pass

@@ -573,6 +573,7 @@ def run_serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) 
         with contextlib.suppress(KeyboardInterrupt):
             state.close()
             watcher.close()
+            watcher.flush()
             if thread.is_alive():
                 server.shutdown()
             server.server_close()

@@ -27,6 +27,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from digest.build import CACHE_DIR, BuildOptions, BuildResult, BuildState, build
@@ -79,16 +80,55 @@ class Reach:
         return found
 
     def record(self, value: Any, paths: frozenset[str]) -> None:
-        self._paths[id(value)] = paths
-        self._keep.append(value)
+        # Only large containers (a term's articles, a month) are worth the memory: small
+        # ones are walked again faster than their sets would be kept.
+        if len(paths) >= _REMEMBERED:
+            self._paths[id(value)] = paths
+            self._keep.append(value)
 
-    def holders(self, pages: Iterable[Any]) -> dict[str, list[int]]:
-        """Article path -> positions of the pages whose context holds that article."""
-        result: dict[str, list[int]] = {}
+    def holders(self, pages: Iterable[Any]) -> Holders:
+        """Which pages hold each article (see ``Holders``)."""
+        direct: dict[str, list[int]] = {}
+        groups: dict[int, list[int]] = {}
         for position, page in enumerate(pages):
-            for path in self(page.context):
-                result.setdefault(path, []).append(position)
-        return result
+            for value in page.context.values():  # not the context itself: one per page
+                self(value)  # measures, and remembers, its large containers
+            paths: set[str] = set()
+            large: set[int] = set()
+            self._collect(page.context, paths, large, set())
+            for path in paths:
+                direct.setdefault(path, []).append(position)
+            for key in large:
+                groups.setdefault(key, []).append(position)
+        shared: dict[str, list[list[int]]] = {}
+        for key, positions in groups.items():
+            for path in self._paths[key]:
+                shared.setdefault(path, []).append(positions)
+        return Holders(direct, shared)
+
+    def _collect(self, value: Any, paths: set[str], large: set[int], seen: set[int]) -> None:
+        """Articles reached from ``value`` through small containers into ``paths``; the
+        large containers met on the way into ``large``, not walked into."""
+        kind = type(value)
+        if kind is Article:
+            paths.add(value.path)
+            return
+        if kind is str or kind is int or value is None or id(value) in seen:
+            return
+        seen.add(id(value))
+        if id(value) in self._paths:
+            large.add(id(value))
+            return
+        if kind is dict:
+            parts: Iterable[Any] = value.values()
+        elif kind is tuple or kind is list:
+            parts = value
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
+        else:
+            return
+        for part in parts:
+            self._collect(part, paths, large, seen)
 
     def substitute(self, value: Any, new: Mapping[str, Article], memo: dict[int, Any]) -> Any:
         """``value`` with the articles at the paths of ``new`` replaced, rebuilding only the
@@ -122,6 +162,25 @@ class Reach:
 _NOTHING: frozenset[str] = frozenset()
 
 
+@dataclass(slots=True)
+class Holders:
+    """Article path -> positions of the pages whose context holds it. Pages holding a
+    large container (a topic's thousand articles, a year) are listed once for the
+    container, not once per article in it: a site's topic pages all hold their topic."""
+
+    direct: dict[str, list[int]]
+    shared: dict[str, list[list[int]]]
+
+    def get(self, path: str) -> set[int]:
+        found = set(self.direct.get(path, ()))
+        for positions in self.shared.get(path, ()):
+            found.update(positions)
+        return found
+
+
+_REMEMBERED = 32
+
+
 class Session:
     """Builds for ``watch``/``serve``: the first one whole, then patch or full as each
     batch of changes allows (see the module docstring)."""
@@ -131,7 +190,7 @@ class Session:
         self.state: BuildState | None = None
         self._loaded: dict[str, Article] = {}
         self._indexed: dict[str, Article] = {}
-        self._holders: dict[str, list[int]] | None = None
+        self._holders: Holders | None = None
         self._reach = Reach()
         self._unsaved = False
         self.patched = 0
@@ -151,16 +210,22 @@ class Session:
                 return result
         return self._full(first)
 
+    @property
+    def unsaved(self) -> bool:
+        """Whether patches since the last ``flush`` are known only in memory."""
+        return self._unsaved
+
     def flush(self) -> None:
         """Record the patched output in the cache folder (the manifest and the reads), so
-        the next ``digest build`` trusts it; called after the rebuild is reported, since
-        it touches every entry. Skipping it only costs that build some renders."""
+        the next ``digest build`` trusts it. ``watch`` calls it when idle, since it writes
+        every entry: not flushing only costs the next build the renders of the patched
+        pages, whose files no longer match the manifest."""
         state = self.state
         if not self._unsaved or state is None or state.manifest is None or state.reads is None:
             return
-        output = self.options.output_dir
-        summary = dict(state.manifest.summary)
-        state.manifest.save(output, state.fingerprints, "", summary)
+        # The inputs' identity of the last full build no longer describes them.
+        state.manifest.inputs = ""
+        state.manifest.write()
         state.reads.keep_only(state.manifest.entries)
         state.reads.save()
         self._unsaved = False
@@ -237,7 +302,7 @@ class Session:
         for _, old, merged in edits:
             names = changed_names(old, merged)
             new[old.path] = merged
-            for position in self._holders.get(old.path, ()):
+            for position in self._holders.get(old.path):
                 changed.setdefault(position, []).append((old.path, names))
 
         pages = site.plan.pages

@@ -359,7 +359,17 @@ class Manifest:
             except OSError:
                 continue
             files[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
-        record = {"format": self.FORMAT, "inputs": inputs, "summary": summary or {}, "files": files}
+        self.entries = {k: (v[0], v[1], v[2]) for k, v in files.items()}
+        self.inputs = inputs
+        self.summary = summary or {}
+        return self.write()
+
+    def write(self) -> str | None:
+        """Record ``entries`` as they are, without looking at the output (``watch`` keeps
+        them up to date itself); returns a warning instead of failing."""
+        files = {path: list(entry) for path, entry in sorted(self.entries.items())}
+        record = {"format": self.FORMAT, "inputs": self.inputs, "summary": self.summary}
+        record["files"] = files
         payload = json.dumps(record, separators=(",", ":"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -368,7 +378,4 @@ class Manifest:
             os.replace(tmp, self.path)
         except OSError as exc:
             return f"cannot write the cache ({exc.strerror}); the next build will be a full one"
-        self.entries = {k: (v[0], v[1], v[2]) for k, v in files.items()}
-        self.inputs = inputs
-        self.summary = summary or {}
         return None

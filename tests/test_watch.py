@@ -385,6 +385,20 @@ def test_ctrl_c_exits_0_promptly(watching):
     assert "Traceback" not in "\n".join(proc.err)
 
 
+def test_after_watch_a_build_trusts_the_patched_output(watching):
+    root, proc = watching
+    source = root / "content/2013/11/17/alpha.md"
+    mark = proc.mark()
+    source.write_text(source.read_text() + "\nA later paragraph.\n")
+    assert proc.wait_line(REBUILT, mark).group(2) == "1"  # patched: the article's page only
+    code, _ = proc.interrupt()
+    assert code == 0, proc.err
+    # What the patches changed was written down when watch stopped: nothing to render.
+    result = run_digest("build", "--root", root)
+    assert result.code == 0, result.err
+    assert "(0 written," in result.out and "; 0 pages rendered)" in result.out, result.out
+
+
 def test_a_missing_root_is_bad_usage(tmp_path):
     result = run_digest("watch", "--root", tmp_path / "nowhere", timeout=DEADLINE)
     assert result.code == 2
