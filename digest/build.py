@@ -269,16 +269,19 @@ def _write_site(
             if not (manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
                 todo.append(position)
 
-        def render(position: int) -> tuple[bytes, list[tuple[str, str]], Reads]:
+        def render(position: int) -> tuple[bool, list[tuple[str, str]], Reads]:
+            # Runs in the workers, writing included: the files' I/O then overlaps the
+            # other workers' rendering, and no page travels back to this process.
             renderer.take_reads()
             data = renderer.render(pages[position])
-            return data, renderer.take_new_bodies(), renderer.take_reads()
+            wrote = writer.write_file(pages[position].path, data)
+            return wrote, renderer.take_new_bodies(), renderer.take_reads()
 
-        for done, (position, (data, bodies, page_reads)) in enumerate(
+        for done, (position, (wrote, bodies, page_reads)) in enumerate(
             zip(todo, ordered_map(render, todo, options.workers), strict=True), start=1
         ):
-            writer.write(pages[position].path, data)
             path = pages[position].path
+            writer.record(path, wrote)
             reads.put(path, fingerprints[path], page_reads)
             cache.put_bodies(bodies)
             if options.progress is not None:

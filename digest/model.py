@@ -54,7 +54,8 @@ class Article:
     @property
     def permalink(self) -> str:
         """Site path of the article page, before the base path: ``/YYYY/MM/DD/<slug>/``."""
-        return f"/{self.day:%Y/%m/%d}/{self.slug}/"
+        at = self.published  # fields, not strftime: this runs for every link to the article
+        return f"/{at.year:04d}/{at.month:02d}/{at.day:02d}/{self.slug}/"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,10 @@ the number of workers: results are consumed in input order.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -26,6 +28,19 @@ def usable_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def _die_with_parent() -> None:
+    """Pool initializer: a worker outlives a killed build by at most a moment otherwise,
+    still writing into a staging folder the next build is removing."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers exit when their queue closes
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _run(item: Any) -> Any:
@@ -46,7 +61,7 @@ def ordered_map(
     _task = func
     context = multiprocessing.get_context("fork")
     try:
-        with context.Pool(jobs) as pool:
+        with context.Pool(jobs, initializer=_die_with_parent) as pool:
             yield from pool.imap(_run, items, chunksize)
     finally:
         _task = None

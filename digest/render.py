@@ -116,6 +116,9 @@ class Renderer:
             tool_identity(),
             json.dumps(markdown_settings(config.allow_html, config.base_path), sort_keys=True),
         )
+        # Read once: filters run hundreds of thousands of times in a build.
+        self._base_path, self._site_url = config.base_path, config.site_url
+        self._abs_urls: dict[str, str] = {}
         self.site_templates = root / TEMPLATES_DIR
         self.search_path = [str(self.site_templates), str(THEME_DIR / "templates")]
         # Records the article fields each page reads: see digest/reads.py.
@@ -151,11 +154,14 @@ class Renderer:
 
     def url(self, site_path: str) -> str:
         """A site path (``/2013/11/17/``) as a link carrying the base path."""
-        return self.config.base_path + site_path.lstrip("/")
+        return self._base_path + site_path.lstrip("/")
 
     def abs_url(self, site_path: str) -> str:
         """A site path as an absolute URL under ``base_url`` (feeds, canonical links)."""
-        return urljoin(self.config.site_url, site_path.lstrip("/"))
+        found = self._abs_urls.get(site_path)
+        if found is None:  # every page links the same few dozen site paths absolutely
+            found = self._abs_urls[site_path] = urljoin(self._site_url, site_path.lstrip("/"))
+        return found
 
     def body_key(self, article: Article) -> str:
         return key_of(self._body_identity, article.body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never change which article a URL names.
@@ -35,9 +36,13 @@ _TRACKING_EXACT = frozenset(
 _TRACKING_PREFIXES = ("utm_", "pk_", "hsa_", "mtm_")
 
 
+_UNSAFE_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
+"""Whitespace (any, as ``str.isspace``) and control characters."""
+
+
 def web_url_problem(url: str) -> str | None:
     """Why ``url`` is not an absolute http(s) URL we can link to, or None when it is."""
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _UNSAFE_CHARS.search(url):
         return f"{url!r} contains whitespace or control characters"
     try:
         parts = urlsplit(url)

@@ -131,7 +131,7 @@ class SiteWriter:
     def _stage(self) -> None:
         if self._staged:
             return
-        self.staging.mkdir()
+        self.staging.mkdir(exist_ok=True)  # a worker's write_file may have made it
         self._staged = True
         for rel in self._pending:
             self._link_into_staging(rel)
@@ -154,15 +154,28 @@ class SiteWriter:
             self._pending.append(rel)
 
     def write(self, path: str, data: bytes) -> None:
-        rel = self._claim(path)
+        self.record(path, self.write_file(path, data))
+
+    def write_file(self, path: str, data: bytes) -> bool:
+        """The I/O half of ``write``, safe to run in a worker process (it changes no
+        state of the writer): False when the current output already has these bytes,
+        else True once they are in the staging folder. Report it with ``record``."""
+        rel = safe_relative(path)
         if _same(self.output / rel, data):
-            self._carry(rel)
-            return
-        self._stage()
+            return False
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as handle:
             handle.write(data)
+        return True
+
+    def record(self, path: str, wrote: bool) -> None:
+        """The bookkeeping half of ``write``, in the process that commits."""
+        rel = self._claim(path)
+        if not wrote:
+            self._carry(rel)
+            return
+        self._stage()
         self.written.append(rel.as_posix())
 
     def keep(self, path: str) -> bool:
@@ -200,9 +213,9 @@ class SiteWriter:
         return removed
 
     def abort(self) -> None:
-        if self._staged:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(self.staging)
+        # Workers may have made the staging folder before this process heard of it.
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.staging)
         self._staged = False
 
 
@@ -227,11 +240,14 @@ class InPlaceWriter:
         return rel
 
     def write(self, path: str, data: bytes) -> None:
-        rel = self._claim(path)
-        target = self.output / rel
+        self.record(path, self.write_file(path, data))
+
+    def write_file(self, path: str, data: bytes) -> bool:
+        """The I/O half of ``write``, safe to run in a worker process: replaces the file
+        atomically unless it already has these bytes (False)."""
+        target = self.output / safe_relative(path)
         if _same(target, data):
-            self.unchanged += 1
-            return
+            return False
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         try:
@@ -242,7 +258,14 @@ class InPlaceWriter:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-        self.written.append(rel.as_posix())
+        return True
+
+    def record(self, path: str, wrote: bool) -> None:
+        rel = self._claim(path)
+        if wrote:
+            self.written.append(rel.as_posix())
+        else:
+            self.unchanged += 1
 
     def keep(self, path: str) -> bool:
         rel = safe_relative(path)
