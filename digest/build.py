@@ -161,6 +161,9 @@ class BuildState:
     reads: PageReads | None = None
     manifest: Manifest | None = None
     hasher: ContextHasher | None = None
+    templates: TemplateHashes | None = None
+    """The templates' hashes as this build read them: a later patch must not fingerprint
+    its pages with a template edited since (the edit's own rebuild renders those)."""
 
 
 def build(
@@ -339,7 +342,7 @@ def _write_site(
     reads.save()
     if state is not None:
         state.site, state.renderer, state.reads, state.manifest = site, renderer, reads, manifest
-        state.fingerprints, state.hasher = fingerprints, hasher
+        state.fingerprints, state.hasher, state.templates = fingerprints, hasher, templates
     for problem in (saved, cache.warning):
         if problem:
             warnings.append(Diagnostic(_where(options, options.root / CACHE_DIR), 0, problem))

@@ -217,19 +217,6 @@ def changed_names(old: Article, new: Article) -> frozenset[str]:
     return frozenset(n for n in ARTICLE_NAMES if getattr(old, n) != getattr(new, n))
 
 
-def affected(reads: Reads | None, path: str, names: Iterable[str]) -> bool:
-    """Whether a render that read ``reads`` may change when the article at ``path``
-    changes in ``names``; unknown reads (None) may."""
-    if reads is None:
-        return True
-    for name in (EVERYTHING, *names):
-        if name in reads:
-            paths = reads[name]
-            if paths is None or path in paths:
-                return True
-    return False
-
-
 Encoded = tuple[tuple[int, tuple[int, ...] | None], ...]
 """Reads as kept in memory: (field names' number, article paths' numbers or None) pairs."""
 
@@ -315,6 +302,20 @@ class PageReads:
     def get(self, path: str, fingerprint: str) -> Reads | None:
         entry = self.entries.get(path)
         return self.decode(entry[1]) if entry is not None and entry[0] == fingerprint else None
+
+    def affected(self, page: str, fingerprint: str, path: str, names: Iterable[str]) -> bool:
+        """``affected(self.get(page, fingerprint), path, names)``, on the numbered form."""
+        entry = self.entries.get(page)
+        if entry is None or entry[0] != fingerprint:
+            return True
+        number = self._paths.get(path)
+        wanted = {EVERYTHING, *names}
+        for names_at, paths in entry[1]:
+            if paths is not None and (number is None or number not in paths):
+                continue
+            if not wanted.isdisjoint(self._name_list[names_at]):
+                return True
+        return False
 
     def put(self, path: str, fingerprint: str, reads: Reads) -> None:
         entry = (fingerprint, self.encode(reads))

@@ -33,11 +33,11 @@ from typing import Any
 from digest.build import CACHE_DIR, BuildOptions, BuildResult, BuildState, build
 from digest.cache import Cache, tool_identity
 from digest.errors import DigestError
-from digest.fingerprint import TemplateHashes, config_identity
+from digest.fingerprint import config_identity
 from digest.index import topic_rules, with_rule_topics
 from digest.load import CONTENT_DIR, MAX_ARTICLE_BYTES, parse_article
 from digest.model import Article
-from digest.reads import affected, changed_names
+from digest.reads import changed_names
 from digest.write import InPlaceWriter
 
 PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics", "draft")
@@ -141,20 +141,28 @@ class Reach:
         key = id(value)
         if key in memo:
             return memo[key]
-        paths = self(value)
+        paths = self._paths.get(key)  # known for large containers only
         result = value
-        if not paths.isdisjoint(new):
+        if paths is None or not paths.isdisjoint(new):
             if kind is dict:
                 items = {k: self.substitute(v, new, memo) for k, v in value.items()}
-                result = items
+                if any(items[k] is not v for k, v in value.items()):
+                    result = items
             elif kind is tuple or kind is list:
-                result = kind(self.substitute(v, new, memo) for v in value)
+                # Articles inline: a topic's tuple holds thousands of them.
+                parts = [
+                    new.get(v.path, v) if type(v) is Article else self.substitute(v, new, memo)
+                    for v in value
+                ]
+                if any(a is not b for a, b in zip(parts, value, strict=True)):
+                    result = kind(parts)
             elif dataclasses.is_dataclass(value) and not isinstance(value, type):
                 fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-                result = dataclasses.replace(
-                    value, **{n: self.substitute(v, new, memo) for n, v in fields.items()}
-                )
-            self.record(result, paths)
+                changed = {n: self.substitute(v, new, memo) for n, v in fields.items()}
+                if any(changed[n] is not v for n, v in fields.items()):
+                    result = dataclasses.replace(value, **changed)
+            if paths is not None and result is not value:
+                self.record(result, paths)
         memo[key] = result
         return result
 
@@ -193,6 +201,8 @@ class Session:
         self._holders: Holders | None = None
         self._reach = Reach()
         self._unsaved = False
+        self._stale: set[int] = set()
+        """Positions of pages patched since the last flush: their fingerprints are due."""
         self.patched = 0
         """Rebuilds done by patching (for tests and the benchmark's curiosity)."""
 
@@ -223,9 +233,25 @@ class Session:
         state = self.state
         if not self._unsaved or state is None or state.manifest is None or state.reads is None:
             return
+        site, hasher, templates = state.site, state.hasher, state.templates
+        assert site is not None and hasher is not None and templates is not None
+        identity = f"{tool_identity()}:{config_identity(site.config)}"
+        manifest, reads = state.manifest, state.reads
+        for position in sorted(self._stale):
+            page = site.plan.pages[position]
+            before = state.fingerprints.get(page.path, "")
+            fingerprint = hasher.page(page, templates(page.template), identity)
+            state.fingerprints[page.path] = fingerprint
+            read = reads.get(page.path, before)
+            if read is not None:
+                reads.put(page.path, fingerprint, read)
+            entry = manifest.entries.get(page.path)
+            if entry is not None and entry[0] == before:
+                manifest.entries[page.path] = (fingerprint, entry[1], entry[2])
+        self._stale.clear()
         # The inputs' identity of the last full build no longer describes them.
-        state.manifest.inputs = ""
-        state.manifest.write()
+        manifest.inputs = ""
+        manifest.write()
         state.reads.keep_only(state.manifest.entries)
         state.reads.save()
         self._unsaved = False
@@ -233,6 +259,9 @@ class Session:
     # -- full --------------------------------------------------------------------------
 
     def _full(self, first: bool) -> BuildResult:
+        self.flush()  # so the build trusts the pages patched since (it reads the manifest)
+        self._stale.clear()
+        self._unsaved = False
         self.state = None
         self._holders = None
         self._reach = Reach()
@@ -269,8 +298,9 @@ class Session:
         state = self.state
         assert state is not None
         site, renderer, manifest, reads = state.site, state.renderer, state.manifest, state.reads
-        hasher = state.hasher
-        if site is None or renderer is None or manifest is None or reads is None or not hasher:
+        if site is None or renderer is None or manifest is None or reads is None:
+            return None
+        if state.hasher is None or state.templates is None:  # needed by ``flush``
             return None
         rules = topic_rules(site.config)
         edits: list[tuple[Article, Article, Article]] = []
@@ -307,24 +337,17 @@ class Session:
 
         pages = site.plan.pages
         memo: dict[int, Any] = {}
-        templates = TemplateHashes(renderer.env)
-        identity = f"{tool_identity()}:{config_identity(site.config)}"
         todo: list[int] = []
         for position in sorted(changed):
             page = pages[position]
-            before = state.fingerprints.get(page.path, "")
             context = self._reach.substitute(page.context, new, memo)
-            page = dataclasses.replace(page, context=context)
-            pages[position] = page
-            fingerprint = hasher.page(page, templates(page.template), identity)
-            state.fingerprints[page.path] = fingerprint
-            read = reads.get(page.path, before)
-            entry = manifest.entries.get(page.path)
-            if entry is None or any(affected(read, p, n) for p, n in changed[position]):
+            pages[position] = dataclasses.replace(page, context=context)
+            # Its new fingerprint is worked out in ``flush``, off the edit's clock; until
+            # then the manifest and the reads stay under the one it had.
+            self._stale.add(position)
+            fingerprint = state.fingerprints.get(page.path, "")
+            if any(reads.affected(page.path, fingerprint, p, n) for p, n in changed[position]):
                 todo.append(position)
-            else:  # its render read none of what changed: the same bytes again
-                reads.put(page.path, fingerprint, read)
-                manifest.entries[page.path] = (fingerprint, entry[1], entry[2])
 
         output = self.options.output_dir
         writer = InPlaceWriter(output, previous=())

@@ -106,6 +106,19 @@ def test_an_edit_that_moves_the_article_is_a_full_rebuild(fixture_site, session,
     assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
+def test_a_template_edited_after_a_patch_rebuilds_its_pages(fixture_site, session):
+    # The patch's pages are fingerprinted later (flush): with the templates they were
+    # rendered with, not with one edited since.
+    _append(fixture_site, RAIN)
+    session.build({RAIN: "changed"})
+    (fixture_site / "templates").mkdir()
+    day = THEME_MACROS.with_name("day.html").read_text()
+    (fixture_site / "templates/day.html").write_text(day.replace("<header>", "<header>*", 1))
+    result = session.build({"templates/day.html": "created"})
+    assert "2013/11/16/index.html" in result.written
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
 def test_created_deleted_and_renamed_files_are_full_rebuilds(fixture_site, session):
     (fixture_site / RAIN).rename(fixture_site / "content/rain.md")
     session.build({RAIN: "renamed to content/rain.md"})
@@ -217,3 +230,11 @@ def test_page_reads_round_trip(tmp_path):
     assert loaded.get("a.html", "fp1") == {"title": frozenset({"content/a.md"}), "*": None}
     assert loaded.get("b.html", "fp2") == {}
     assert loaded.get("a.html", "other fingerprint") is None
+    # Whether an edit of an article may change a page, from what the page read:
+    assert loaded.affected("a.html", "fp1", "content/a.md", {"title"})
+    assert loaded.affected("a.html", "fp1", "content/b.md", {"body"})  # "*" of any article
+    assert not loaded.affected("b.html", "fp2", "content/a.md", {"title"})
+    assert loaded.affected("b.html", "stale fingerprint", "content/a.md", {"title"})
+    loaded.put("c.html", "fp3", {"title": frozenset({"content/a.md"}), "body": None})
+    assert not loaded.affected("c.html", "fp3", "content/b.md", {"title"})
+    assert loaded.affected("c.html", "fp3", "content/b.md", {"body"})
