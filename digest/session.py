@@ -22,6 +22,7 @@ holds to the byte.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import stat
@@ -271,8 +272,14 @@ class Session:
             self._loaded = {a.path: a for a in state.site.loaded}
             self._indexed = {a.path: a for a in state.site.index.articles}
             self.state = state
-            # Found now rather than on the first save, which should be instant.
+            # Found now rather than on the first save, which should be instant; for the
+            # same reason the templates are compiled now (a build that rendered nothing
+            # compiled none), whatever pages the first patch renders.
             self._holders = self._reach.holders(state.site.plan.pages)
+            if state.renderer is not None:
+                for name in sorted({page.template for page in state.site.plan.pages}):
+                    with contextlib.suppress(Exception):  # the render reports it, located
+                        state.renderer.env.get_template(name)
         return result
 
     # -- patch -------------------------------------------------------------------------
