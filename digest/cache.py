@@ -15,7 +15,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -149,6 +149,11 @@ class Cache:
     def _flush(self) -> None:
         """Write the entries collected so far. Entries are keyed by content, so one written
         by a build that then fails is still right; ``save`` drops those no longer used."""
+        self._transaction(lambda db: None)
+
+    def _transaction(self, then: Callable[[sqlite3.Connection], None]) -> None:
+        """Store the new entries, then ``then(db)``, in one transaction; a failure turns
+        the cache off (a warning), never the build."""
         if self._db is None:
             return
         db = self._db
@@ -156,6 +161,7 @@ class Cache:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", self._new_articles)
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
+            then(db)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
@@ -176,13 +182,8 @@ class Cache:
 
     def save(self, article_keys: Iterable[str], body_keys: Iterable[str]) -> None:
         """Store what is new and drop entries no current article uses."""
-        if self._db is None:
-            return
-        db = self._db
-        try:
-            db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", self._new_articles)
-            db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
+
+        def drop_unused(db: sqlite3.Connection) -> None:
             for table, keys in (("articles", article_keys), ("bodies", body_keys)):
                 db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} (key TEXT PRIMARY KEY)")
                 db.execute(f"DELETE FROM keep_{table}")
@@ -190,13 +191,8 @@ class Cache:
                     f"INSERT OR IGNORE INTO keep_{table} VALUES (?)", ((k,) for k in keys)
                 )
                 db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep_{table})")
-            db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            self._off(exc)
-        self._new_articles.clear()
-        self._new_bodies.clear()
+
+        self._transaction(drop_unused)
 
     def close(self) -> None:
         if self._db is not None:
