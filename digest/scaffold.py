@@ -355,6 +355,15 @@ jobs:
         id: digest
         run: |
           python -m pip install digest-ssg
+          # With search = true in digest.toml, the search extra (Pagefind) too.
+          if python - 2>/dev/null <<'EOF'
+          import pathlib, sys
+          from digest.config import load_config
+          sys.exit(not load_config(pathlib.Path(".")).search)
+          EOF
+          then
+            python -m pip install "digest-ssg[search]"
+          fi
           echo "version=$(python -c 'import digest; print(digest.__version__)')" >> "$GITHUB_OUTPUT"
 
       - name: Set up Pages

@@ -374,6 +374,26 @@ def _step(job: dict, action: str) -> dict:
     return matches[0]
 
 
+@pytest.mark.parametrize("search", [True, False])
+def test_init_workflow_installs_the_search_extra_when_search_is_on(tmp_path, search):
+    init_site(tmp_path, today=DAY)
+    config = tmp_path / "digest.toml"
+    config.write_text(f"search = {str(search).lower()}\n" + config.read_text())  # top level
+    install = next(
+        s for s in _workflow(tmp_path)["jobs"]["build"]["steps"] if s.get("id") == "digest"
+    )
+    # The step as GitHub runs it, with pip replaced by a note of what it would install.
+    script = install["run"].replace("python -m pip install", "echo INSTALL")
+    script = script.replace("python ", f"{sys.executable} ")
+    env = {**os.environ, "GITHUB_OUTPUT": str(tmp_path / "out")}
+    run = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert ("INSTALL digest-ssg[search]" in run.stdout) == search
+    assert "INSTALL digest-ssg\n" in run.stdout
+
+
 def test_init_workflow_builds_and_deploys_to_pages(tmp_path):
     init_site(tmp_path, today=DAY)
     flow = _workflow(tmp_path)
@@ -390,6 +410,7 @@ def test_init_workflow_builds_and_deploys_to_pages(tmp_path):
     assert upload["with"]["path"] == "site"
     runs = "\n".join(s.get("run", "") for s in build["steps"])
     assert "pip install digest-ssg" in runs
+    assert 'pip install "digest-ssg[search]"' in runs  # when digest.toml turns search on
     assert f'digest build --base-url "${{{{ steps.{configure["id"]}.outputs.base_url }}}}/"' in runs
     cache = _step(build, "cache")
     assert ".digest-cache" in cache["with"]["path"].split()
