@@ -265,25 +265,35 @@ def _write_site(
     pages = site.plan.pages
     fingerprints: dict[str, str] = {}
     try:
+        # With no manifest every page is rendered: the workers fingerprint the pages as
+        # they render them, rather than this process doing all of it first, alone.
+        late = not manifest.entries
         todo: list[int] = []
         for position, page in enumerate(pages):
+            if late:
+                todo.append(position)
+                continue
             fingerprint = hasher.page(page, templates(page.template), identity)
             fingerprints[page.path] = fingerprint
             if not (manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
                 todo.append(position)
 
-        def render(position: int) -> tuple[bool, list[tuple[str, str]], Reads]:
+        def render(position: int) -> tuple[bool, list[tuple[str, str]], Reads, str]:
             # Runs in the workers, writing included: the files' I/O then overlaps the
             # other workers' rendering, and no page travels back to this process.
+            page = pages[position]
+            fingerprint = hasher.page(page, templates(page.template), identity) if late else ""
             renderer.take_reads()
-            data = renderer.render(pages[position])
-            wrote = writer.write_file(pages[position].path, data)
-            return wrote, renderer.take_new_bodies(), renderer.take_reads()
+            data = renderer.render(page)
+            wrote = writer.write_file(page.path, data)
+            return wrote, renderer.take_new_bodies(), renderer.take_reads(), fingerprint
 
-        for done, (position, (wrote, bodies, page_reads)) in enumerate(
+        for done, (position, (wrote, bodies, page_reads, fingerprint)) in enumerate(
             zip(todo, ordered_map(render, todo, options.workers), strict=True), start=1
         ):
             path = pages[position].path
+            if late:
+                fingerprints[path] = fingerprint
             writer.record(path, wrote)
             reads.put(path, fingerprints[path], page_reads)
             cache.put_bodies(bodies)

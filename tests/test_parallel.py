@@ -39,6 +39,16 @@ def test_output_is_identical_whatever_the_number_of_jobs(make_site, tmp_path):
     assert len(tree(tmp_path / "out-1")) > 150
 
 
+def test_pages_fingerprinted_by_workers_are_fresh_for_the_next_build(make_site):
+    # A build with no manifest has the workers fingerprint the pages they render; a check
+    # of every page afterwards (in place: no skipping) must agree with each of them.
+    root = make_site(_many(150))
+    first = build(BuildOptions(root=root, jobs=2))
+    assert first.rendered > 150
+    again = build(BuildOptions(root=root, jobs=2), in_place=True)
+    assert (again.rendered, again.written) == (0, [])
+
+
 def test_template_error_in_a_worker_is_reported_with_its_line(make_site, capsys):
     root = make_site(_many(150))
     (root / "templates").mkdir()
