@@ -369,6 +369,9 @@ def test_a_burst_of_a_thousand_files_makes_one_or_two_rebuilds(watching):
         (folder / f"a{i:04d}.md").write_text(article(f"Burst {i}", date="2013-11-18"))
     writing = time.monotonic() - started
     wait_until(lambda: page(root, "2013/11/18/a0999").exists(), timeout=120, what="burst built")
+    # Pages are written before the rebuild's line is printed (workers write them): wait
+    # for the line of the rebuild that included the last file.
+    proc.wait_line(r"^rebuil.*content/burst", mark, timeout=120)
     time.sleep(1.5)  # anything still queued would have started by now
     rebuilds = [ln for ln in proc.lines_since(mark) if ln.startswith("rebuilt")]
     failed = [ln for ln in proc.lines_since(mark, "err") if ln.startswith("rebuild failed")]
