@@ -132,7 +132,7 @@ def _tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def _checked(what: str, run: Measured) -> Measured:
+def checked(what: str, run: Measured) -> Measured:
     if run.returncode != 0:
         raise BenchError(f"{what} failed with exit status {run.returncode}:\n{_tail(run.stderr)}")
     return run
@@ -159,7 +159,7 @@ def generate_corpus(n: int, site: Path) -> None:
     if not GENERATOR.is_file():
         raise BenchError(f"the corpus generator is missing: {GENERATOR}")
     content = site / "content"
-    _checked(
+    checked(
         "the corpus generator",
         measure([sys.executable, GENERATOR, "--n", str(n), "--out", content]),
     )
@@ -194,7 +194,7 @@ def digest_cmd(command: str, site: Path, jobs: int | None) -> list[str | Path]:
 
 def digest_build(site: Path, jobs: int | None, what: str) -> tuple[Measured, int]:
     """One ``digest build``: the measurement and the number of files it wrote."""
-    run = _checked(what, measure(digest_cmd("build", site, jobs), env=digest_env(), cwd=site))
+    run = checked(what, measure(digest_cmd("build", site, jobs), env=digest_env(), cwd=site))
     found = WRITTEN.search(run.stdout)
     written = int(found.group(1)) if found else count_files(site / "site")
     return run, written
@@ -450,7 +450,7 @@ def hugo_build(binary: Path, project: Path, output: Path, what: str) -> Measured
     for folder in (output, project / "resources", cache):
         shutil.rmtree(folder, ignore_errors=True)
     cmd = [binary, "--quiet", "--source", project, "--destination", output, "--cacheDir", cache]
-    return _checked(what, measure(cmd, cwd=project))
+    return checked(what, measure(cmd, cwd=project))
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -518,11 +518,11 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None or b == 0 else a / b
 
 
-def _fmt(value: float | None, unit: str, digits: int = 0) -> str:
+def fmt(value: float | None, unit: str, digits: int = 0) -> str:
     return "-" if value is None else f"{value:.{digits}f} {unit}"
 
 
-def _met(ok: bool | None) -> str:
+def met(ok: bool | None) -> str:
     return "?" if ok is None else ("ok" if ok else "MISSED")
 
 
@@ -551,52 +551,52 @@ def table(f: Figures) -> str:
     rows.append(
         (
             "cold build",
-            _fmt(s["cold_build_s"], "s", 2),
-            _fmt(s["hugo_cold_build_s"], "s", 2),
+            fmt(s["cold_build_s"], "s", 2),
+            fmt(s["hugo_cold_build_s"], "s", 2),
             ratio(s["ratio_cold"]),
             f"<= {TARGET_COLD_RATIO:.1f}x",
-            _met(within(s["ratio_cold"], TARGET_COLD_RATIO)),
+            met(within(s["ratio_cold"], TARGET_COLD_RATIO)),
         )
     )
     rows.append(
         (
             "no-change rebuild",
-            _fmt(s["nochange_rebuild_s"], "s", 2),
+            fmt(s["nochange_rebuild_s"], "s", 2),
             "-",
             ratio(s["ratio_nochange_to_hugo_cold"]),
             f"<= {TARGET_NOCHANGE_RATIO:.2f}x (of hugo cold)",
-            _met(within(s["ratio_nochange_to_hugo_cold"], TARGET_NOCHANGE_RATIO)),
+            met(within(s["ratio_nochange_to_hugo_cold"], TARGET_NOCHANGE_RATIO)),
         )
     )
     edit = s["edit_ms"]
     rows.append(
         (
             "one edit (watch), median",
-            _fmt(edit, "ms") if edit is not None else f"n/a ({f.edit_problem or 'no edit'})",
+            fmt(edit, "ms") if edit is not None else f"n/a ({f.edit_problem or 'no edit'})",
             "-",
             "-",
             f"<= {TARGET_EDIT_MS:.0f} ms",
-            _met(within(edit, TARGET_EDIT_MS)),
+            met(within(edit, TARGET_EDIT_MS)),
         )
     )
     rows.append(
         (
             "peak RSS",
-            _fmt(s["peak_rss_mb"], "MB"),
-            _fmt(s["hugo_peak_rss_mb"], "MB"),
+            fmt(s["peak_rss_mb"], "MB"),
+            fmt(s["hugo_peak_rss_mb"], "MB"),
             ratio(s["ratio_rss"]),
             f"<= {TARGET_RSS_MB:.0f} MB",
-            _met(within(s["peak_rss_mb"], TARGET_RSS_MB)),
+            met(within(s["peak_rss_mb"], TARGET_RSS_MB)),
         )
     )
     rows.append(
         (
             "peak RSS (watch process)",
-            _fmt(s["watch_peak_rss_mb"], "MB"),
+            fmt(s["watch_peak_rss_mb"], "MB"),
             "-",
             "-",
             f"<= {TARGET_RSS_MB:.0f} MB",
-            _met(within(s["watch_peak_rss_mb"], TARGET_RSS_MB)),
+            met(within(s["watch_peak_rss_mb"], TARGET_RSS_MB)),
         )
     )
     rows.append(
@@ -638,23 +638,39 @@ def table(f: Figures) -> str:
 # -- main -------------------------------------------------------------------------------------
 
 
-def run_benchmark(args: argparse.Namespace, tmp: Path) -> Figures:
+def machine() -> dict[str, Any]:
+    """What a benchmark ran on, as ``Figures`` fields: Python, usable CPUs, system."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
-    figures = Figures(
-        n=args.n,
-        runs=args.runs,
-        jobs=args.jobs,
-        python=platform.python_version(),
-        cpus=cpus,
-        platform=f"{platform.system()} {platform.machine()}",
-    )
+    return {
+        "python": platform.python_version(),
+        "cpus": cpus,
+        "platform": f"{platform.system()} {platform.machine()}",
+    }
+
+
+def new_site(tmp: Path, n: int) -> Path:
+    """``tmp/site``: a site project of ``n`` generated articles."""
     site = tmp / "site"
     site.mkdir()
-    progress(f"generating {args.n} articles into {site / 'content'}")
-    generate_corpus(args.n, site)
+    progress(f"generating {n} articles into {site / 'content'}")
+    generate_corpus(n, site)
+    return site
+
+
+def positive(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def run_benchmark(args: argparse.Namespace, tmp: Path) -> Figures:
+    figures = Figures(n=args.n, runs=args.runs, jobs=args.jobs, **machine())
+    site = new_site(tmp, args.n)
 
     binary = None if args.no_hugo else find_hugo()
     project, output = tmp / "hugo", tmp / "hugo-public"
@@ -725,12 +741,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Benchmark digest (and Hugo, when installed) on a generated corpus."
     )
-
-    def positive(text: str) -> int:
-        value = int(text)
-        if value < 1:
-            raise argparse.ArgumentTypeError("must be at least 1")
-        return value
 
     parser.add_argument("--n", type=positive, default=10000, help="articles (default: 10000)")
     parser.add_argument(

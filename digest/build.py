@@ -334,7 +334,7 @@ def _write_site(
         elif (
             not touched.isdisjoint(articles)
             or any(search.is_article_path(r) for r in removed)
-            or not (output / search.ENTRY).is_file()
+            or not (output / search.MANIFEST).is_file()
         ):
             search.INDEXER.request(output, articles, site.config.language)
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))

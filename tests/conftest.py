@@ -48,10 +48,11 @@ class Result:
     err: str
 
 
-def run_digest(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> Result:
-    """Run ``python -m digest`` as a user would, in a subprocess."""
+def run_python(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> Result:
+    """Run this Python with ``args`` in a subprocess, the working tree's package first on
+    its path."""
     proc = subprocess.run(
-        [sys.executable, "-m", "digest", *map(str, args)],
+        [sys.executable, *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -59,6 +60,11 @@ def run_digest(*args: str | Path, cwd: Path | None = None, timeout: float = 120)
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_digest(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> Result:
+    """Run ``python -m digest`` as a user would, in a subprocess."""
+    return run_python("-m", "digest", *args, cwd=cwd, timeout=timeout)
 
 
 def article(

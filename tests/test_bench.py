@@ -8,12 +8,9 @@ see bench/README.md).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, run_python
 
 ROWS = (
     "cold build",
@@ -26,20 +23,15 @@ ROWS = (
 
 def test_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
     figures = tmp_path / "figures.json"
-    proc = subprocess.run(
-        [sys.executable, "bench/run.py", "--n", "200", "--runs", "1", "--json", figures],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+    proc = run_python(
+        "bench/run.py", "--n", "200", "--runs", "1", "--json", figures, cwd=REPO, timeout=600
     )
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
+    assert proc.code == 0, proc.err
+    lines = proc.out.splitlines()
     assert lines[0].startswith("digest benchmark: 200 articles, 1 run (median)")
     assert lines[1].startswith("hugo: ")
     for row in ROWS:
-        assert any(line.startswith(row) for line in lines), (row, proc.stdout)
+        assert any(line.startswith(row) for line in lines), (row, proc.out)
     summary = json.loads(figures.read_text())["summary"]
     assert summary["pages_written"] > 200  # every article's page, and the rest
     assert summary["cold_build_s"] > 0

@@ -4,13 +4,14 @@ articles and filters them in a real browser, at a domain root and under ``/<repo
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import gzip
 import http.server
 import json
-import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -18,11 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import article, run_digest
+from conftest import REPO, article, run_digest, run_python
 from tools import nu_available, nu_check, require_tool
 
+from digest import search
 from digest.build import BuildOptions, build
-from digest.search import INDEXER, INSTALL_HINT, NOT_BYTE_STABLE, pagefind_binary
+from digest.search import (
+    INDEXER,
+    INSTALL_HINT,
+    NOT_BYTE_STABLE,
+    Shard,
+    pagefind_binary,
+    plan_shards,
+)
 
 ARTICLE_PAGE = re.compile(r"^\d{4}/\d{2}/\d{2}/[^/]+/index\.html$")
 # The fixture's published articles (the draft is left out), by title.
@@ -52,9 +61,23 @@ def article_pages(site: Path) -> list[str]:
     return sorted(rel for rel in files_of(site) if ARTICLE_PAGE.match(rel))
 
 
+def shards_of(site: Path) -> list[dict[str, Any]]:
+    shards: list[dict[str, Any]] = json.loads((site / "pagefind/shards.json").read_text())["shards"]
+    return shards
+
+
 def page_count(site: Path) -> int:
-    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text())
-    return sum(language["page_count"] for language in entry["languages"].values())
+    """Articles in the index, over all its shards, as Pagefind counted them (less the words
+    page each shard of several has: see digest/search.py)."""
+    shards = shards_of(site)
+    total = 0
+    for shard in shards:
+        entry = json.loads((site / "pagefind" / shard["name"] / "pagefind-entry.json").read_text())
+        count = sum(language["page_count"] for language in entry["languages"].values())
+        count -= len(shards) > 1
+        assert count == shard["pages"], shard
+        total += count
+    return total
 
 
 def build_search(root: Path, *extra: str | Path, output: Path | None = None) -> Path:
@@ -66,6 +89,21 @@ def build_search(root: Path, *extra: str | Path, output: Path | None = None) -> 
     return output if output is not None else root / "site"
 
 
+def build_here(options: BuildOptions, in_place: bool = False) -> list[str]:
+    """Build in this process (where a test's ``SHARD_SIZE`` holds) with no warning;
+    returns the files written. An in-place build's background re-index is waited for."""
+    result = build(options, in_place=in_place)
+    assert not result.warnings, result.warnings
+    assert INDEXER.wait(60)
+    return result.written
+
+
+def shard_sizes(site: Path) -> list[tuple[str, int]]:
+    """``shards.json``'s shards, as (name, articles); each agrees with its own index."""
+    page_count(site)
+    return [(shard["name"], shard["pages"]) for shard in shards_of(site)]
+
+
 # --- the index ---------------------------------------------------------------------------
 
 
@@ -75,7 +113,8 @@ def test_index_is_written_and_covers_every_article_page(fixture_site):
     pages = article_pages(site)
     assert len(pages) == 7  # the fixture's published articles
     assert page_count(site) == len(pages)
-    assert (site / "pagefind/pagefind.js").is_file()
+    assert [shard["name"] for shard in shards_of(site)] == ["2013-11"]  # small: one shard
+    assert (site / "pagefind/2013-11/pagefind.js").is_file()
     assert (site / "search/index.html").is_file()
     # Only article pages are marked for indexing; every page links to the search page.
     for rel, data in files_of(site).items():
@@ -149,16 +188,30 @@ def test_index_is_deterministic_but_for_filter_order(fixture_site, tmp_path):
     two = files_of(build_search(fixture_site, "--force", "--jobs", "1", output=tmp_path / "two"))
     assert _stable(one) == _stable(two)
     assert len(one) == len(two)
-    assert any(rel.startswith("pagefind/fragment/") for rel in _stable(one))
+    assert any(rel.startswith("pagefind/2013-11/fragment/") for rel in _stable(one))
+    assert "pagefind/shards.json" in _stable(one)
 
     def filter_sizes(files: dict[str, bytes]) -> list[int]:
         return sorted(
             len(gzip.decompress(data))
             for rel, data in files.items()
-            if rel.startswith("pagefind/filter/")
+            if rel.startswith("pagefind/2013-11/filter/")
         )
 
     assert filter_sizes(one) == filter_sizes(two) != []
+
+
+def test_a_sharded_index_is_deterministic_too(fixture_site, tmp_path, monkeypatch):
+    """Three shards, each with the site's words page: the same bytes from two builds, but
+    for the filter files (as above)."""
+    require_pagefind()
+    monkeypatch.setattr(search, "SHARD_SIZE", 3)
+    one, two = tmp_path / "one", tmp_path / "two"
+    build_here(BuildOptions(root=fixture_site, search=True, output=one))
+    build_here(BuildOptions(root=fixture_site, search=True, output=two, force=True, jobs=1))
+    assert len(shards_of(one)) == 3
+    assert _stable(files_of(one)) == _stable(files_of(two))
+    assert len(files_of(one)) == len(files_of(two))
 
 
 def test_a_build_that_changes_nothing_does_not_reindex(fixture_site):
@@ -199,7 +252,7 @@ def test_in_place_rebuild_reindexes_in_the_background(fixture_site):
     assert INDEXER.wait(60)
     assert page_count(site) == 8
     # A rebuild that touches no article page leaves the index alone.
-    entry = site / "pagefind/pagefind-entry.json"
+    entry = site / "pagefind/shards.json"
     mtime = entry.stat().st_mtime_ns
     build(options, in_place=True)
     assert INDEXER.wait(60)
@@ -207,16 +260,257 @@ def test_in_place_rebuild_reindexes_in_the_background(fixture_site):
     assert not [p for p in fixture_site.iterdir() if ".search-" in p.name]
 
 
-def test_without_pagefind_the_build_succeeds_and_says_how_to_install(fixture_site):
-    env_before = os.environ.get("PAGEFIND_BINARY_PATH")
-    os.environ["PAGEFIND_BINARY_PATH"] = str(fixture_site / "no-such-pagefind")
-    try:
-        result = run_digest("build", "--root", fixture_site, "--search")
-    finally:
-        if env_before is None:
-            del os.environ["PAGEFIND_BINARY_PATH"]
-        else:
-            os.environ["PAGEFIND_BINARY_PATH"] = env_before
+def test_a_lost_index_is_rebuilt_though_no_page_changed(fixture_site):
+    """Nothing to stage but the index: Pagefind indexes the published pages (by way of a
+    scratch folder of links) and the index is staged and published like any file."""
+    require_pagefind()
+    site = build_search(fixture_site)
+    index = {rel: data for rel, data in files_of(site).items() if rel.startswith("pagefind/")}
+    page = site / "2013/11/17/syria-talks/index.html"
+    mtime = page.stat().st_mtime_ns
+    for path in (site / "pagefind").rglob("*"):
+        if path.is_file() and not path.name.endswith(".js"):
+            path.unlink()
+    site = build_search(fixture_site)
+    assert page_count(site) == 7
+    rebuilt = {rel: data for rel, data in files_of(site).items() if rel.startswith("pagefind/")}
+    assert _stable(rebuilt) == _stable(index)
+    assert page.stat().st_mtime_ns == mtime  # the pages themselves were left alone
+    assert sorted(p.name for p in fixture_site.iterdir() if p.name.startswith(".site")) == []
+
+
+def test_unchanged_index_files_keep_their_mtime_when_one_article_changes(fixture_site):
+    """Re-indexing after one edit publishes the whole new index, but the files whose bytes
+    did not change (other articles' fragments, the JS bundle) keep their modification time."""
+    require_pagefind()
+    site = build_search(fixture_site)
+    before = {
+        p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in (site / "pagefind").rglob("*")
+        if p.is_file()
+    }
+    time.sleep(0.05)
+    pipeline = fixture_site / "content/2013/11/15/pipeline.md"
+    pipeline.write_text(pipeline.read_text().replace("two-year review", "three-year review"))
+    site = build_search(fixture_site)
+    after = {
+        p.relative_to(site).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in (site / "pagefind").rglob("*")
+        if p.is_file()
+    }
+    assert page_count(site) == 7
+    same = [rel for rel in after if rel in before and before[rel][0] == after[rel][0]]
+    assert "pagefind/2013-11/pagefind.js" in same
+    assert "pagefind/shards.json" in same
+    assert any(rel.startswith("pagefind/2013-11/fragment/") for rel in same)
+    for rel in same:
+        assert after[rel][1] == before[rel][1], rel
+    assert any(rel.startswith("pagefind/2013-11/fragment/") for rel in set(after) - set(before))
+
+
+FAILING_PAGEFIND = """#!/bin/sh
+# Writes part of an index, then fails, like a Pagefind killed half way.
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--output-path" ]; then
+    mkdir -p "$2/fragment" && echo partial > "$2/fragment/half"
+  fi
+  shift
+done
+echo "Error: simulated failure" >&2
+exit 1
+"""
+
+
+def test_a_failing_pagefind_keeps_the_old_index_and_publishes_no_part(
+    fixture_site, tmp_path, monkeypatch
+):
+    require_pagefind()
+    site = build_search(fixture_site)
+    index = files_of(site / "pagefind")
+    fake = tmp_path / "pagefind"
+    fake.write_text(FAILING_PAGEFIND)
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    new = fixture_site / "content/2013/11/17/comet.md"
+    new.write_text(article("Comet seen over Lisbon", body="A bright comet appeared."))
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
+    result = run_digest("build", "--root", fixture_site, "--search")
+    assert result.code == 0, result.err
+    assert "warning: search: Pagefind failed (exit 1): Error: simulated failure" in result.err
+    assert (site / "2013/11/17/comet/index.html").is_file()  # the site itself is built
+    assert files_of(site / "pagefind") == index  # the old index, whole, and nothing else
+    assert not [p for p in fixture_site.iterdir() if ".staging-" in p.name or ".search-" in p.name]
+
+
+# --- shards ------------------------------------------------------------------------------
+
+
+def test_shards_are_whole_months_in_date_order_cut_by_day_when_too_big():
+    def page(day: str, slug: str) -> str:
+        return f"{day}/{slug}/index.html"
+
+    articles = [page(f"2013/01/0{d}", f"a{d}") for d in range(1, 4)]  # 3 in January
+    articles += [page("2013/02/01", "b"), page("2013/03/05", "c")]  # 1 in Feb, 1 in March
+    articles += [page(f"2013/04/0{d}", f"d{d}") for d in range(1, 6)]  # 5 in April: by day
+    shards = plan_shards(reversed(articles), size=4)
+    assert [(s.name, s.units, len(s.articles)) for s in shards] == [
+        ("2013-01", ("2013/01", "2013/02"), 4),
+        ("2013-03", ("2013/03", "2013/04/01", "2013/04/02", "2013/04/03"), 4),
+        ("2013-04-04", ("2013/04/04", "2013/04/05"), 2),
+    ]
+    assert shards[0].glob() == "{2013/01/*/*,2013/02/*/*}/index.html"
+    assert Shard(("2013/03",), ()).glob() == "2013/03/*/*/index.html"
+    assert Shard(("2013/04/05",), ()).glob("words") == "{2013/04/05/*,words}/index.html"
+    assert [a for s in shards for a in s.articles] == sorted(articles)
+    # A new article on a new day changes only the newest shard.
+    again = plan_shards([*articles, page("2013/04/06", "e")], size=4)
+    assert again[:2] == shards[:2]
+    assert again[2].name == shards[2].name and again[2].key != shards[2].key
+    assert plan_shards([], size=4) == []
+
+
+def _shard_files(site: Path) -> dict[str, dict[str, int]]:
+    """Each shard's files, with their modification times."""
+    return {
+        shard["name"]: {
+            p.relative_to(site).as_posix(): p.stat().st_mtime_ns
+            for p in (site / "pagefind" / shard["name"]).rglob("*")
+            if p.is_file()
+        }
+        for shard in shards_of(site)
+    }
+
+
+def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypatch):
+    """With room for three articles a shard, the fixture's seven articles (all in November
+    2013, 2 + 2 + 3 a day in the site's timezone) make three shards, one a day. An edit
+    re-indexes the shard of its day only, the others are carried over untouched; in place
+    (watch) too. But a word new to the site re-indexes them all (each holds every word of
+    the site: see digest/search.py). A day is never cut, even when it has more articles
+    than a shard."""
+    require_pagefind()
+    monkeypatch.setattr(search, "SHARD_SIZE", 3)
+    options = BuildOptions(root=fixture_site, search=True, jobs=1)
+    build_here(options)
+    site = fixture_site / "site"
+    assert shard_sizes(site) == [("2013-11-15", 2), ("2013-11-16", 2), ("2013-11-17", 3)]
+    before = _shard_files(site)
+    time.sleep(0.05)
+    pipeline = fixture_site / "content/2013/11/15/pipeline.md"
+    text = pipeline.read_text()
+    old = "Regulators approved the pipeline after a two-year review, officials said on Friday."
+    assert old in text
+    # The same words in another order.
+    reordered = "Officials said on Friday regulators approved the pipeline after a two-year review."
+    pipeline.write_text(text.replace(old, reordered))
+    build_here(options)
+    after = _shard_files(site)
+    assert after["2013-11-16"] == before["2013-11-16"]
+    assert after["2013-11-17"] == before["2013-11-17"]
+    assert after["2013-11-15"] != before["2013-11-15"]
+    assert page_count(site) == 7
+
+    pipeline.write_text(text.replace("two-year", "three-year"))  # "three" is new
+    build_here(options)
+    again = _shard_files(site)
+    assert all(again[name] != after[name] for name in after)
+    assert page_count(site) == 7
+
+    # In place: an article of known words added on the 17th re-indexes that day's shard,
+    # in the background.
+    (fixture_site / "content/2013/11/17/budget.md").write_text(
+        article("Officials approved the budget", source="Reuters", body="On Monday.")
+    )
+    time.sleep(0.05)
+    assert "2013/11/17/budget/index.html" in build_here(options, in_place=True)
+    assert shard_sizes(site) == [("2013-11-15", 2), ("2013-11-16", 2), ("2013-11-17", 4)]
+    last = _shard_files(site)
+    assert last["2013-11-15"] == again["2013-11-15"]
+    assert last["2013-11-16"] == again["2013-11-16"]
+    assert last["2013-11-17"] != again["2013-11-17"]
+    assert not [p for p in fixture_site.iterdir() if ".search-" in p.name]
+    assert not (site / search.WORDS_DIR).exists()
+
+
+def test_a_shard_whose_articles_are_all_removed_leaves_the_index(make_site, monkeypatch):
+    """One shard a month; February's article has no word the others lack, so removing it
+    changes no other shard: they are carried over as they are, and the index lists the
+    two left, in a staged build and in place (watch)."""
+    require_pagefind()
+    monkeypatch.setattr(search, "SHARD_SIZE", 1)
+    budget = "Budget talks resume"
+    root = make_site(
+        {
+            "digest.toml": 'title = "Shards"\nbase_url = "https://example.org/"\n',
+            "content/a.md": article(
+                budget,
+                "Reuters",
+                "2013-01-01",
+                body="Talks on the budget resume on Friday, February 1.",
+            ),
+            "content/c.md": article("Harbour reopens", "Reuters", "2013-03-01", body="It reopens."),
+        }
+    )
+    february = root / "content/b.md"
+    february_text = article(budget, "Reuters", "2013-02-01", "https://example.org/b", "Talks.")
+    february.write_text(february_text)
+    options = BuildOptions(root=root, search=True)
+    site = root / "site"
+    build_here(options)
+    assert shard_sizes(site) == [("2013-01", 1), ("2013-02", 1), ("2013-03", 1)]
+    before = _shard_files(site)
+
+    february.unlink()
+    build_here(options)
+    assert shard_sizes(site) == [("2013-01", 1), ("2013-03", 1)]
+    assert _shard_files(site) == {name: before[name] for name in ("2013-01", "2013-03")}
+    assert not (site / "pagefind/2013-02").exists()
+
+    february.write_text(february_text)
+    build_here(options, in_place=True)
+    assert shard_sizes(site) == [("2013-01", 1), ("2013-02", 1), ("2013-03", 1)]
+    february.unlink()
+    build_here(options, in_place=True)
+    assert shard_sizes(site) == [("2013-01", 1), ("2013-03", 1)]
+    assert not (site / "pagefind/2013-02").exists()
+
+
+def test_a_site_without_articles_builds_an_empty_index(make_site):
+    require_pagefind()
+    root = make_site(
+        {
+            "digest.toml": 'title = "Soon"\nbase_url = "https://example.org/"\n',
+            "content/draft.md": article("Not yet", draft="true"),
+        }
+    )
+    site = build_search(root)
+    assert shards_of(site) == []
+    assert (site / "search/index.html").is_file()
+
+
+def test_a_static_folder_named_pagefind_stays_beside_the_index(fixture_site):
+    """The site's own files under ``static/pagefind/`` are published with the index, and
+    kept through every kind of build: first, unchanged, with a new article, in place."""
+    require_pagefind()
+    notes = fixture_site / "static/pagefind/notes.txt"
+    notes.parent.mkdir(parents=True)
+    notes.write_text("Our own notes.\n")
+    site = build_search(fixture_site)
+    assert page_count(site) == 7
+    build_search(fixture_site)
+    comet = fixture_site / "content/2013/11/17/comet.md"
+    comet.write_text(article("Comet seen over Lisbon", body="A bright comet appeared."))
+    build_search(fixture_site)
+    assert page_count(site) == 8
+    assert (site / "pagefind/notes.txt").read_text() == "Our own notes.\n"
+    comet.unlink()
+    build_here(BuildOptions(root=fixture_site, search=True), in_place=True)
+    assert page_count(site) == 7
+    assert (site / "pagefind/notes.txt").read_text() == "Our own notes.\n"
+
+
+def test_without_pagefind_the_build_succeeds_and_says_how_to_install(fixture_site, monkeypatch):
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fixture_site / "no-such-pagefind"))
+    result = run_digest("build", "--root", fixture_site, "--search")
     assert result.code == 0, result.err
     assert f"warning: {INSTALL_HINT}" in result.err
     site = fixture_site / "site"
@@ -256,25 +550,44 @@ def _titles(page: Any) -> list[str]:
 
 
 def _wait_status(page: Any, pattern: str) -> None:
-    page.wait_for_function(
-        "p => new RegExp(p).test(document.getElementById('search-status').textContent)"
-        " && document.getElementById('search-results').dataset.done === 'true'",
-        arg=pattern,
-        timeout=DEADLINE * 1000,
-    )
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "p => new RegExp(p).test(document.getElementById('search-status').textContent)"
+            " && document.getElementById('search-results').dataset.done === 'true'",
+            arg=pattern,
+            timeout=DEADLINE * 1000,
+        )
+    except PlaywrightTimeout:
+        status = page.inner_text("#search-status")
+        pytest.fail(f"wanted /{pattern}/, the page says {status!r}: {_titles(page)}")
 
 
-@pytest.mark.parametrize("base", ["/", "/world-digest/"])
+@pytest.mark.parametrize(
+    ("base", "shard_size"),
+    [("/", None), ("/world-digest/", None), ("/world-digest/", 3)],
+    ids=["root", "repo", "repo-3-shards"],
+)
 def test_search_page_finds_one_article_and_filters_by_topic(
-    fixture_site, browser, static_server, base
+    fixture_site, browser, static_server, monkeypatch, base, shard_size
 ):
+    """The same searches whether the index is one shard or three (a day each: the results,
+    filters and counts are merged over them)."""
     require_pagefind()
     url, www = static_server
     output = www / base.strip("/") if base != "/" else www / "site"
-    build_search(fixture_site, "--base-url", f"https://example.org{base}", output=output)
-    if base == "/":  # the host serves the site at its root
-        for child in output.iterdir():
-            child.rename(www / child.name)
+    if shard_size is None:
+        build_search(fixture_site, "--base-url", f"https://example.org{base}", output=output)
+    else:
+        monkeypatch.setattr(search, "SHARD_SIZE", shard_size)
+        options = BuildOptions(
+            root=fixture_site, search=True, base_url=f"https://example.org{base}", output=output
+        )
+        build_here(options)
+        assert len(shards_of(output)) == 3
+    if base == "/":
+        _move_to_root(output, www)
     problems: list[str] = []
     context = browser.new_context()
     page = context.new_page()
@@ -340,3 +653,139 @@ def test_search_page_finds_one_article_and_filters_by_topic(
         context.close()
     assert problems == []
     assert all(r.startswith(url) for r in requested), "a request left the site"
+
+
+@contextlib.contextmanager
+def _search_page(browser: Any, url: str) -> Iterator[Any]:
+    """``/search/`` of the site at ``url``, loaded and ready in a fresh context; no error
+    may escape the page meanwhile."""
+    context = browser.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    try:
+        page.goto(f"{url}/search/", wait_until="load")
+        page.wait_for_selector("#search[data-ready]", timeout=DEADLINE * 1000)
+        yield page
+    finally:
+        context.close()
+    assert problems == []
+
+
+def _move_to_root(output: Path, www: Path) -> None:
+    """The host serves the site at its root."""
+    for child in output.iterdir():
+        child.rename(www / child.name)
+
+
+def _serve_at_root(fixture_site: Path, static_server: tuple[str, Path]) -> str:
+    url, www = static_server
+    output = www / "site"
+    build_search(fixture_site, "--base-url", "https://example.org/", output=output)
+    _move_to_root(output, www)
+    return url
+
+
+# One a shard of two articles a month; every article's word starts with "of", a word of
+# every shard, which Pagefind would answer for it in the shards that lack it.
+SHARDED = {
+    "2013-01-08": "offshore",
+    "2013-01-09": "offbeat",
+    "2013-02-05": "offhand",
+    "2013-02-06": "offload",
+    "2013-03-05": "offspring",
+    "2013-03-06": "offertory",
+}
+
+
+def test_every_article_is_found_in_its_own_shard_only(
+    make_site, browser, static_server, monkeypatch
+):
+    """Over an index of three shards, each article's own word finds that article alone
+    (no shard answers a word it lacks with other pages), and a word of every article finds
+    them all, counted over the shards."""
+    require_pagefind()
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    files = {"digest.toml": 'title = "Shards"\nbase_url = "https://example.org/"\n'}
+    for day, word in SHARDED.items():
+        files[f"content/{word}.md"] = article(
+            f"The {word} report", "Reuters", day, body=f"The news of the day is {word}."
+        )
+    url, www = static_server
+    build_here(BuildOptions(root=make_site(files), search=True, output=www / "site"))
+    assert shard_sizes(www / "site") == [("2013-01", 2), ("2013-02", 2), ("2013-03", 2)]
+    _move_to_root(www / "site", www)
+    with _search_page(browser, url) as page:
+        for word in SHARDED.values():
+            page.fill("#search-input", word)
+            _wait_status(page, "^1 article$")
+            assert _titles(page) == [f"The {word} report"]
+        page.fill("#search-input", "news")
+        _wait_status(page, "^6 articles$")
+        assert sorted(_titles(page)) == sorted(f"The {word} report" for word in SHARDED.values())
+
+
+@pytest.mark.parametrize("delay", [0, 40, 250])
+def test_typing_a_word_key_by_key_shows_the_word_s_results(
+    fixture_site, browser, static_server, delay
+):
+    """Keys typed in a burst (0 or 40 ms apart) or one by one (250 ms apart, every prefix
+    searched): the list ends with the typed word's results, never a prefix's. "new" finds
+    three articles (new, and "BBC News"), "news" one."""
+    require_pagefind()
+    url = _serve_at_root(fixture_site, static_server)
+    with _search_page(browser, url) as page:
+        page.type("#search-input", "new", delay=delay)
+        _wait_status(page, "^3 articles$")
+        page.type("#search-input", "s", delay=delay)
+        _wait_status(page, "^1 article$")
+        assert _titles(page) == [QUIET_DAY]
+        page.wait_for_timeout(300)  # nothing stale arrives afterwards
+        assert _titles(page) == [QUIET_DAY]
+        assert page.get_attribute("#search-results", "data-query") == "news"
+        assert page.url == f"{url}/search/?q=news"
+
+
+def test_a_query_in_the_address_is_searched_on_load(fixture_site, browser, static_server):
+    require_pagefind()
+    url = _serve_at_root(fixture_site, static_server)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/search/?q=pipeline&topic=", wait_until="load")
+        _wait_status(page, "^1 article$")
+        assert _titles(page) == [PIPELINE]
+        assert page.input_value("#search-input") == "pipeline"
+    finally:
+        context.close()
+
+
+def test_a_search_whose_index_part_does_not_load_says_so(fixture_site, browser, static_server):
+    """The connection drops after the page loaded: the search says it failed (and no
+    error escapes the page) rather than waiting for ever."""
+    require_pagefind()
+    url = _serve_at_root(fixture_site, static_server)
+    with _search_page(browser, url) as page:
+        page.route("**/pagefind/**", lambda route: route.abort())
+        page.fill("#search-input", "pipeline")
+        _wait_status(page, "^The search failed")
+        assert _titles(page) == []
+
+
+def test_search_bench_runs(tmp_path: Path) -> None:
+    """``bench/search_bench.py`` runs end to end at a tiny size and prints every figure.
+    No figure is asserted: timings on a shared machine say nothing (see bench/README.md)."""
+    require_pagefind()
+    from tools import chromium_path
+
+    figures = tmp_path / "figures.json"
+    cmd = ["bench/search_bench.py", "--n", "40", "--runs", "1", "--words", "1"]
+    proc = run_python(*cmd, "--json", figures, cwd=REPO, timeout=600)
+    assert proc.code == 0, proc.err
+    assert proc.out.startswith("search benchmark: 40 articles, 1 run (median)")
+    for row in ("cold build ", "cold build --search", "search overhead", "first result"):
+        assert row in proc.out, (row, proc.out)
+    summary = json.loads(figures.read_text())["summary"]
+    assert summary["cold_build_s"] > 0 and summary["cold_build_search_s"] > 0
+    if chromium_path() is not None:
+        assert summary["first_result_ms"] > 0
