@@ -15,7 +15,7 @@ from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
 from digest.fingerprint import ContextHasher, TemplateHashes, config_identity
 from digest.index import SiteIndex, build_index
-from digest.load import discover, load_articles
+from digest.load import Discovered, discover, load_articles
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
 from digest.plan import Asset, SitePlan, check_collisions, plan_site
@@ -86,15 +86,23 @@ class Site:
     """The articles as loaded, before indexing merged spellings (for ``digest.session``)."""
 
 
-def prepare(options: BuildOptions, cache: Cache | None = None) -> Site:
-    """Load, index and plan; raises DigestError with every problem found."""
+def prepare(
+    options: BuildOptions, cache: Cache | None = None, found: Discovered | None = None
+) -> Site:
+    """Load, index and plan; raises DigestError with every problem found. ``found``: the
+    content files as ``discover`` listed them, when the caller already did."""
     config = load_config(options.root)
     if options.base_url is not None:
         config = config.with_base_url(options.base_url)
     if options.search and not config.search:  # search: --search
         config = dataclasses.replace(config, search=True)
     loaded = load_articles(
-        options.root, config.tz, drafts=options.drafts, cache=cache, jobs=options.workers
+        options.root,
+        config.tz,
+        drafts=options.drafts,
+        cache=cache,
+        jobs=options.workers,
+        found=found,
     )
     warnings: list[Diagnostic] = []
     if loaded.errors:
@@ -181,7 +189,8 @@ def build(
     output = options.output_dir
     check_output_folder(options.root, output)
     # Taken before anything is read: a file changed during the build looks changed next time.
-    inputs = input_snapshot(options)
+    found = discover(options.root)
+    inputs = input_snapshot(options, found)
     if not options.force and not in_place and state is None:
         manifest = Manifest(options.root / CACHE_DIR, output).load()
         if manifest.inputs == inputs and manifest.summary and manifest.intact(output):
@@ -193,18 +202,18 @@ def build(
     cache_dir = options.root / CACHE_DIR
     cache = Cache(None if options.force else cache_dir)
     try:
-        site = prepare(options, cache)
+        site = prepare(options, cache, found)
         return _write_site(options, site, cache, in_place, started, inputs, state)
     finally:
         cache.close()
 
 
-def input_snapshot(options: BuildOptions) -> str:
+def input_snapshot(options: BuildOptions, found: Discovered | None = None) -> str:
     """Identity of everything a build reads: each input file's path, size and modification
     time, the options, and the tool. Equal to the last build's (and the output untouched),
     there is nothing to do: no file is even parsed."""
     root = options.root
-    files, problems = discover(root)
+    files, problems = found if found is not None else discover(root)
     parts = [
         tool_identity(),
         repr((options.base_url, options.drafts, options.keep_going, options.search)),

@@ -106,7 +106,11 @@ class LoadResult:
     """The cache entry of every file read, to keep them and drop the rest."""
 
 
-def discover(root: Path) -> tuple[list[SourceFile], list[Diagnostic]]:
+Discovered = tuple[list[SourceFile], list[Diagnostic]]
+"""``discover``'s answer: the content files, and the problems met finding them."""
+
+
+def discover(root: Path) -> Discovered:
     """Every ``*.md`` under ``root/content``, sorted by path; hidden files and folders skipped.
 
     Symlinks are followed while they stay inside the site project; one leading out, or a
@@ -180,14 +184,17 @@ def load_articles(
     drafts: bool = False,
     cache: Cache | None = None,
     jobs: int = 1,
+    found: Discovered | None = None,
 ) -> LoadResult:
     """Load and validate every article under ``root/content``; all problems are collected.
 
     A file whose bytes were parsed before (same path, timezone and tool) comes from the
     cache; the others are parsed. Both happen in ``jobs`` processes, reading included:
-    this process only collects, so it is not the one all the others wait for.
+    this process only collects, so it is not the one all the others wait for. ``found``:
+    ``discover(root)``, when the caller already asked (its list is not changed).
     """
-    files, errors = discover(root)
+    files, errors = found if found is not None else discover(root)
+    errors = list(errors)
     identity = tool_identity()
 
     def load(source: SourceFile) -> _Loaded:
