@@ -102,13 +102,25 @@ class _Unsupported(Exception):
 _FALLBACK_TEXT = ("^", "`", "\t", "~~~", "\\\n", "]:")
 _FALLBACK_LINES = re.compile(
     r"\n[> ]*(?:[-+*]|\d{1,9}[.)]) *(?=\n|\Z)|\n {0,3}>[^\n]*\n(?! *(?:\n|\Z)| {0,3}>)"
+    r"|\n[> ]*>[ ]*>"
 )
 """What the fast path leaves to markdown-it-py: footnotes (its plugin), reference
 definitions, and the corners where markdown-it-pyrs is known to differ (or, for code
 spans, to panic): code, tabs, a backslash line break, empty list items, a quote's lazy
-continuation line. (Substring tests and a pattern that starts with a newline: a
-``^``-anchored multi-line pattern costs more than the whole parse.)"""
-_BLANK_LINE = re.compile(rb"\n[ ]*\n")
+continuation line, quotes within quotes. (Substring tests and a pattern that starts with a
+newline: a ``^``-anchored multi-line pattern costs more than the whole parse.)"""
+_NEEDS_TREE = re.compile(
+    r"\n *(?:[-+*]|\d{1,9}[.)]|>(?! [A-Za-z\"'(]))|\n *[-*_=][-*_= ]*(?:\n|\Z)|\n {4}|  \n|[|<]|!\["
+)
+"""Constructs the direct path (``_FastRenderer._render_direct``) leaves to the tree walk:
+lists, quotes but those of plain text lines, setext headings and rules, indented code, hard
+breaks, tables, raw HTML and autolinks, images (any line starting like one of them).
+Searched in ``"\n" + text``."""
+_HREF = re.compile(r'<a href="([^"]*)"')
+_LINK = re.compile(r'<a href="([^"]*)"( title="[^"]*")?>')
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>")
+_TAG = re.compile(r"<[^>]*>")
+_BLANK_LINE = re.compile(rb"\n[ >]*\n")
 _SAFE_URL = re.compile(r"(https?://[a-z0-9-]+(\.[a-z0-9-]+)*)?(/[A-Za-z0-9._~/-]*)?\Z")
 """URLs that markdown-it-py's normalizeLink returns unchanged (checked in the tests)."""
 _ALIGN = {"left": "text-align:left", "right": "text-align:right", "center": "text-align:center"}
@@ -119,6 +131,15 @@ _INLINE = frozenset(
 # (type, tag, nesting, attributes as HTML, hidden, payload): what markdown-it-py's block
 # tokens carry that its renderer looks at.
 _Tok = tuple[str, str, int, str, bool, str]
+
+
+def _unescape(html: str) -> str:
+    """The inverse of ``_escape`` (the only entities in the parser's text output)."""
+    if "&" not in html:
+        return html
+    return (
+        html.replace("&quot;", '"').replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+    )
 
 
 def _escape(text: str) -> str:
@@ -156,6 +177,10 @@ class _FastRenderer:
     def render(self, text: str, base_path: str) -> str:
         if any(part in text for part in _FALLBACK_TEXT) or _FALLBACK_LINES.search("\n" + text):
             raise _Unsupported
+        if not _NEEDS_TREE.search("\n" + text):
+            html = self._render_direct(text, base_path)
+            if html is not None:
+                return html
         self.base_path = base_path
         self.source = text.encode()
         tokens: list[_Tok] = []
@@ -175,6 +200,36 @@ class _FastRenderer:
                 attrs = f' id="{_escape(unique)}"'
                 tokens[position] = (kind, tag, nesting, attrs, hidden, payload)
         return _render_blocks(tokens)
+
+    def _render_direct(self, text: str, base_path: str) -> str | None:
+        """Prose (paragraphs, ATX headings, quotes, emphasis, links) needs no tree: the
+        parser's own HTML is markdown-it-py's, once links get our rules and headings their
+        ids. None when a link's URL is one markdown-it-py might normalise differently."""
+        html = self.parser.render(text)
+        for url in _HREF.findall(html):
+            if not _SAFE_URL.match(url) or url not in text:
+                return None
+        slugs: set[str] = set()
+
+        def link(match: re.Match[str]) -> str:
+            href, title = match.group(1), match.group(2) or ""
+            if href.startswith(("http://", "https://", "//")):
+                return f'<a href="{href}"{title} rel="noopener">'
+            if href.startswith("/"):
+                href = base_path + href[1:]
+            return f'<a href="{href}"{title}>'
+
+        def heading(match: re.Match[str]) -> str:
+            level, inner = match.group(1), match.group(2)
+            slug = _heading_slug(_unescape(_TAG.sub("", inner)))
+            unique, i = slug, 1
+            while unique in slugs:
+                unique = f"{slug}-{i}"
+                i += 1
+            slugs.add(unique)
+            return f'<h{level} id="{_escape(unique)}">{inner}</h{level}>'
+
+        return _HEADING.sub(heading, _LINK.sub(link, html))
 
     def _url(self, url: str) -> str:
         if _SAFE_URL.match(url):

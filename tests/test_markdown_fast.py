@@ -50,6 +50,9 @@ REGRESSIONS = [
     "|a|\n--",
     "* ``i`` j <x@y.z>",
     "[l](http://ü.de/ä)",
+    "> > 42. x\n> 42. y",
+    "> > a\n> 7. b",
+    "> 1. a\n>  \n> 1. b",
 ]
 
 
@@ -85,6 +88,57 @@ def test_fast_path_matches_markdown_it_py(plain: bool) -> None:
             fast += 1
             assert html == _reference(text, base_path), text
     assert fast > 100  # the comparison covered something
+
+
+PROSE_WORDS = [
+    *("alpha", "Beta", "word", "word", "word", "1", "42.", "_c_", "*d*", "**e**", "~~f~~"),
+    *("&amp;", "&copy;", "&#65;", "&bogus;", "& ", "\\*", "\\[", "[", "]", "(", ")", '"q"'),
+    *("[l](http://example.org/p)", "[l](/in/site)", "[l](/in site)", "[l](#frag)", "**a*"),
+    *("[l](HTTP://EXAMPLE.ORG/X)", '[t](https://a.b/c "A & B <c>")', "[l](/p 'ti\"tle')"),
+    *("[**b**](/x/y)", "[l](//proto.rel/x)", "[l](mailto:a@b.c)", "[a](b)c](d)", "#", ">"),
+]
+PROSE_STARTS = [
+    *("", "", "", "", "# ", "## ", "###### ", "####### ", "#", "   ## ", "> ", "> The "),
+    *('> "', "> (", ">", "> > ", "> 1. ", "> - ", ">> ", "> # "),
+]
+
+
+def _prose(rng: random.Random) -> str:
+    # Mostly what the direct path takes; now and then something it must leave alone.
+    words = PROSE_WORDS if rng.random() < 0.3 else ["word"] * 10 + PROSE_WORDS[:24]
+    starts = PROSE_STARTS if rng.random() < 0.3 else PROSE_STARTS[:12]
+    lines = []
+    for _ in range(rng.randint(1, 8)):
+        if rng.random() < 0.3:
+            lines.append("")
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 8)))
+        lines.append(rng.choice(starts) + text + rng.choice(["", "", " ", " #", "  "]))
+    return "\n".join(lines) + rng.choice(["", "\n"])
+
+
+def test_prose_rendered_without_the_tree_matches_markdown_it_py(monkeypatch) -> None:
+    # Paragraphs, headings, plain quotes and links take the direct path: the parser's own
+    # HTML, with our link rules and heading ids put in afterwards.
+    direct = 0
+    render_direct = markdown._FastRenderer._render_direct
+
+    def counted(self, text: str, base_path: str) -> str | None:
+        nonlocal direct
+        html = render_direct(self, text, base_path)
+        direct += html is not None
+        return html
+
+    monkeypatch.setattr(markdown._FastRenderer, "_render_direct", counted)
+    rng = random.Random(20261129)
+    for _ in range(3000):
+        text = _prose(rng)
+        for base_path in ("/", "/sub/"):
+            try:
+                html = markdown._FAST.render(text, base_path)  # type: ignore[union-attr]
+            except markdown._Unsupported:
+                continue
+            assert html == _reference(text, base_path), text
+    assert direct > 1000  # the direct path was taken, and compared
 
 
 @pytest.mark.parametrize("text", REGRESSIONS)
