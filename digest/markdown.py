@@ -109,13 +109,15 @@ definitions, and the corners where markdown-it-pyrs is known to differ (or, for 
 spans, to panic): code, tabs, a backslash line break, empty list items, a quote's lazy
 continuation line, quotes within quotes. (Substring tests and a pattern that starts with a
 newline: a ``^``-anchored multi-line pattern costs more than the whole parse.)"""
-_NEEDS_TREE = re.compile(
-    r"\n *(?:[-+*]|\d{1,9}[.)]|>(?! [A-Za-z\"'(]))|\n *[-*_=][-*_= ]*(?:\n|\Z)|\n {4}|  \n|[|<]|!\["
+_NEEDS_TREE_TEXT = ("|", "<", "![", "  \n")
+_NEEDS_TREE_LINES = re.compile(
+    r"\n(?: *(?:[-+*]|\d{1,9}[.)]|>(?! [A-Za-z\"'(])|[-*_=][-*_= ]*(?:\n|\Z))| {4})"
 )
 """Constructs the direct path (``_FastRenderer._render_direct``) leaves to the tree walk:
-lists, quotes but those of plain text lines, setext headings and rules, indented code, hard
-breaks, tables, raw HTML and autolinks, images (any line starting like one of them).
-Searched in ``"\n" + text``."""
+tables, raw HTML and autolinks, images, hard breaks (the substrings); lists, quotes but
+those of plain text lines, setext headings and rules, indented code (any line starting like
+one of them, in ``"\n" + text``; the pattern starts with a newline, or it costs as much as
+the parse)."""
 _HREF = re.compile(r'<a href="([^"]*)"')
 _LINK = re.compile(r'<a href="([^"]*)"( title="[^"]*")?>')
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>")
@@ -177,7 +179,9 @@ class _FastRenderer:
     def render(self, text: str, base_path: str) -> str:
         if any(part in text for part in _FALLBACK_TEXT) or _FALLBACK_LINES.search("\n" + text):
             raise _Unsupported
-        if not _NEEDS_TREE.search("\n" + text):
+        if not any(part in text for part in _NEEDS_TREE_TEXT) and not _NEEDS_TREE_LINES.search(
+            "\n" + text
+        ):
             html = self._render_direct(text, base_path)
             if html is not None:
                 return html
