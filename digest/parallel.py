@@ -32,7 +32,13 @@ def usable_cpus() -> int:
 
 def _die_with_parent() -> None:
     """Pool initializer: a worker outlives a killed build by at most a moment otherwise,
-    still writing into a staging folder the next build is removing."""
+    still writing into a staging folder the next build is removing. It also takes back
+    the default signal handling: ``watch`` turns SIGTERM into KeyboardInterrupt, and a
+    worker that inherited that could die holding the task queue's lock when the pool is
+    closed (SIGTERM), leaving its sibling waiting for it forever. Ctrl-C is for the
+    parent, which closes the pool."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

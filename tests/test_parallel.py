@@ -7,7 +7,7 @@ import pickle
 import shutil
 import sqlite3
 
-from conftest import article, tree
+from conftest import article, run_python, tree
 
 from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
@@ -113,3 +113,21 @@ def test_a_cached_article_that_cannot_be_read_back_is_parsed_again(make_site, tm
         rows = [data for (data,) in db.execute("SELECT data FROM articles")]
     assert len(rows) == 80
     assert all(pickle.loads(data)[0].title.startswith("Story number") for data in rows)
+
+
+def test_workers_leave_the_parents_signal_handling_behind(tmp_path):
+    # ``watch`` turns SIGTERM into KeyboardInterrupt; workers that inherited it were
+    # interrupted while closing their pool, some holding its queue's lock, on which a
+    # sibling then waited forever (watch's first build hung).
+    script = tmp_path / "pools.py"
+    script.write_text(
+        "import signal\n"
+        "signal.signal(signal.SIGTERM, signal.default_int_handler)\n"
+        "from digest.parallel import ordered_map\n"
+        "for _ in range(60):\n"
+        "    assert list(ordered_map(abs, list(range(-100, 0)), 2)) == list(range(100, 0, -1))\n"
+        "print('done')\n"
+    )
+    result = run_python(script, timeout=60)
+    assert (result.code, result.out) == (0, "done\n")
+    assert "KeyboardInterrupt" not in result.err
