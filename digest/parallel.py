@@ -39,6 +39,7 @@ def _die_with_parent() -> None:
     parent, which closes the pool."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork: see ordered_map
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -47,6 +48,7 @@ def _die_with_parent() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
+_HELD = {signal.SIGTERM, signal.SIGINT}
 
 
 def _run(item: Any) -> Any:
@@ -66,8 +68,16 @@ def ordered_map(
     chunksize = chunksize or max(1, min(64, len(items) // (jobs * 8)))
     _task = func
     context = multiprocessing.get_context("fork")
+    # A worker forked with the parent's handlers and signalled before its initializer
+    # ran (a pool closed right after it started) printed a KeyboardInterrupt traceback:
+    # the workers are born with the signals held, and take them once they are theirs.
     try:
-        with context.Pool(jobs, initializer=_die_with_parent) as pool:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            pool = context.Pool(jobs, initializer=_die_with_parent)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        with pool:
             yield from pool.imap(_run, items, chunksize)
     finally:
         _task = None
