@@ -108,10 +108,14 @@ class ContextHasher:
 
     def article(self, a: Article) -> Any:
         key = id(a)
-        if key not in self._memo:
-            self._memo[key] = ["A", a.path, a.content_hash, a.source, list(a.topics)]
+        found = self._memo.get(key)
+        if found is None:
+            # One short string per article: list pages hold hundreds of articles, and
+            # encoding each as a list of its fields was most of a page's fingerprint.
+            identity = json.dumps([a.path, a.content_hash, a.source, a.topics])
+            found = self._memo[key] = "A" + _digest(identity.encode())
             self._keep.append(a)
-        return self._memo[key]
+        return found
 
     def _many(self, obj: Any, articles: Iterable[Article], head: list[Any]) -> Any:
         key = id(obj)
