@@ -21,7 +21,14 @@ from digest.parallel import ordered_map, usable_cpus
 from digest.plan import Asset, SitePlan, check_collisions, plan_site
 from digest.reads import PageReads, Reads
 from digest.render import TEMPLATES_DIR, Renderer, theme_assets
-from digest.write import MARKER, InPlaceWriter, Manifest, SiteWriter, check_output_folder
+from digest.write import (
+    MARKER,
+    InPlaceWriter,
+    Manifest,
+    SiteWriter,
+    Written,
+    check_output_folder,
+)
 
 DEFAULT_OUTPUT = "site"
 CACHE_DIR = ".digest-cache"
@@ -273,6 +280,7 @@ def _write_site(
         writer = SiteWriter(output)
     pages = site.plan.pages
     fingerprints: dict[str, str] = {}
+    written: dict[str, Written] = {}
     try:
         # With no manifest every page is rendered: the workers fingerprint the pages as
         # they render them, rather than this process doing all of it first, alone.
@@ -287,7 +295,7 @@ def _write_site(
             if not (manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
                 todo.append(position)
 
-        def render(position: int) -> tuple[bool, list[tuple[str, str]], Reads, str]:
+        def render(position: int) -> tuple[Written | None, list[tuple[str, str]], Reads, str]:
             # Runs in the workers, writing included: the files' I/O then overlaps the
             # other workers' rendering, and no page travels back to this process.
             page = pages[position]
@@ -303,7 +311,9 @@ def _write_site(
             path = pages[position].path
             if late:
                 fingerprints[path] = fingerprint
-            writer.record(path, wrote)
+            writer.record(path, wrote is not None)
+            if wrote is not None:
+                written[path] = wrote
             reads.put(path, fingerprints[path], page_reads)
             cache.put_bodies(bodies)
             if options.progress is not None:
@@ -356,7 +366,7 @@ def _write_site(
     }
     # A build with warnings is never skipped next time: its warnings must be shown again.
     clean = not warnings and cache.warning is None
-    saved = manifest.save(output, fingerprints, inputs if clean else "", summary)
+    saved = manifest.save(output, fingerprints, inputs if clean else "", summary, written)
     reads.keep_only(manifest.entries)
     reads.save()
     if state is not None:

@@ -179,6 +179,11 @@ class Cache:
     def save(self, article_keys: Iterable[str], body_keys: Iterable[str]) -> None:
         """Store what is new and drop entries no current article uses."""
 
+        if self._empty == {"articles", "bodies"}:
+            # Started empty: everything stored since is this build's own, so none unused.
+            self._transaction(lambda db: None)
+            return
+
         def drop_unused(db: sqlite3.Connection) -> None:
             for table, keys in (("articles", article_keys), ("bodies", body_keys)):
                 db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} (key TEXT PRIMARY KEY)")

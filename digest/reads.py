@@ -335,15 +335,12 @@ class PageReads:
         Nothing is written when nothing changed since ``load``."""
         if not self._dirty:
             return
-        pages = {
-            page: [fingerprint, [[n, None if p is None else list(p)] for n, p in encoded]]
-            for page, (fingerprint, encoded) in sorted(self.entries.items())
-        }
+        # json writes tuples as lists: the entries go out as they are, no copy made.
         record = {
             "format": self.FORMAT,
-            "names": [list(names) for names in self._name_list],
+            "names": self._name_list,
             "paths": self._path_list,
-            "pages": pages,
+            "pages": dict(sorted(self.entries.items())),
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

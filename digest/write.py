@@ -20,6 +20,7 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from digest.errors import DigestError
 
@@ -154,20 +155,21 @@ class SiteWriter:
             self._pending.append(rel)
 
     def write(self, path: str, data: bytes) -> None:
-        self.record(path, self.write_file(path, data))
+        self.record(path, self.write_file(path, data) is not None)
 
-    def write_file(self, path: str, data: bytes) -> bool:
+    def write_file(self, path: str, data: bytes) -> Written | None:
         """The I/O half of ``write``, safe to run in a worker process (it changes no
-        state of the writer): False when the current output already has these bytes,
-        else True once they are in the staging folder. Report it with ``record``."""
+        state of the writer): None when the current output already has these bytes,
+        else the new file's size and mtime once it is in the staging folder. Report it
+        with ``record``."""
         rel = safe_relative(path)
         if _same(self.output / rel, data):
-            return False
+            return None
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "wb") as handle:
             handle.write(data)
-        return True
+            return _written(handle)
 
     def record(self, path: str, wrote: bool) -> None:
         """The bookkeeping half of ``write``, in the process that commits."""
@@ -240,25 +242,27 @@ class InPlaceWriter:
         return rel
 
     def write(self, path: str, data: bytes) -> None:
-        self.record(path, self.write_file(path, data))
+        self.record(path, self.write_file(path, data) is not None)
 
-    def write_file(self, path: str, data: bytes) -> bool:
+    def write_file(self, path: str, data: bytes) -> Written | None:
         """The I/O half of ``write``, safe to run in a worker process: replaces the file
-        atomically unless it already has these bytes (False)."""
+        atomically unless it already has these bytes (None); else the new file's size
+        and mtime."""
         target = self.output / safe_relative(path)
         if _same(target, data):
-            return False
+            return None
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         try:
             with open(tmp, "wb") as handle:
                 handle.write(data)
+                written = _written(handle)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-        return True
+        return written
 
     def record(self, path: str, wrote: bool) -> None:
         rel = self._claim(path)
@@ -301,6 +305,18 @@ def _prune_empty_dirs(folder: Path, stop: Path) -> None:
         except OSError:
             return
         folder = folder.parent
+
+
+Written = tuple[int, int]
+"""A file just written: its size and modification time (ns), as the manifest records them."""
+
+
+def _written(handle: BinaryIO) -> Written:
+    # Taken by the writer, in the worker: the manifest then need not stat every file of
+    # the new site again, alone, after the last page.
+    handle.flush()
+    info = os.fstat(handle.fileno())
+    return info.st_size, info.st_mtime_ns
 
 
 def _same(current: Path, data: bytes) -> bool:
@@ -373,16 +389,23 @@ class Manifest:
         fingerprints: dict[str, str],
         inputs: str = "",
         summary: dict[str, int] | None = None,
+        written: dict[str, Written] | None = None,
     ) -> str | None:
-        """Record the output as built; returns a warning instead of failing the build."""
-        files = {}
+        """Record the output as built; returns a warning instead of failing the build.
+        ``written``: the size and mtime of files as this build wrote them (the others
+        are looked up)."""
+        known = written or {}
+        entries = {}
         for path, fingerprint in sorted(fingerprints.items()):
-            try:
-                stat = (output / path).stat()
-            except OSError:
-                continue
-            files[path] = [fingerprint, stat.st_size, stat.st_mtime_ns]
-        self.entries = {k: (v[0], v[1], v[2]) for k, v in files.items()}
+            found = known.get(path)
+            if found is None:
+                try:
+                    stat = (output / path).stat()
+                except OSError:
+                    continue
+                found = stat.st_size, stat.st_mtime_ns
+            entries[path] = (fingerprint, *found)
+        self.entries = entries
         self.inputs = inputs
         self.summary = summary or {}
         return self.write()
@@ -390,9 +413,8 @@ class Manifest:
     def write(self) -> str | None:
         """Record ``entries`` as they are, without looking at the output (``watch`` keeps
         them up to date itself); returns a warning instead of failing."""
-        files = {path: list(entry) for path, entry in sorted(self.entries.items())}
         record = {"format": self.FORMAT, "inputs": self.inputs, "summary": self.summary}
-        record["files"] = files
+        record["files"] = dict(sorted(self.entries.items()))  # tuples are written as lists
         payload = json.dumps(record, separators=(",", ":"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
