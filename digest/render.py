@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import jinja2
 from markupsafe import Markup
 
-from digest import __version__
+from digest import __version__, escaping
 from digest.cache import Cache, key_of, tool_identity
 from digest.config import SiteConfig
 from digest.errors import DigestError
@@ -134,6 +134,7 @@ class Renderer:
                 _MemoryBytecodeCache(),
             ),
         )
+        self.env.template_class = escaping.Template
         self.env.filters.update(
             url=self.url,
             abs_url=self.abs_url,
