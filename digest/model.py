@@ -43,6 +43,15 @@ class Article:
     """Front-matter keys we do not know, for templates (``article.extra.section``)."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """Line of each front-matter key, for messages found after loading (duplicates)."""
+    permalink: str = field(init=False, compare=False, repr=False)
+    """Site path of the article page, before the base path: ``/YYYY/MM/DD/<slug>/``.
+    Worked out once: every link to the article reads it, a few hundred thousand times a
+    build."""
+
+    def __post_init__(self) -> None:
+        at = self.published
+        permalink = f"/{at.year:04d}/{at.month:02d}/{at.day:02d}/{self.slug}/"
+        object.__setattr__(self, "permalink", permalink)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -56,12 +65,6 @@ class Article:
     @property
     def day(self) -> dt.date:
         return self.published.date()
-
-    @property
-    def permalink(self) -> str:
-        """Site path of the article page, before the base path: ``/YYYY/MM/DD/<slug>/``."""
-        at = self.published  # fields, not strftime: this runs for every link to the article
-        return f"/{at.year:04d}/{at.month:02d}/{at.day:02d}/{self.slug}/"
 
 
 _ARTICLE_SLOTS = tuple(Article.__dict__[f.name] for f in fields(Article))
@@ -99,7 +102,8 @@ class Day:
 
     date: dt.date
     articles: tuple[Article, ...]
+    permalink: str = field(init=False, compare=False, repr=False)
+    """``/YYYY/MM/DD/``: worked out once, as every article page links its day."""
 
-    @property
-    def permalink(self) -> str:
-        return f"/{self.date:%Y/%m/%d}/"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "permalink", f"/{self.date:%Y/%m/%d}/")

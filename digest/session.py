@@ -158,7 +158,10 @@ class Reach:
                 if any(a is not b for a, b in zip(parts, value, strict=True)):
                     result = kind(parts)
             elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-                fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+                # Fields the constructor does not take (a Day's permalink) are derived.
+                fields = {
+                    f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init
+                }
                 changed = {n: self.substitute(v, new, memo) for n, v in fields.items()}
                 if any(changed[n] is not v for n, v in fields.items()):
                     result = dataclasses.replace(value, **changed)
