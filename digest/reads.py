@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.runtime import Macro
 from jinja2.utils import _PassArg
 from markupsafe import Markup
 
@@ -117,6 +118,18 @@ def exposes_article(value: Any, seen: set[int] | None = None) -> bool:
     return False
 
 
+MAX_CACHED_CALLS = 20_000
+"""Entries of ``ReadTracking.cached`` kept at most (each holds a rendered fragment)."""
+
+
+@dataclasses.dataclass(slots=True)
+class _Call:
+    macro: Any
+    args: tuple[Any, ...]
+    output: Any
+    reads: dict[str, set[str] | None]
+
+
 class ReadTracking(jinja2.Environment):
     """A Jinja environment that records which article fields templates read; take them
     after each render with ``take_reads``."""
@@ -125,6 +138,39 @@ class ReadTracking(jinja2.Environment):
         options.setdefault("finalize", self._finalize)
         super().__init__(**options)
         self.reads: dict[str, set[str] | None] = {}
+        self._calls: dict[tuple[int, ...], _Call] = {}
+        self.globals["cached"] = self.cached
+
+    def cached(self, macro: Any, *args: Any) -> Any:
+        """``{{ cached(article_item, article, false) }}``: ``article_item(article, false)``,
+        rendered once per process for the same macro and the same argument objects (like
+        Hugo's ``partialCached``). An article listed on many pages is rendered once, and
+        each later use records the fields the first one read. Only for a macro whose
+        output depends on its arguments alone (not on the calling template's context)."""
+        if not isinstance(macro, Macro):
+            raise TypeError(f"cached() takes a macro, not {type(macro).__name__}")
+        key = (id(macro), *map(id, args))
+        found = self._calls.get(key)
+        # The entry holds the objects it was made for, so their ids cannot be reused while
+        # it exists: same ids, same objects.
+        if found is None or found.macro is not macro:
+            outer, self.reads = self.reads, {}
+            try:
+                output = macro(*args)
+            finally:
+                inner, self.reads = self.reads, outer
+            if len(self._calls) >= MAX_CACHED_CALLS:
+                self._calls.clear()  # pages come in date order: old entries are the cold ones
+            found = self._calls[key] = _Call(macro, args, output, inner)
+        for name, paths in found.reads.items():
+            current = self.reads.get(name, _MISSING)
+            if paths is None or current is None:
+                self.reads[name] = None
+            elif current is _MISSING:
+                self.reads[name] = set(paths)
+            else:
+                current |= paths
+        return found.output
 
     def take_reads(self) -> Reads:
         """The reads since the last call (one page's render), and start afresh."""

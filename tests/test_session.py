@@ -238,3 +238,54 @@ def test_page_reads_round_trip(tmp_path):
     loaded.put("c.html", "fp3", {"title": frozenset({"content/a.md"}), "body": None})
     assert not loaded.affected("c.html", "fp3", "content/b.md", {"title"})
     assert loaded.affected("c.html", "fp3", "content/b.md", {"body"})
+
+
+# -- cached macros ---------------------------------------------------------------------
+
+_MACROS = (
+    "{% macro item(a, long) %}{{ count() }}{{ a.title }}{% if long %} {{ a.summary }}"
+    "{% endif %}{% endmacro %}"
+)
+
+
+def _cached_pages(source: str, **context: object) -> tuple[list[tuple[str, dict]], int]:
+    """Two pages rendered from ``source`` (with ``item`` imported, as the theme imports
+    its macros), each with its reads; and how often ``item`` actually ran."""
+    env = ReadTracking(
+        loader=jinja2.DictLoader({"m": _MACROS, "t": '{% from "m" import item %}' + source}),
+        autoescape=True,
+    )
+    calls: list[int] = []
+    env.globals["count"] = lambda: calls.append(1) or ""
+    pages = []
+    for _ in range(2):
+        html = env.get_template("t").render(**context)
+        pages.append((html, env.take_reads()))
+    return pages, len(calls)
+
+
+def test_a_cached_macro_renders_once_and_every_use_records_its_reads():
+    pages, calls = _cached_pages("{{ cached(item, a, false) }}", a=_article(title="<A>"))
+    assert pages == [("&lt;A&gt;", {"title": frozenset({"content/a.md"})})] * 2
+    assert calls == 1
+
+
+def test_cached_macros_are_told_apart_by_their_arguments():
+    a, b = _article(title="A", summary="sa"), _article("content/b.md", title="B", summary="sb")
+    source = "{{ cached(item, a, false) }}/{{ cached(item, a, true) }}/{{ cached(item, b, true) }}"
+    pages, calls = _cached_pages(source, a=a, b=b)
+    both = frozenset({"content/a.md", "content/b.md"})
+    assert pages == [("A/A sa/B sb", {"title": both, "summary": both})] * 2
+    assert calls == 3
+
+
+def test_cached_reads_merge_with_the_pages_own():
+    pages, _ = _cached_pages("{{ a.body }}{{ cached(item, a, false) }}{{ a.title }}", a=_article())
+    reads = {"body": frozenset({"content/a.md"}), "title": frozenset({"content/a.md"})}
+    assert pages == [("BodyTT", reads)] * 2
+
+
+def test_cached_takes_only_macros():
+    env = ReadTracking(autoescape=True)
+    with pytest.raises(TypeError, match="cached\\(\\) takes a macro, not function"):
+        env.from_string("{{ cached(f, a) }}").render(f=lambda a: a.body, a=_article())
