@@ -66,6 +66,22 @@ def safe_relative(path: str) -> PurePosixPath:
     return rel
 
 
+def _normal(path: str) -> str:
+    """``safe_relative(path).as_posix()``, without making a path object for a path that
+    is already in that form (the site's own page paths): this runs once per output file,
+    in the process that all the workers report to."""
+    if (
+        path
+        and path[0] != "/"
+        and path[-1] != "/"
+        and "//" not in path
+        and "/./" not in f"/{path}/"
+        and "/../" not in f"/{path}/"
+    ):
+        return path
+    return safe_relative(path).as_posix()
+
+
 def check_output_folder(root: Path, output: Path) -> None:
     """Refuse an output folder whose replacement would destroy the user's files."""
     out = output.resolve()
@@ -115,19 +131,18 @@ class SiteWriter:
         """Files whose content is new or changed."""
         self.unchanged = 0
         self._paths: set[str] = set()
-        self._pending: list[PurePosixPath] = []
+        self._pending: list[str] = []
         """Unchanged files not yet linked into staging (it may never be needed)."""
         self._staged = False
         output.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(output)
 
-    def _claim(self, path: str) -> PurePosixPath:
-        rel = safe_relative(path)
-        key = rel.as_posix()
+    def _claim(self, path: str) -> str:
+        key = _normal(path)
         if key in self._paths:
             raise ValueError(f"output {key} written twice")
         self._paths.add(key)
-        return rel
+        return key
 
     def _stage(self) -> None:
         if self._staged:
@@ -138,7 +153,7 @@ class SiteWriter:
             self._link_into_staging(rel)
         self._pending.clear()
 
-    def _link_into_staging(self, rel: PurePosixPath) -> None:
+    def _link_into_staging(self, rel: str) -> None:
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         current = self.output / rel
@@ -147,7 +162,7 @@ class SiteWriter:
         except OSError:
             shutil.copy2(current, target)
 
-    def _carry(self, rel: PurePosixPath) -> None:
+    def _carry(self, rel: str) -> None:
         self.unchanged += 1
         if self._staged:
             self._link_into_staging(rel)
@@ -178,7 +193,7 @@ class SiteWriter:
             self._carry(rel)
             return
         self._stage()
-        self.written.append(rel.as_posix())
+        self.written.append(rel)
 
     def keep(self, path: str) -> bool:
         """Carry the current file over unchanged (the caller knows its content is the same);
