@@ -19,6 +19,7 @@ import yaml
 
 from digest.cache import Cache, key_of, tool_identity
 from digest.errors import Diagnostic
+from digest.frontmatter import fast_front_matter
 from digest.markdown import summarize
 from digest.model import Article
 from digest.parallel import ordered_map
@@ -332,6 +333,9 @@ def _unconstructable(fm_text: str) -> tuple[int, str]:
 
 
 def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
+    meta = fast_front_matter(fm_text, FrontMatterLoader)  # None: not sure, PyYAML decides
+    if meta is not None:  # a non-empty mapping of scalars and lists of them: no checks due
+        return meta, None
     try:
         meta = yaml.load(fm_text, Loader=FrontMatterLoader)
     except _AliasError as exc:
