@@ -53,15 +53,12 @@ class Template(jinja2.Template):
         globals: MutableMapping[str, Any],
         uptodate: Callable[[], bool] | None = None,
     ) -> jinja2.Template:
-        # As jinja2.Template.from_code, which is what loaders call; the names the code
-        # imports from jinja2.runtime are bound in this namespace, so they are replaced
-        # for every function of the template (blocks and macros included).
-        namespace: dict[str, Any] = {"environment": environment, "__file__": code.co_filename}
-        exec(code, namespace)
+        template = super().from_code(environment, code, globals, uptodate)
+        # The names the compiled code imports from jinja2.runtime live in the namespace it
+        # ran in, which every function of the template (blocks, macros) shares.
+        namespace = template.root_render_func.__globals__
         if _escape_inner is not None and "escape" in namespace:
             namespace["escape"] = escape
         if "markup_join" in namespace:
             namespace["markup_join"] = join
-        template = cls._from_namespace(environment, namespace, globals)
-        template._uptodate = uptodate
         return template
