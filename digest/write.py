@@ -82,6 +82,15 @@ def _normal(path: str) -> str:
     return safe_relative(path).as_posix()
 
 
+def _claim(paths: set[str], path: str) -> str:
+    """Add ``path``, in normal form, to a writer's ``paths``: one file, written once."""
+    key = _normal(path)
+    if key in paths:
+        raise ValueError(f"output {key} written twice")
+    paths.add(key)
+    return key
+
+
 def check_output_folder(root: Path, output: Path) -> None:
     """Refuse an output folder whose replacement would destroy the user's files."""
     out = output.resolve()
@@ -138,11 +147,7 @@ class SiteWriter:
         clean_leftovers(output)
 
     def _claim(self, path: str) -> str:
-        key = _normal(path)
-        if key in self._paths:
-            raise ValueError(f"output {key} written twice")
-        self._paths.add(key)
-        return key
+        return _claim(self._paths, path)
 
     def _stage(self) -> None:
         if self._staged:
@@ -249,12 +254,8 @@ class InPlaceWriter:
         self._paths: set[str] = set()
         output.mkdir(parents=True, exist_ok=True)
 
-    def _claim(self, path: str) -> PurePosixPath:
-        rel = safe_relative(path)
-        if rel.as_posix() in self._paths:
-            raise ValueError(f"output {rel} written twice")
-        self._paths.add(rel.as_posix())
-        return rel
+    def _claim(self, path: str) -> str:
+        return _claim(self._paths, path)
 
     def write(self, path: str, data: bytes) -> None:
         self.record(path, self.write_file(path, data) is not None)
@@ -282,7 +283,7 @@ class InPlaceWriter:
     def record(self, path: str, wrote: bool) -> None:
         rel = self._claim(path)
         if wrote:
-            self.written.append(rel.as_posix())
+            self.written.append(rel)
         else:
             self.unchanged += 1
 
