@@ -2,10 +2,11 @@
 
 Two tables: parsed articles keyed by the file's path, bytes and everything that shapes
 parsing (the site timezone, the tool itself), and rendered Markdown bodies keyed by the
-body text and the Markdown settings. A build after ``git pull`` of 20 new articles parses
-and renders 20 articles, not all of them. The cache is an optimisation only: a missing,
-corrupt, future-format or unwritable cache means a full build and a warning, never an
-error.
+body text and the Markdown settings. Both hold text only (articles as the JSON records of
+``digest.records``): nothing read back from the cache can run code. A build after
+``git pull`` of 20 new articles parses and renders 20 articles, not all of them. The
+cache is an optimisation only: a missing, corrupt, future-format or unwritable cache
+means a full build and a warning, never an error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from digest import __version__
 
-FORMAT = 1
+FORMAT = 2
 FILENAME = "cache.sqlite"
 BATCH = 256
 """New entries are written this many at a time: a cold build of 100,000 articles must not
@@ -69,7 +70,7 @@ class Cache:
         self._db: sqlite3.Connection | None = None
         self._path = folder / FILENAME if folder is not None else None
         self._pid = os.getpid()
-        self._new_articles: list[tuple[str, bytes]] = []
+        self._new_articles: list[tuple[str, str, str]] = []
         self._new_bodies: list[tuple[str, str]] = []
         self._empty: set[str] = set()
         if folder is None:
@@ -80,10 +81,14 @@ class Cache:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, FORMAT):
+            if version == 1:  # pickled articles: never read, dropped
+                db.execute("DROP TABLE IF EXISTS articles")
+            elif version not in (0, FORMAT):
                 db.close()
                 raise sqlite3.DatabaseError(f"cache format {version}, this digest reads {FORMAT}")
-            db.execute("CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, data BLOB)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, meta TEXT, body TEXT)"
+            )
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)")
             db.execute(f"PRAGMA user_version={FORMAT}")
             # A cold build asks for every article and body: with nothing stored there is
@@ -117,28 +122,27 @@ class Cache:
         self._pid = os.getpid()
         return self._db
 
-    def _get(self, table: str, column: str, key: str) -> Any:
+    def _get(self, table: str, columns: str, key: str) -> Any:
         if table in self._empty:
             return None
         try:
             db = self._reader()
             if db is None:
                 return None
-            row = db.execute(f"SELECT {column} FROM {table} WHERE key=?", (key,)).fetchone()
+            return db.execute(f"SELECT {columns} FROM {table} WHERE key=?", (key,)).fetchone()
         except sqlite3.Error as exc:
             self._off(exc)
             return None
-        return row[0] if row else None
 
-    def get_article_data(self, key: str) -> bytes | None:
-        """A parsed article as stored (the pickled bytes ``put_article_data`` was given);
-        callers unpickle it, and treat a row that fails to unpickle as a miss."""
-        data = self._get("articles", "data", key)
-        return data if isinstance(data, bytes) else None
+    def get_record(self, key: str) -> tuple[Any, Any] | None:
+        """A parsed article's record as stored (``digest.records``; checked by whoever
+        decodes it, as it is whatever the cache file holds)."""
+        row = self._get("articles", "meta, body", key)
+        return (row[0], row[1]) if row else None
 
-    def put_article_data(self, key: str, data: bytes) -> None:
+    def put_record(self, key: str, record: tuple[str, str]) -> None:
         if self._db is not None:
-            self._new_articles.append((key, data))
+            self._new_articles.append((key, *record))
             if len(self._new_articles) >= BATCH:
                 self._flush()
 
@@ -155,7 +159,7 @@ class Cache:
         db = self._db
         try:
             db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?)", self._new_articles)
+            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", self._new_articles)
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
             then(db)
             db.execute("COMMIT")
@@ -167,8 +171,8 @@ class Cache:
         self._new_bodies.clear()
 
     def get_body(self, key: str) -> str | None:
-        value = self._get("bodies", "html", key)
-        return value if isinstance(value, str) else None
+        row = self._get("bodies", "html", key)
+        return row[0] if row and isinstance(row[0], str) else None
 
     def put_bodies(self, items: Iterable[tuple[str, str]]) -> None:
         if self._db is not None:

@@ -6,7 +6,6 @@ import datetime as dt
 import errno
 import hashlib
 import os
-import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,12 +16,14 @@ from zoneinfo import ZoneInfo
 import frontmatter
 import yaml
 
+from digest import records
 from digest.cache import Cache, key_of, tool_identity
 from digest.errors import Diagnostic
 from digest.frontmatter import fast_front_matter
 from digest.markdown import summarize
 from digest.model import Article
 from digest.parallel import ordered_map
+from digest.records import ParseResult, Record
 from digest.slugs import slug_problem, slugify
 from digest.urls import canonical_url, web_url_problem
 
@@ -176,9 +177,6 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-ParseResult = tuple[Article | None, list[Diagnostic]]
-
-
 def load_articles(
     root: Path,
     tz: ZoneInfo,
@@ -203,19 +201,13 @@ def load_articles(
 
     results: list[ParseResult] = []
     keys: list[str] = []
-    for source, (key, blob, cached) in zip(files, ordered_map(load, files, jobs), strict=True):
-        if key is None:  # unread: the blob is the result itself
-            results.append(pickle.loads(blob))
+    for key, result, record in ordered_map(load, files, jobs):
+        results.append(result)
+        if key is None:  # not read: nothing to cache
             continue
         keys.append(key)
-        try:
-            result = pickle.loads(blob)
-        except Exception:  # a damaged cache row: parse the file again, here
-            result, cached = _parse_file(source, tz), False
-            blob = _pickled(result)
-        results.append(result)
-        if cache is not None and not cached:
-            cache.put_article_data(key, blob)
+        if cache is not None and record is not None:
+            cache.put_record(key, record)
 
     articles: list[Article] = []
     for article, problems in results:
@@ -225,9 +217,9 @@ def load_articles(
     return LoadResult(articles, errors, keys)
 
 
-_Loaded = tuple[str | None, bytes, bool]
-"""(cache key or None when the file was not read, the pickled ``ParseResult``, whether it
-came from the cache). Pickled in the worker: the cache stores exactly these bytes."""
+_Loaded = tuple[str | None, ParseResult, Record | None]
+"""(cache key, or None when the file was not read; the result; its record when the cache
+should store it, i.e. the file was parsed rather than found in the cache)."""
 
 
 def _load_one(source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | None) -> _Loaded:
@@ -236,33 +228,23 @@ def _load_one(source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | No
         if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
             limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
             message = f"file is {size / 1e6:.1f} MB; {limit}"
-            return None, _pickled((None, [Diagnostic(source.rel, 0, message)])), False
+            return None, (None, [Diagnostic(source.rel, 0, message)]), None
         data = source.path.read_bytes()
     except FileNotFoundError:
         # Deleted since it was listed: the site is built as if it had never been there
         # (the next build sees the folder as it is then).
-        return None, _pickled((None, [])), False
+        return None, (None, []), None
     except OSError as exc:
-        problem = Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")
-        return None, _pickled((None, [problem])), False
+        return None, (None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")]), None
     key = key_of(identity, tz.key, source.rel, data)
-    blob = cache.get_article_data(key) if cache is not None else None
-    if blob is not None:
-        return key, blob, True
-    return key, _pickled(parse_article(source.rel, data, tz)), False
-
-
-def _pickled(result: ParseResult) -> bytes:
-    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _parse_file(source: SourceFile, tz: ZoneInfo) -> ParseResult:
-    try:
-        return parse_article(source.rel, source.path.read_bytes(), tz)
-    except FileNotFoundError:
-        return None, []
-    except OSError as exc:
-        return None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")]
+    found = cache.get_record(key) if cache is not None else None
+    if found is not None:
+        try:
+            return key, records.decode(*found, tz), None
+        except records.BadRecord:  # damaged or foreign: parsed again, and stored anew
+            pass
+    result = parse_article(source.rel, data, tz)
+    return key, result, records.encode(result)
 
 
 def decode_text(rel: str, data: bytes) -> tuple[str | None, Diagnostic | None]:

@@ -3,14 +3,19 @@ errors from a worker reported like any other."""
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 import shutil
 import sqlite3
+from dataclasses import fields
 
+import pytest
 from conftest import article, run_python, tree
 
 from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
+from digest.model import Article
 
 
 def _many(n: int) -> dict[str, str]:
@@ -96,23 +101,64 @@ def test_a_damaged_cache_database_means_a_full_build_with_a_warning(make_site):
 
 
 def test_a_cached_article_that_cannot_be_read_back_is_parsed_again(make_site, tmp_path):
-    # Workers hand the cached bytes over as they are; the build unpickles them, and a row
-    # damaged on disk is a miss: the file is parsed again and the row rewritten.
+    # Workers decode the cached records; a row damaged on disk is a miss: the file is
+    # parsed again and the row rewritten.
     root = make_site(_many(80))
     build(BuildOptions(root=root, jobs=2))
     expected = tree(root / "site")
     database = root / CACHE_DIR / "cache.sqlite"
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 80
-        db.execute("UPDATE articles SET data = ?", (b"\x80\x05not a pickle",))
+        db.execute("UPDATE articles SET meta = ?", ('[1, [], "not a record"]',))
     shutil.rmtree(root / "site")
     result = build(BuildOptions(root=root, jobs=2))
     assert (result.articles, result.warnings) == (80, [])
     assert tree(root / "site") == expected
     with sqlite3.connect(database) as db:
-        rows = [data for (data,) in db.execute("SELECT data FROM articles")]
+        rows = [json.loads(meta) for (meta,) in db.execute("SELECT meta FROM articles")]
     assert len(rows) == 80
-    assert all(pickle.loads(data)[0].title.startswith("Story number") for data in rows)
+    titles = [row[2 + [f.name for f in fields(Article) if f.init].index("title")] for row in rows]
+    assert all(title.startswith("Story number") for title in titles)
+
+
+class _Payload:
+    """Unpickling this runs ``os.system``: what a poisoned cache would hold."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, (self.command,))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_cache_full_of_crafted_pickles_runs_nothing(make_site, tmp_path, jobs):
+    # A cache restored from another branch, or shipped in a repository, is input like any
+    # other: every value of it replaced by a pickle that would run a command must change
+    # nothing but the time the build takes.
+    root = make_site(_many(80))
+    build(BuildOptions(root=root, jobs=jobs))
+    expected = tree(root / "site")
+    ran = tmp_path / "the-payload-ran"
+    crafted = pickle.dumps(_Payload(f"touch {ran}"), protocol=pickle.HIGHEST_PROTOCOL)
+    cache = root / CACHE_DIR
+    with sqlite3.connect(cache / "cache.sqlite") as db:
+        query = "SELECT name FROM sqlite_master WHERE type='table'"
+        tables = [name for (name,) in db.execute(query)]
+        assert tables
+        for table in tables:
+            # Every value, under the keys a build looks up.
+            info = db.execute(f"PRAGMA table_info({table})").fetchall()
+            for column in [row[1] for row in info if not row[5]]:
+                db.execute(f"UPDATE {table} SET {column} = ?", (crafted,))
+    for path in cache.iterdir():
+        if path.is_file() and not path.name.startswith("cache.sqlite"):
+            path.write_bytes(crafted)
+    shutil.rmtree(root / "site")
+    result = build(BuildOptions(root=root, jobs=jobs))
+    assert not ran.exists()
+    assert result.articles == 80
+    assert tree(root / "site") == expected
 
 
 def test_workers_leave_the_parents_signal_handling_behind(tmp_path):

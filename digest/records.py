@@ -1,0 +1,149 @@
+"""Parsed articles as plain data: the form the cache keeps them in.
+
+The cache (``.digest-cache/``) may come from anywhere: restored by CI from another branch,
+shipped in a repository, edited by hand. Nothing read from it may run code, so a parsed
+article is stored as JSON of its fields (strings, numbers, lists), never pickled, and read
+back by checking every field's type: a record that does not decode, or does not have the
+exact shape, is a miss and the file is parsed again. JSON was measured against marshal
+and pickle for this: it decodes a record in about the time unpickling took, and unlike
+marshal its reader is meant for untrusted input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import fields
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from digest.errors import Diagnostic
+from digest.model import Article
+
+FORMAT = 1
+"""Changes whenever the record's shape does (the cache key includes the tool's identity,
+so an old record is never even looked up; this guards records of a foreign cache)."""
+
+ParseResult = tuple[Article | None, list[Diagnostic]]
+"""What parsing one file gives: the article or None, and the problems found."""
+
+_FIELDS = tuple(f.name for f in fields(Article) if f.init)
+"""Article's constructor arguments, in order: the record's layout."""
+_SPECIAL = {"published", "topics", "body"}
+_TYPES: dict[str, type] = {
+    "body_line": int,
+    "has_time": bool,
+    "draft": bool,
+    "extra": dict,
+    "lines": dict,
+}
+"""Each field's type in a record (any other but the special ones is a string)."""
+_DECODER = json.JSONDecoder()
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+class BadRecord(ValueError):
+    """A record that is not exactly what ``encode`` writes."""
+
+
+Record = tuple[str, str]
+"""(JSON of everything but the body, the body): the body is most of an article's bytes,
+and kept apart from the JSON it needs no escaping, either way."""
+
+
+def encode(result: ParseResult) -> Record | None:
+    """The record of a parse result, or None when it holds a value JSON cannot carry
+    exactly (a front-matter value such as a YAML set or binary in ``extra``): such an
+    article is simply parsed again each time."""
+    article, problems = result
+    body = ""
+    record: list[Any] = [FORMAT, [[p.path, p.line, p.message] for p in problems]]
+    if article is not None:
+        if article.extra and not _plain(article.extra):
+            return None
+        for name in _FIELDS:
+            value = getattr(article, name)
+            if name == "published":
+                value = value.isoformat()
+            elif name == "topics":
+                value = list(value)
+            elif name == "body":
+                body, value = value, None
+            record.append(value)
+    return _ENCODER.encode(record), body
+
+
+def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
+    """The parse result a record holds; raises BadRecord for anything else."""
+    if type(meta) is not str or type(body) is not str:
+        raise BadRecord("not text")
+    try:
+        record = _DECODER.decode(meta)
+    except (ValueError, RecursionError) as exc:
+        raise BadRecord(str(exc)) from None
+    if type(record) is not list or len(record) < 2 or record[0] != FORMAT:
+        raise BadRecord("not a record of this format")
+    problems = [_problem(p) for p in _list(record[1])]
+    if len(record) == 2:
+        return None, problems
+    if len(record) != 2 + len(_FIELDS):
+        raise BadRecord("wrong number of fields")
+    values = dict(zip(_FIELDS, record[2:], strict=True))
+    if values["body"] is not None:
+        raise BadRecord("body: expected apart")
+    values["body"] = body
+    for name, value in values.items():
+        if name not in _SPECIAL and type(value) is not _TYPES.get(name, str):
+            raise BadRecord(f"{name}: wrong type")
+    published = values["published"]
+    topics = values["topics"]
+    if type(published) is not str or type(topics) is not list:
+        raise BadRecord("published or topics: wrong type")
+    if not all(type(t) is str for t in topics):
+        raise BadRecord("topics: wrong type")
+    if not all(type(k) is str and type(v) is int for k, v in values["lines"].items()):
+        raise BadRecord("lines: wrong type")
+    try:
+        moment = dt.datetime.fromisoformat(published)
+    except ValueError:
+        raise BadRecord("published: not a date-time") from None
+    if moment.tzinfo is None:
+        raise BadRecord("published: no offset")
+    values["published"] = moment.astimezone(tz)
+    values["topics"] = tuple(topics)
+    try:
+        return Article(**values), problems
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise BadRecord(str(exc)) from None
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise BadRecord("expected a list")
+    return value
+
+
+def _problem(value: Any) -> Diagnostic:
+    if (
+        type(value) is not list
+        or len(value) != 3
+        or type(value[0]) is not str
+        or type(value[1]) is not int
+        or type(value[2]) is not str
+    ):
+        raise BadRecord("not a problem")
+    return Diagnostic(value[0], value[1], value[2])
+
+
+def _plain(value: Any) -> bool:
+    """Whether JSON gives ``value`` back exactly: same types, dicts keyed by strings."""
+    kind = type(value)
+    if value is None or kind is str or kind is bool or kind is int:
+        return True
+    if kind is float:
+        return value == value and value not in (float("inf"), float("-inf"))
+    if kind is list:
+        return all(_plain(v) for v in value)
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
