@@ -6,30 +6,48 @@ Python (``Markup.__new__`` asks every plain string for ``__html__``), which made
 a tenth of a page's render. The compiled templates here get the same two functions with a
 shortcut for their common case, plain ``str``, that gives the same result; any other value
 takes the original function. ``tests/test_escaping.py`` compares them on generated values.
+
+How the templates get them: through Jinja's public hook for changing what a template
+compiles to, ``Environment.code_generator_class``. ``CodeGenerator`` writes each module's
+imports from ``jinja2.runtime`` first; ours adds one line at the end of the module that
+binds ``escape`` and ``markup_join`` to the functions below, which every function of the
+template (blocks, macros) looks up in the module's namespace when it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
-from types import CodeType
 from typing import Any
 
-import jinja2
 import markupsafe
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import markup_join
 from markupsafe import Markup
 
-_escape_inner: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner", None)
-"""MarkupSafe's C (or pure Python) escaping of a ``str``; absent in other versions, and
-then templates keep the originals."""
 _new_str = str.__new__
+
+
+def escape_str(text: str) -> str:
+    """MarkupSafe's escaping of a plain ``str``: ``& < > ' "`` as ``&amp; &lt; &gt; &#39;
+    &#34;``. (Its C version is not public; ``str.replace`` runs in C too.)"""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "'" in text:
+        text = text.replace("'", "&#39;")
+    if '"' in text:
+        text = text.replace('"', "&#34;")
+    return text
 
 
 def escape(value: Any) -> Markup:
     """``markupsafe.escape``; a plain ``str`` skips ``Markup.__new__``'s ``__html__`` test,
     which a ``str`` never passes."""
     if type(value) is str:
-        return _new_str(Markup, _escape_inner(value))  # type: ignore[misc]
+        return _new_str(Markup, escape_str(value))  # type: ignore[no-any-return]
     return markupsafe.escape(value)
 
 
@@ -42,23 +60,9 @@ def join(parts: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-class Template(jinja2.Template):
-    """A template whose compiled code calls ``escape`` and ``join`` above."""
+class ShortcutCodeGenerator(CodeGenerator):
+    """Compiles templates whose ``escape`` and ``markup_join`` are the ones above."""
 
-    @classmethod
-    def from_code(
-        cls,
-        environment: jinja2.Environment,
-        code: CodeType,
-        globals: MutableMapping[str, Any],
-        uptodate: Callable[[], bool] | None = None,
-    ) -> jinja2.Template:
-        template = super().from_code(environment, code, globals, uptodate)
-        # The names the compiled code imports from jinja2.runtime live in the namespace it
-        # ran in, which every function of the template (blocks, macros) shares.
-        namespace = template.root_render_func.__globals__
-        if _escape_inner is not None and "escape" in namespace:
-            namespace["escape"] = escape
-        if "markup_join" in namespace:
-            namespace["markup_join"] = join
-        return template
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        super().visit_Template(node, frame)
+        self.writeline("from digest.escaping import escape, join as markup_join")

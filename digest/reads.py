@@ -31,7 +31,6 @@ from typing import Any
 
 import jinja2
 from jinja2.runtime import Macro
-from jinja2.utils import _PassArg
 from markupsafe import Markup
 
 from digest.model import Article
@@ -203,15 +202,11 @@ class ReadTracking(jinja2.Environment):
                 self.reads[name] = {obj.path}
             elif paths is not None:
                 paths.add(obj.path)
-        # As jinja2.Environment.getattr; inlined because it runs for every lookup.
-        try:
-            return getattr(obj, attribute)
-        except AttributeError:
-            pass
-        try:
-            return obj[attribute]
-        except (TypeError, LookupError, AttributeError):
-            return self.undefined(obj=obj, name=attribute)
+            try:
+                return getattr(obj, attribute)  # the common case, spared the call below
+            except AttributeError:
+                pass
+        return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if type(obj) is Article:
@@ -239,22 +234,24 @@ class ReadTracking(jinja2.Environment):
             self.filters[name] = self._tracked(func, FIELD_FILTERS.get(name))
 
     def _tracked(self, func: Callable[..., Any], fields: tuple[str, ...] | None) -> Any:
-        skip = 0 if _PassArg.from_obj(func) is None else 1  # the context or environment
+        # functools.wraps copies the decorators' marks (pass_context ...) with the rest of
+        # the function's attributes, so Jinja calls the wrapper as it would call ``func``;
+        # the context or environment it may pass first is no article, nor holds one.
 
         @functools.wraps(func)
         def tracked(*args: Any, **kwargs: Any) -> Any:
-            if not kwargs and all(type(v) in _PLAIN for v in args[skip:]):
+            if not kwargs and all(type(v) in _PLAIN for v in args):
                 return func(*args)  # the common case: strings, numbers
-            first, rest = args[skip : skip + 1], [*args[skip + 1 :], *kwargs.values()]
-            if fields and first and type(first[0]) is Article:
+            if fields and args and type(args[0]) is Article:  # our filters take no context
                 for name in fields:
-                    self._read(name, first[0])
-                first = ()
-            if any(exposes_article(v) for v in (*first, *rest)):
+                    self._read(name, args[0])
+                rest: list[Any] = [*args[1:], *kwargs.values()]
+            else:
+                rest = [*args, *kwargs.values()]
+            if any(exposes_article(v) for v in rest):
                 self._read(EVERYTHING, None)
             return func(*args, **kwargs)
 
-        tracked._digest_untracked = func  # type: ignore[attr-defined]
         return tracked
 
 

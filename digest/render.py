@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import traceback
 import uuid
@@ -134,7 +133,7 @@ class Renderer:
                 _MemoryBytecodeCache(),
             ),
         )
-        self.env.template_class = escaping.Template
+        self.env.code_generator_class = escaping.ShortcutCodeGenerator
         self.env.filters.update(
             url=self.url,
             abs_url=self.abs_url,
@@ -220,14 +219,6 @@ class Renderer:
             if any(d in path.parents for d in dirs) and frame.lineno:
                 found = (self._template_name(frame.filename), frame.lineno)
         return found
-
-    def template_sources(self) -> dict[str, str]:
-        """Name -> hash of every template that would be used: part of each page's identity."""
-        result: dict[str, str] = {}
-        for name in sorted(self.env.list_templates()):
-            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-            result[name] = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
-        return result
 
 
 def theme_assets() -> list[tuple[str, bytes]]:

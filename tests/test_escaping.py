@@ -48,6 +48,11 @@ def _same(got: object, expected: object) -> None:
     assert got == expected
 
 
+@given(st.text())
+def test_escape_str_is_markupsafes(text: str) -> None:
+    assert escaping.escape_str(text) == str(markupsafe.escape(text))
+
+
 @given(_VALUES)
 def test_escape_is_markupsafes(value: object) -> None:
     _same(escaping.escape(value), markupsafe.escape(value))
@@ -62,9 +67,8 @@ def test_the_sites_templates_use_them(tmp_path: Path) -> None:
     # What makes the shortcut worth having: it is what the compiled templates call.
     (tmp_path / "digest.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n')
     renderer = Renderer(tmp_path, load_config(tmp_path))
-    template = renderer.env.get_template("article.html")
-    functions = template.root_render_func.__globals__
-    assert functions["escape"] is escaping.escape
-    assert functions["markup_join"] is escaping.join
+    # Environment.compile(raw=True): the Python source a template compiles to.
+    code = renderer.env.compile("{{ a }}{{ a ~ b }}", raw=True)
+    assert code.rstrip().endswith("from digest.escaping import escape, join as markup_join")
     source = renderer.env.from_string("{{ a }}|{{ a ~ b }}|{{ m }}")
     assert source.render(a="<b>", b="&", m=Markup("<i>")) == "&lt;b&gt;|&lt;b&gt;&amp;|<i>"
