@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import Diagnostic, DigestError
+from digest.langtags import language_tag_problem
 from digest.slugs import slugify
 from digest.urls import web_url_problem
 
@@ -138,6 +139,11 @@ def load_config(root: Path) -> SiteConfig:
 
 def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
     """Parse and validate TOML text; raises DigestError listing every problem."""
+    # Windows editors save a BOM and CRLF (Notepad), old Mac ones CR: TOML allows only CRLF
+    # and LF, and no BOM. Read them as an article file is read, one line per line.
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -223,6 +229,8 @@ def _value_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
         cname = values["cname"]
         if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)+", cname):
             problems.append(("cname", f"cname: {cname!r} is not a domain name"))
+    if "language" in values and (p := language_tag_problem(values["language"])):
+        problems.append(("language", f"language: {p}"))
     if "title" in values and not values["title"].strip():
         problems.append(("title", "title: must not be empty"))
     return problems

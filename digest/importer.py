@@ -77,6 +77,7 @@ import yaml
 
 from digest.errors import Diagnostic, DigestError
 from digest.load import FrontMatterLoader, decode_text, split_front_matter
+from digest.model import FIRST_DAY, LAST_DAY
 from digest.progress import Progress
 from digest.slugs import slugify
 from digest.urls import canonical_url, web_url_problem
@@ -412,6 +413,11 @@ def parse_raw(text: str, name: str) -> RawArticle:
             date = dt.date(year, month, day)
         except ValueError as exc:
             fail(index, f"date: {_plain(lines[index])!r} is not a valid date ({exc})")
+        else:
+            if not FIRST_DAY <= date <= LAST_DAY:  # a build would refuse the file we wrote
+                supported = f"the supported range {FIRST_DAY} to {LAST_DAY}"
+                fail(index, f"date: {_plain(lines[index])!r} is outside {supported}")
+                date = None
 
     if problems or date is None:
         raise DigestError(problems)

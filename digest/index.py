@@ -149,7 +149,7 @@ def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]
                     Diagnostic(
                         article.path,
                         article.line_of("slug"),
-                        f"slug: {article.slug!r} on {article.day:%Y-%m-%d} collides with "
+                        f"slug: {article.slug!r} on {article.day.isoformat()} collides with "
                         f"{first.path} ({same}; both would be {article.permalink})",
                     ),
                     article,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import errno
 import hashlib
@@ -20,8 +21,9 @@ from digest import records
 from digest.cache import Cache, key_of, tool_identity
 from digest.errors import Diagnostic
 from digest.frontmatter import fast_front_matter
+from digest.langtags import language_tag_problem
 from digest.markdown import summarize
-from digest.model import Article
+from digest.model import FIRST_DAY, LAST_DAY, Article
 from digest.parallel import ordered_map
 from digest.records import ParseResult, Record
 from digest.slugs import slug_problem, slugify
@@ -83,11 +85,30 @@ FrontMatterLoader.yaml_implicit_resolvers = {
 
 _FM_HANDLER = frontmatter.YAMLHandler()
 _KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:", re.MULTILINE)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"
+    r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
+    # An offset with seconds (a local mean time, as Python prints one) is read to be refused
+    # by name rather than as "not a date".
+    r"(?:(?P<utc>Z)|(?P<offset>[+-](?P<oh>\d{2}):?(?P<om>\d{2})(?::(?P<os>\d{2}))?))?)?",
+    re.IGNORECASE,
 )
-_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_RANGE = f"the supported range {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+# Not calendar.month_name: that follows the machine's locale.
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,8 +474,8 @@ def _validate(
     if image.startswith("//"):
         fail("image", f"{image!r} is not an http(s) URL")
     lang = optional_text("lang")
-    if lang and not _LANG.match(lang):
-        fail("lang", f"{lang!r} is not a language tag (e.g. 'en', 'pt-BR')")
+    if lang and (p := language_tag_problem(lang)):
+        fail("lang", p)
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         fail("draft", f"expected true or false, got {_yaml_kind(draft)}")
@@ -489,22 +510,78 @@ def _validate(
 
 
 def parse_date(value: Any, tz: ZoneInfo) -> tuple[dt.datetime | None, bool, str]:
-    """(aware date-time in ``tz``, whether a time was given, problem or '')."""
+    """(aware date-time in ``tz``, whether a time was given, problem or '').
+
+    ``YYYY-MM-DD``, or that with a time (``T`` or a space, seconds and their fraction
+    optional) and an offset (``Z``, ``+HH:MM``, ``+HHMM``); a time without one is in ``tz``.
+    Dates outside FIRST_DAY..LAST_DAY are refused, as written and in ``tz``: nothing
+    downstream (timezone conversion, timestamps, the days around) can overflow then.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None, False, f"expected a date (YYYY-MM-DD), got {_yaml_kind(value)}"
     text = str(value).strip()
-    try:
-        if _DATE.match(text):
-            day = dt.date.fromisoformat(text)
-            return dt.datetime(day.year, day.month, day.day, tzinfo=tz), False, ""
-        if _DATETIME.match(text):
-            moment = dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                return moment.replace(tzinfo=tz), True, ""
-            return moment.astimezone(tz), True, ""
-    except ValueError as exc:
-        return None, False, f"{text!r} is not a date ({exc})"
-    return None, False, f"{text!r} is not a date (expected YYYY-MM-DD or an ISO 8601 date-time)"
+    m = _DATETIME.fullmatch(text)
+    if m is None:
+        return None, False, f"{text!r} is not a date (expected YYYY-MM-DD or an ISO 8601 date-time)"
+    year, month, day = int(m["year"]), int(m["month"]), int(m["day"])
+    has_time = m["hour"] is not None
+    problem = _date_problem(year, month, day)
+    if problem is None and has_time:
+        problem = _time_problem(int(m["hour"]), int(m["minute"]), int(m["second"] or 0))
+    if problem is not None:
+        return None, False, f"{text!r} is not a date ({problem})"
+    if m["offset"] is not None:
+        oh, om = int(m["oh"]), int(m["om"])
+        if m["os"] is not None:
+            whole = m["offset"][:3] + ":" + m["om"]
+            message = f"has an offset of {m['offset']}; offsets are whole minutes (e.g. {whole})"
+            return None, False, f"{text!r} {message}"
+        if oh > 23 or om > 59:
+            shown = f"{m['offset'][:3]}:{m['om']}"
+            message = f"has an offset of {shown}; offsets are between -23:59 and +23:59"
+            return None, False, f"{text!r} {message}"
+    if not FIRST_DAY <= dt.date(year, month, day) <= LAST_DAY:
+        return None, False, f"{text!r} is outside {_RANGE}"
+    if not has_time:
+        return dt.datetime(year, month, day, tzinfo=tz), False, ""
+    micro = int((m["fraction"] or "0")[:6].ljust(6, "0"))
+    moment = dt.datetime(
+        year, month, day, int(m["hour"]), int(m["minute"]), int(m["second"] or 0), micro
+    )
+    if m["utc"] is not None:
+        moment = moment.replace(tzinfo=dt.UTC).astimezone(tz)
+    elif m["offset"] is not None:
+        sign = -1 if m["offset"][0] == "-" else 1
+        offset = dt.timedelta(hours=int(m["oh"]), minutes=int(m["om"])) * sign
+        moment = moment.replace(tzinfo=dt.timezone(offset)).astimezone(tz)
+    else:
+        moment = moment.replace(tzinfo=tz)
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        where = f"{moment.date().isoformat()} in the site's timezone ({tz.key})"
+        return None, False, f"{text!r} is {where}, outside {_RANGE}"
+    return moment, True, ""
+
+
+def _date_problem(year: int, month: int, day: int) -> str | None:
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}"
+    if day == 0:
+        return "there is no day 00"
+    # Year 0 has no datetime; any leap year has the same month lengths.
+    days = calendar.monthrange(year or 2000, month)[1]
+    if day > days:
+        return f"{_MONTH_NAMES[month - 1]} {year:04d} has {days} days"
+    return None
+
+
+def _time_problem(hour: int, minute: int, second: int) -> str | None:
+    if hour > 23:
+        return "hours are 00 to 23: write 00:00 of the next day"
+    if minute > 59:
+        return "minutes are 00 to 59"
+    if second > 59:
+        return "seconds are 00 to 59; leap seconds are not supported"
+    return None
 
 
 def _topics(value: Any, fail: Any) -> tuple[str, ...]:

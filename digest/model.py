@@ -6,6 +6,19 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+FIRST_DAY = dt.date(1800, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+"""The dates an article may have, as written and in the site's timezone. Wide enough for
+any news archive; narrow enough that converting between timezones, ``timestamp()`` and
+the days around a date never leave what ``datetime`` can hold (years 1 to 9999)."""
+
+
+def day_path(day: dt.date) -> str:
+    """``/YYYY/MM/DD/`` of a date (or date-time): the one rule for every path and id, the
+    year always four digits (``strftime('%Y')`` gives ``5`` for year 5 on some platforms
+    and ``0005`` on others)."""
+    return f"/{day.year:04d}/{day.month:02d}/{day.day:02d}/"
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -49,9 +62,7 @@ class Article:
     build."""
 
     def __post_init__(self) -> None:
-        at = self.published
-        permalink = f"/{at.year:04d}/{at.month:02d}/{at.day:02d}/{self.slug}/"
-        object.__setattr__(self, "permalink", permalink)
+        object.__setattr__(self, "permalink", f"{day_path(self.published)}{self.slug}/")
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -106,4 +117,4 @@ class Day:
     """``/YYYY/MM/DD/``: worked out once, as every article page links its day."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "permalink", f"/{self.date:%Y/%m/%d}/")
+        object.__setattr__(self, "permalink", day_path(self.date))

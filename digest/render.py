@@ -17,7 +17,7 @@ from digest.cache import Cache, key_of, tool_identity
 from digest.config import SiteConfig
 from digest.errors import DigestError
 from digest.markdown import markdown_settings, render_markdown
-from digest.model import Article
+from digest.model import Article, day_path
 from digest.plan import Page
 from digest.reads import Reads, ReadTracking
 from digest.slugs import slugify
@@ -67,8 +67,21 @@ def format_time(value: dt.datetime) -> str:
 
 
 def rfc3339(value: dt.datetime) -> str:
-    """Atom's date-time form, e.g. ``2013-11-17T00:00:00+01:00``."""
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+    """Every date-time we write (feeds, ``<time datetime>``, meta tags), e.g.
+    ``2013-11-17T00:00:00+01:00``, or with ``Z`` for UTC.
+
+    RFC 3339 and HTML offsets are whole minutes, but a zone's local mean time before
+    standard time is not (Berlin until 1893: +00:53:28); such an instant is written in
+    UTC, the same instant in a form every reader accepts. Seconds' fractions are dropped.
+    """
+    offset = value.utcoffset()
+    if offset is not None and offset % _MINUTE:
+        value = value.astimezone(dt.UTC)
+    text = value.isoformat(timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+_MINUTE = dt.timedelta(minutes=1)
 
 
 def uuid_urn(name: str) -> str:
@@ -140,6 +153,7 @@ class Renderer:
             date=format_date,
             time=format_time,
             rfc3339=rfc3339,
+            day_path=day_path,
             uuid_urn=uuid_urn,
             entry_id=entry_id,
             slugify=slugify,
@@ -147,7 +161,16 @@ class Renderer:
         )
         # Our string and date filters fail on an article: no need to watch them.
         self.env.track_filters(
-            rejecting=("url", "abs_url", "date", "time", "rfc3339", "uuid_urn", "slugify")
+            rejecting=(
+                "url",
+                "abs_url",
+                "date",
+                "time",
+                "rfc3339",
+                "day_path",
+                "uuid_urn",
+                "slugify",
+            )
         )
         self.env.tests["slugified"] = lambda name, slug: slugify(name) == slug
         self.env.globals.update(site=config, base_path=config.base_path, version=__version__)

@@ -26,7 +26,7 @@ import yaml
 from digest.config import CONFIG_NAME, load_config
 from digest.errors import Diagnostic, DigestError
 from digest.load import CONTENT_DIR, discover, parse_article
-from digest.model import Article
+from digest.model import Article, day_path
 from digest.slugs import slugify
 
 # What each front-matter key is called on the command line, so a problem found by the
@@ -132,7 +132,7 @@ def new_article(
     if problems or article is None:
         raise DigestError(problems)
 
-    rel = f"{CONTENT_DIR}/{article.day:%Y/%m/%d}/{slug}.md"
+    rel = f"{CONTENT_DIR}{day_path(article.day)}{slug}.md"
     path = root / rel
     if path.exists() or path.is_symlink():
         raise DigestError.at(rel, 0, "already exists; not overwritten")
@@ -190,7 +190,7 @@ def _refuse_duplicates(root: Path, rel: str, article: Article, tz: ZoneInfo) -> 
                 Diagnostic(
                     rel,
                     0,
-                    f"slug {article.slug!r} on {article.day:%Y-%m-%d} collides with "
+                    f"slug {article.slug!r} on {article.day.isoformat()} collides with "
                     f"{other.path} (both would be {article.permalink})",
                 )
             )
@@ -418,7 +418,7 @@ def skeleton(today: dt.date) -> dict[str, str]:
     )
     return {
         CONFIG_NAME: _CONFIG_TEXT,
-        f"{CONTENT_DIR}/{today:%Y/%m/%d}/welcome-to-your-digest.md": example,
+        f"{CONTENT_DIR}{day_path(today)}welcome-to-your-digest.md": example,
         "templates/README.md": _TEMPLATES_README,
         "static/README.md": _STATIC_README,
         ".gitignore": _GITIGNORE,

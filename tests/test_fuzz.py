@@ -464,3 +464,124 @@ def test_fuzzed_sites_build_or_fail_cleanly_and_stay_safe(files, base_url):
             assert path.resolve().is_relative_to(resolved), path
         assert html_files(out)
         assert unsafe_output(out) == []
+
+
+# --- dates at the edges: the supported range, every offset, local mean times -------------
+
+# Years around Python's limits (1, 9999), digest's range (1800-2199) and local mean times
+# (Berlin's +00:53:28 until 1893), then any year at all.
+EDGE_YEARS = [1, 2, 999, 1000, 1799, 1800, 1801, 1880, 1893, 1970, 2013, 2198, 2199, 2200, 9999]
+# Zones whose offsets reach furthest (+14:00, -11:00), or had seconds (LMT), or have minutes.
+EDGE_ZONES = [
+    "UTC",
+    "Pacific/Kiritimati",
+    "Pacific/Niue",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Africa/Monrovia",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Pacific/Chatham",
+    "Pacific/Apia",
+    "Asia/Riyadh",
+]
+RFC3339_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]([01]\d|2[0-3]):[0-5]\d)")
+
+
+@st.composite
+def edge_dates(draw) -> str:
+    """A front-matter date: a day near an edge, maybe a time, maybe any offset from -23:59
+    to +23:59, with seconds (as Python writes a local mean time) now and then."""
+    if draw(st.integers(0, 4)) == 0:  # as Python writes an aware date-time, any zone
+        zone = draw(st.sampled_from(EDGE_ZONES).map(ZoneInfo))
+        moment = draw(st.datetimes(timezones=st.just(zone)))
+        return moment.isoformat(sep=draw(st.sampled_from(["T", " "])))
+    if draw(st.booleans()):  # a first or last day, where an offset crosses a year
+        year = draw(st.sampled_from([1, 1799, 1800, 2199, 2200, 9999]))
+        month, day = draw(st.sampled_from([(1, 1), (12, 31)]))
+    else:
+        year = draw(st.sampled_from(EDGE_YEARS) | st.integers(1, 9999))
+        month = draw(st.sampled_from([1, 12]) | st.integers(1, 12))
+        day = draw(st.sampled_from([1, 31]) | st.integers(1, 31))
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if draw(st.integers(0, 2)) == 0:
+        return text
+    hour = draw(st.sampled_from([0, 23]) | st.integers(0, 23))
+    text += f"T{hour:02d}:{draw(st.integers(0, 59)):02d}:{draw(st.integers(0, 59)):02d}"
+    kind = draw(st.sampled_from(["local", "Z", "minutes", "seconds"]))
+    if kind == "local":
+        return text
+    if kind == "Z":
+        return text + "Z"
+    minutes = draw(st.sampled_from([-1439, -600, 0, 53, 840, 1439]) | st.integers(-1439, 1439))
+    sign = "-" if minutes < 0 else "+"
+    text += f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    if kind == "seconds":
+        text += f":{draw(st.integers(1, 59)):02d}"
+    return text
+
+
+def _check_instant(value: str, where: str) -> None:
+    assert RFC3339_INSTANT.fullmatch(value), (where, value)
+
+
+@fuzz(300)
+@given(edge_dates(), st.sampled_from(EDGE_ZONES))
+def test_edge_dates_give_an_article_in_range_or_a_date_error(date, zone):
+    from digest.model import FIRST_DAY, LAST_DAY, Day
+    from digest.render import rfc3339
+
+    data = f"---\ntitle: T\nsource: S\ndate: {date}\nurl: https://e.com/x\n---\nx\n"
+    art, problems = parse_article(REL, data.encode(), ZoneInfo(zone))
+    if art is None:
+        assert [(p.line, p.message[:6]) for p in problems] == [(4, "date: ")], problems
+        assert "timedelta" not in problems[0].message, problems
+        return
+    assert FIRST_DAY <= art.day <= LAST_DAY, (date, zone, art.published)
+    art.published.timestamp()
+    _check_instant(rfc3339(art.published), date)
+    year = f"{art.day.year:04d}"
+    assert art.permalink.startswith(f"/{year}/"), art.permalink
+    assert Day(art.day, (art,)).permalink == art.permalink[: len("/YYYY/MM/DD/")]
+
+
+_DATETIME_ATTR = re.compile(r'(?:datetime|content)="(\d{4}-[^"]*)"')
+_FEED_DATE = re.compile(r"<(?:published|updated)>([^<]*)</")
+
+
+@fuzz(20)
+@given(st.lists(edge_dates(), min_size=1, max_size=3), st.sampled_from(EDGE_ZONES))
+def test_sites_with_edge_dates_write_valid_dates_or_fail_at_the_date(dates, zone):
+    import feedparser
+
+    files = {
+        f"content/a{n}.md": (
+            f"---\ntitle: Story {n}\nsource: S\ndate: {date}\nurl: https://e.com/{n}\n---\nx\n"
+        )
+        for n, date in enumerate(dates)
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "proj"
+        write(root, {**files, "digest.toml": f'timezone = "{zone}"\n'})
+        out = root / "site"
+        try:
+            build(BuildOptions(root=root, jobs=1))
+        except DigestError as exc:
+            for problem in exc.diagnostics:
+                assert problem.path in files and problem.line == 4, problem
+                assert problem.message.startswith("date: "), problem
+            return
+        for path in out.iterdir():  # year folders: four digits, like every link to them
+            assert not path.name.isdigit() or len(path.name) == 4, path.name
+        for path in html_files(out):
+            for value in _DATETIME_ATTR.findall(path.read_text("utf-8")):
+                if "T" in value:
+                    _check_instant(value, str(path))
+                else:
+                    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value), (path, value)
+        for path in out.rglob("*.xml"):
+            text = path.read_text("utf-8")
+            for value in _FEED_DATE.findall(text):
+                _check_instant(value, str(path))
+            if "<feed" in text:
+                assert not feedparser.parse(text).bozo, path

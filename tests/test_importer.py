@@ -660,7 +660,8 @@ def _date_line(day: dt.date, form: int, weekday: bool, clock: bool) -> str:
 def raw_articles(draw: st.DrawFn) -> tuple[RawArticle, str]:
     """A raw article and its text, in any of the forms the importer reads."""
     title, source, url = draw(titles()), draw(sources()), draw(urls())
-    day = draw(st.dates(min_value=dt.date(1000, 1, 1)))
+    # The dates a build accepts (digest.model.FIRST_DAY to LAST_DAY); test_dates has the rest.
+    day = draw(st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2199, 12, 31)))
     line = st.text(_TEXT, min_size=1, max_size=60).filter(lambda s: s.strip())
     paragraphs = draw(
         st.lists(st.lists(line, min_size=1, max_size=3).map("\n".join), min_size=1, max_size=4)

@@ -172,7 +172,7 @@ def test_new_defaults_to_today_in_the_site_timezone(make_site):
         ({"url": "/2013/x"}, "--url: error: '/2013/x' is not an http(s) URL"),
         ({"url": ""}, "--url: error: must not be empty"),
         ({"date": "Nov 17"}, "--date: error: 'Nov 17' is not a date (expected YYYY-MM-DD"),
-        ({"date": "2013-02-30"}, "--date: error: '2013-02-30' is not a date (day is out of range"),
+        ({"date": "2013-02-30"}, "--date: error: '2013-02-30' is not a date (February 2013 has"),
         ({"date": "12:30"}, "--date: error: '12:30' is not a date"),
         ({"source": "  "}, "--source: error: must not be empty"),
         ({"source": "!!!"}, "--source: error: '!!!' has no letters or digits"),
