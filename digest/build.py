@@ -23,6 +23,8 @@ from digest.reads import PageReads, Reads
 from digest.render import TEMPLATES_DIR, Renderer, theme_assets
 from digest.write import (
     MARKER,
+    MARKER_TEXT,
+    NOJEKYLL,
     InPlaceWriter,
     Manifest,
     SiteWriter,
@@ -130,7 +132,8 @@ def prepare(
 
 def _assets(root: Path, config: SiteConfig) -> list[Asset]:
     assets = [Asset(path, "the built-in theme", data=data) for path, data in theme_assets()]
-    assets.append(Asset(MARKER, "digest", data=b""))
+    assets.append(Asset(MARKER, "digest", data=MARKER_TEXT))
+    assets.append(Asset(NOJEKYLL, "digest", data=b""))
     if config.cname:
         assets.append(Asset("CNAME", f"{config.path} (cname)", data=f"{config.cname}\n".encode()))
     assets.extend(static_assets(root))
@@ -194,7 +197,7 @@ def build(
     """
     started = time.perf_counter()
     output = options.output_dir
-    check_output_folder(options.root, output)
+    check_output_folder(options.root, output, options.root / CACHE_DIR)
     # Taken before anything is read: a file changed during the build looks changed next time.
     found = discover(options.root)
     inputs = input_snapshot(options, found)

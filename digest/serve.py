@@ -70,7 +70,7 @@ _TEXT_TYPES = {
 _PAGE_LIKE = (".html", ".htm", ".xml", ".txt", "/")
 """Changed outputs that concern only themselves; any other (a stylesheet, a script, an
 image) may be used by every page, so every page reloads."""
-_SELF_CONTAINED_NAMES = {".nojekyll", "CNAME"}
+_SELF_CONTAINED_NAMES = {".nojekyll", ".digest-site", "CNAME"}
 
 
 def content_type(path: str) -> str:
@@ -80,7 +80,7 @@ def content_type(path: str) -> str:
     if suffix in _TEXT_TYPES:
         return _TEXT_TYPES[suffix]
     if not suffix:
-        return "text/plain; charset=utf-8"  # CNAME, .nojekyll
+        return "text/plain; charset=utf-8"  # CNAME, .nojekyll, .digest-site
     guessed, _ = mimetypes.guess_type(name)
     return guessed or "application/octet-stream"
 

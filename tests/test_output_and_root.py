@@ -1,0 +1,87 @@
+"""The output folder, the project root and the command line: what a build may replace,
+where it writes, and what it refuses (docs/reliability.md, "Hardening round 2")."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import article
+
+from digest.cli import main
+from digest.scaffold import init_site
+
+GOOD = {"content/2013/11/17/good.md": article("Good news", url="https://example.com/good")}
+
+
+# -- 1. an output folder is replaced only when digest wrote it ---------------------------
+
+
+def test_a_hand_made_nojekyll_does_not_make_a_folder_ours(tmp_path, capsys):
+    # The repro: `digest init s && cd s && mkdir docs && touch docs/.nojekyll &&
+    # echo mine > docs/notes.txt && digest build --output docs`.
+    root = tmp_path / "s"
+    init_site(root)
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / ".nojekyll").touch()
+    (docs / "notes.txt").write_text("mine\n")
+    capsys.readouterr()
+    assert main(["build", "--root", str(root), "--output", str(docs)]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"{docs}: error: output folder was not written by digest (it has no .digest-site); "
+        "a build would delete its 2 files (.nojekyll, notes.txt): empty the folder or choose "
+        "another with --output\n1 error; nothing written\n"
+    )
+    assert (docs / "notes.txt").read_text() == "mine\n"
+    assert sorted(p.name for p in docs.iterdir()) == [".nojekyll", "notes.txt"]
+
+
+def test_a_refused_folder_names_the_first_files_and_the_count(make_site, capsys):
+    root = make_site({**GOOD, **{f"out/f{i:02}.txt": "x" for i in range(12)}})
+    (root / "out/.nojekyll").touch()
+    assert main(["build", "--root", str(root), "--output", str(root / "out")]) == 1
+    assert (
+        "a build would delete its 13 files (.nojekyll, f00.txt, f01.txt, f02.txt, f03.txt "
+        "and 8 more)"
+    ) in capsys.readouterr().err
+    assert len(list((root / "out").iterdir())) == 13
+
+
+def test_a_site_digest_built_is_rebuilt(make_site, capsys):
+    root = make_site(GOOD)
+    assert main(["build", "--root", str(root)]) == 0
+    site = root / "site"
+    marker = (site / ".digest-site").read_text()
+    assert "written by digest" in marker and "replaces it whole" in marker
+    assert (site / ".nojekyll").read_bytes() == b""
+    (root / "content/2013/11/17/good.md").unlink()
+    (root / "content/2013/11/17/other.md").write_text(article("Other", url="https://e.com/o"))
+    assert main(["build", "--root", str(root)]) == 0
+    assert (site / "2013/11/17/other/index.html").is_file()
+    assert not (site / "2013/11/17/good-news").exists()
+
+
+def test_a_site_of_an_older_digest_is_accepted_by_its_manifest(make_site, capsys):
+    root = make_site(GOOD)
+    assert main(["build", "--root", str(root)]) == 0
+    site = root / "site"
+    # As an older digest left it: no marker, and a manifest without one either.
+    (site / ".digest-site").unlink()
+    for path in (root / ".digest-cache").glob("manifest-*.json"):
+        record = json.loads(path.read_text())
+        del record["files"][".digest-site"]
+        record["inputs"] = ""
+        path.write_text(json.dumps(record))
+    assert main(["build", "--root", str(root)]) == 0
+    assert (site / ".digest-site").is_file()
+    # A file the manifest does not list makes the folder someone else's again.
+    (site / ".digest-site").unlink()
+    for path in (root / ".digest-cache").glob("manifest-*.json"):
+        record = json.loads(path.read_text())
+        del record["files"][".digest-site"]
+        path.write_text(json.dumps(record))
+    (site / "mine.txt").write_text("mine")
+    assert main(["build", "--root", str(root), "--force"]) == 1
+    assert "a build would delete its" in capsys.readouterr().err
+    assert (site / "mine.txt").read_text() == "mine"
