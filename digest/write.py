@@ -159,6 +159,11 @@ class SiteWriter:
     """
 
     def __init__(self, output: Path) -> None:
+        # An output that is a symlink (the site kept elsewhere) is built where it points:
+        # staged beside the real folder and swapped with it, so the link stays a link.
+        # Exchanging the link itself would put a real folder in its place and leave the
+        # link behind under the staging name.
+        output = Path(os.path.realpath(output)) if output.is_symlink() else output
         self.output = output
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
         self.written: list[str] = []

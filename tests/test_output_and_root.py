@@ -4,6 +4,8 @@ where it writes, and what it refuses (docs/reliability.md, "Hardening round 2").
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from conftest import article
 
@@ -85,3 +87,46 @@ def test_a_site_of_an_older_digest_is_accepted_by_its_manifest(make_site, capsys
     assert main(["build", "--root", str(root), "--force"]) == 1
     assert "a build would delete its" in capsys.readouterr().err
     assert (site / "mine.txt").read_text() == "mine"
+
+
+# -- 2. an output folder that is a symlink -------------------------------------------------
+
+
+def _debris(*folders: Path) -> list[str]:
+    return sorted(p.name for f in folders for p in f.iterdir() if ".staging-" in p.name)
+
+
+def test_a_symlinked_output_is_built_into_its_target(make_site, tmp_path):
+    root = make_site(GOOD)
+    target = tmp_path / "elsewhere" / "public"
+    target.parent.mkdir()
+    os.symlink(target, root / "site")  # dangling at first: the first build makes the target
+    (root / "content/2013/11/17/good.md").unlink()
+    for title in ("First", "Second"):
+        for old in (root / "content/2013/11/17").iterdir():
+            old.unlink()
+        (root / f"content/2013/11/17/{title.lower()}.md").write_text(article(title))
+        assert main(["build", "--root", str(root)]) == 0
+        assert (root / "site").is_symlink() and os.readlink(root / "site") == str(target)
+        assert (target / f"2013/11/17/{title.lower()}/index.html").is_file()
+        assert (target / ".digest-site").is_file()
+        assert _debris(root, target.parent) == []
+    assert not (target / "2013/11/17/first").exists()  # the old article's page was removed
+
+
+def test_watch_writes_in_place_through_a_symlinked_output(make_site, tmp_path):
+    from digest.build import BuildOptions, build
+
+    root = make_site(GOOD)
+    target = tmp_path / "elsewhere" / "public"
+    target.mkdir(parents=True)
+    os.symlink(target, root / "site")
+    options = BuildOptions(root=root)
+    build(options)  # watch's first build stages the site and swaps it in whole
+    assert (root / "site").is_symlink() and (target / "2013/11/17/good/index.html").is_file()
+    (root / "content/2013/11/17/good.md").write_text(article("Better", url="https://e.com/g"))
+    result = build(options, in_place=True)
+    assert "2013/11/17/good/index.html" in result.written
+    assert (root / "site").is_symlink() and os.readlink(root / "site") == str(target)
+    assert "Better" in (target / "2013/11/17/good/index.html").read_text()
+    assert _debris(root, target.parent) == []
