@@ -149,6 +149,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _needs_project(args: argparse.Namespace) -> bool:
+    """Every command works on a site project but ``init``, which makes one, and ``import
+    --content DIR``, which writes to DIR and reads nothing of the project."""
+    if args.command == "init":
+        return False
+    return not (args.command == "import" and args.content)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -250,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if _needs_project(args):
+            from digest.config import project_problem
+
+            if problem := project_problem(args.root):
+                raise DigestError(problem)
         return int(args.handler(args))
     except DigestError as exc:
         print_diagnostics(exc.diagnostics, sys.stderr)

@@ -15,6 +15,18 @@ from digest.slugs import slugify
 from digest.urls import web_url_problem
 
 CONFIG_NAME = "digest.toml"
+CONTENT_DIR = "content"
+
+
+def project_problem(root: Path) -> Diagnostic | None:
+    """Why ``root`` is not a site project, or None when it is: it must hold ``content/`` or
+    ``digest.toml``. A mistyped ``--root`` would otherwise build an empty site, or check
+    nothing and say "no errors"."""
+    if (root / CONTENT_DIR).is_dir() or (root / CONFIG_NAME).is_file():
+        return None
+    return Diagnostic(
+        str(root), 0, f"not a site project (no {CONTENT_DIR}/ folder or {CONFIG_NAME}); see --root"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,6 @@ from digest.watch import (
     EXIT_USAGE,
     Watcher,
     interrupt_on_sigint,
-    root_problem,
     start_watching,
 )
 
@@ -533,9 +532,6 @@ def server_url(host: str, port: int, base: str) -> str:
 def run_serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
     """``digest serve``: watch, and serve the output with live reload until Ctrl-C."""
     interrupt_on_sigint()
-    if problem := root_problem(options):
-        print(problem, file=sys.stderr)
-        return EXIT_USAGE
     if not 0 <= port <= 65535:
         print(f"digest: error: --port {port}: not a port (0-65535)", file=sys.stderr)
         return EXIT_USAGE

@@ -421,13 +421,6 @@ def interrupt_on_sigint() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def root_problem(options: BuildOptions) -> str | None:
-    """Why the site root cannot be watched, as an error line; None when it can."""
-    if not Path(options.root).is_dir():
-        return f"digest: error: --root {options.root}: not a folder"
-    return None
-
-
 def start_watching(watcher: Watcher) -> bool:
     """Start the observer, or say why not (out of inotify watches or instances)."""
     try:
@@ -441,9 +434,6 @@ def start_watching(watcher: Watcher) -> bool:
 def run_watch(options: BuildOptions) -> int:
     """``digest watch``: build, then rebuild on every change until Ctrl-C; exits 0."""
     interrupt_on_sigint()
-    if problem := root_problem(options):
-        print(problem, file=sys.stderr)
-        return EXIT_USAGE
     watcher = Watcher(options)
     try:
         if not start_watching(watcher):

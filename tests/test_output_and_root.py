@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from conftest import article
+from conftest import article, run_digest
 
 from digest.cli import main
 from digest.scaffold import init_site
@@ -130,3 +130,39 @@ def test_watch_writes_in_place_through_a_symlinked_output(make_site, tmp_path):
     assert (root / "site").is_symlink() and os.readlink(root / "site") == str(target)
     assert "Better" in (target / "2013/11/17/good/index.html").read_text()
     assert _debris(root, target.parent) == []
+
+
+# -- 3. a --root that is not a site project ------------------------------------------------
+
+NOT_A_PROJECT = (
+    "typo: error: not a site project (no content/ folder or digest.toml); see --root\n"
+    "1 error; nothing written\n"
+)
+
+
+def test_a_mistyped_root_is_an_error_for_every_command_but_init(tmp_path):
+    (tmp_path / "raw.txt").write_text("Title\n\nBody.\n")
+    commands = {
+        "build": ["build"],
+        "check": ["check"],
+        "watch": ["watch"],
+        "serve": ["serve", "--port", "0"],
+        "new": ["new", "T", "--source", "S", "--url", "https://e.com/t"],
+        "import": ["import", "raw.txt"],
+    }
+    for name, args in commands.items():
+        result = run_digest(*args, "--root", "typo", cwd=tmp_path, timeout=60)
+        assert (result.code, result.out, result.err) == (1, "", NOT_A_PROJECT), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw.txt"]  # nothing made
+    # Either half of a project is enough; init makes one where there was none.
+    (tmp_path / "typo").mkdir()
+    (tmp_path / "typo/digest.toml").write_text('title = "T"\n')
+    assert run_digest("check", "--root", "typo", cwd=tmp_path).code == 0
+    assert run_digest("init", "fresh", cwd=tmp_path).code == 0
+    assert run_digest("check", "--root", "fresh", cwd=tmp_path).code == 0
+
+
+def test_a_root_that_is_a_file_is_not_a_project(tmp_path):
+    (tmp_path / "typo").write_text("not a folder")
+    result = run_digest("build", "--root", "typo", cwd=tmp_path)
+    assert (result.code, result.err) == (1, NOT_A_PROJECT)
