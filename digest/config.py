@@ -107,7 +107,19 @@ def _base_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.query or parts.fragment:
         return f"base_url: {url!r} must not have a query or fragment"
+    # The base path goes into every link, plain-text outputs included, as it is written.
+    if found := _NOT_IN_URLS.search(url):
+        char = found.group()
+        return (
+            f"base_url: {url!r} contains {char!r}, which a URL cannot hold; write it "
+            f"percent-encoded (%{ord(char):02X})"
+        )
     return None
+
+
+_NOT_IN_URLS = re.compile(r'["<>\\^`{|}]')
+"""ASCII characters RFC 3986 allows nowhere in a URL (whitespace and control characters
+``web_url_problem`` refuses already)."""
 
 
 class _KeyLines:

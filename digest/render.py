@@ -124,7 +124,13 @@ class Renderer:
         # Records the article fields each page reads: see digest/reads.py.
         self.env = ReadTracking(
             loader=jinja2.FileSystemLoader(self.search_path),
-            autoescape=True,
+            # Plain text (robots.txt) is not HTML: escaping would put ``&amp;`` in its URLs.
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html", "htm", "xml"),
+                disabled_extensions=("txt",),
+                default_for_string=True,
+                default=True,
+            ),
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -166,3 +166,34 @@ def test_a_root_that_is_a_file_is_not_a_project(tmp_path):
     (tmp_path / "typo").write_text("not a folder")
     result = run_digest("build", "--root", "typo", cwd=tmp_path)
     assert (result.code, result.err) == (1, NOT_A_PROJECT)
+
+
+# -- 4. plain-text outputs are not HTML-escaped; a base URL a page cannot quote is refused ---
+
+
+def test_robots_txt_is_plain_text_and_xml_and_html_stay_escaped(make_site):
+    root = make_site({**GOOD, "digest.toml": "base_url = 'https://example.com/news&views/'\n"})
+    assert main(["build", "--root", str(root)]) == 0
+    site = root / "site"
+    robots = (site / "robots.txt").read_text()
+    assert "Sitemap: https://example.com/news&views/sitemap.xml\n" in robots
+    assert "&amp;" not in robots
+    assert "<loc>https://example.com/news&amp;views/</loc>" in (site / "sitemap.xml").read_text()
+    assert 'href="/news&amp;views/assets/style.css' in (site / "index.html").read_text()
+
+
+def test_a_base_url_with_characters_no_url_may_hold_is_refused(make_site, capsys):
+    for char, encoded in (('"', "%22"), ("<", "%3C"), (">", "%3E"), ("`", "%60")):
+        url = f"https://example.com/a{char}b/"
+        root = make_site({**GOOD, "digest.toml": f"base_url = '{url}'\n"})
+        assert main(["build", "--root", str(root)]) == 1
+        assert capsys.readouterr().err == (
+            f"digest.toml:1: error: base_url: {url!r} contains {char!r}, which a URL cannot "
+            f"hold; write it percent-encoded ({encoded})\n1 error; nothing written\n"
+        )
+        (root / "digest.toml").write_text("base_url = 'https://example.com/'\n")
+        assert main(["build", "--root", str(root), "--base-url", url]) == 1
+        assert f"--base-url: error: base_url: {url!r} contains" in capsys.readouterr().err
+    root = make_site({**GOOD, "digest.toml": "base_url = 'https://example.com/a b/'\n"})
+    assert main(["build", "--root", str(root)]) == 1
+    assert "contains whitespace or control characters" in capsys.readouterr().err
