@@ -1,12 +1,15 @@
 """Command line: ``digest build|check|watch|serve|new|import|init``.
 
-Exit status: 0 done, 1 content or build errors, 2 bad usage. Every error of a run is
-printed as ``path:line: error: message``; bad input never shows a traceback.
+Exit status: 0 done, 1 content or build errors, 2 bad usage, 141 the reader of the output
+went away (a closed pipe). Every error of a run is printed as ``path:line: error: message``;
+bad input never shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +21,8 @@ from digest.errors import Diagnostic, DigestError
 EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a tool that a closed pipe stopped."""
 
 
 def print_diagnostics(
@@ -257,6 +262,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        code = _run(args)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe could not be caught
+        return code
+    except BrokenPipeError:
+        # The reader went away (``digest check | head -0``): stop quietly, as a tool killed
+        # by SIGPIPE does. Python would still flush its buffers into the pipe at exit and
+        # report that error, so point both streams at devnull first (see the note on
+        # SIGPIPE in the documentation of the signal module).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         if _needs_project(args):
             from digest.config import project_problem

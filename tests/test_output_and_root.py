@@ -197,3 +197,40 @@ def test_a_base_url_with_characters_no_url_may_hold_is_refused(make_site, capsys
     root = make_site({**GOOD, "digest.toml": "base_url = 'https://example.com/a b/'\n"})
     assert main(["build", "--root", str(root)]) == 1
     assert "contains whitespace or control characters" in capsys.readouterr().err
+
+
+# -- 5. a closed pipe ----------------------------------------------------------------------
+
+
+def _into_a_closed_pipe(*args: str | Path) -> tuple[int, str]:
+    """Run digest with its stdout (or, with ``2>``, its stderr) a pipe whose reader has
+    gone, like ``digest check | true``."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    to_stderr = args[0] == "2>"
+    args = args[1:] if to_stderr else args
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before digest writes a byte
+    proc = subprocess.run(
+        [sys.executable, "-m", "digest", *map(str, args)],
+        stdout=subprocess.PIPE if to_stderr else write,
+        stderr=write if to_stderr else subprocess.PIPE,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    os.close(write)
+    return proc.returncode, proc.stdout if to_stderr else proc.stderr
+
+
+def test_a_closed_pipe_stops_digest_quietly(make_site):
+    root = make_site(GOOD)
+    assert _into_a_closed_pipe("check", "--root", root) == (141, "")
+    assert _into_a_closed_pipe("build", "--root", root) == (141, "")
+    assert (root / "site/index.html").is_file()  # the build itself was done
+    # Errors printed into a closed pipe: the same.
+    (root / "content/bad.md").write_text("no front-matter\n")
+    assert _into_a_closed_pipe("2>", "build", "--root", root) == (141, "")
