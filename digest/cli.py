@@ -70,7 +70,7 @@ def _build_command(args: argparse.Namespace) -> int:
         result = build(options)
     finally:
         progress.clear()
-    print_diagnostics(result.warnings, sys.stderr, "warning")
+    print_diagnostics([*result.warnings, *_default_base_url(options)], sys.stderr, "warning")
     output = options.output_dir
     print(
         f"{_summary(result, 'built')} ({len(result.written)} written, {result.unchanged} "
@@ -78,6 +78,29 @@ def _build_command(args: argparse.Namespace) -> int:
         f"in {result.seconds:.2f}s -> {output}"
     )
     return EXIT_OK
+
+
+def _default_base_url(options) -> list[Diagnostic]:  # type: ignore[no-untyped-def]
+    """A build to publish with the default base_url links every canonical URL, feed and
+    sitemap entry to localhost; say so (``watch`` and ``serve`` are local: not there)."""
+    from digest.config import load_config
+
+    if options.base_url is not None:
+        return []
+    try:
+        config = load_config(options.root)
+    except DigestError:  # changed since the build read it; the next build reports it
+        return []
+    if config.base_url_set:
+        return []
+    return [
+        Diagnostic(
+            config.path,
+            0,
+            f"base_url is not set: canonical links, feeds and the sitemap point to "
+            f"{config.base_url}; set base_url (or pass --base-url)",
+        )
+    ]
 
 
 def _check_command(args: argparse.Namespace) -> int:

@@ -57,6 +57,8 @@ class SiteConfig:
     """Automatic topic rules: (topic, keywords) for articles whose front-matter has none."""
     path: str = field(default=CONFIG_NAME, compare=False)
     """Where the settings came from, for messages."""
+    base_url_set: bool = field(default=False, compare=False)
+    """Whether ``base_url`` was given (else the default, which links to localhost)."""
 
     @property
     def base_path(self) -> str:
@@ -78,7 +80,7 @@ class SiteConfig:
         problem = _base_url_problem(base_url)
         if problem:
             raise DigestError.at("--base-url", 0, problem)
-        return replace(self, base_url=base_url)
+        return replace(self, base_url=base_url, base_url_set=True)
 
     def fingerprint_data(self) -> dict[str, Any]:
         """Every setting, for cache keys: a page depends on the config it is rendered with."""
@@ -226,7 +228,7 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
 
     if problems:
         raise DigestError(problems)
-    return SiteConfig(**values, topics=tuple(topics), path=name)
+    return SiteConfig(**values, topics=tuple(topics), path=name, base_url_set="base_url" in values)
 
 
 def _value_problems(values: dict[str, Any]) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import traceback
 import uuid
 from pathlib import Path
@@ -16,7 +17,7 @@ from markupsafe import Markup
 from digest import __version__, escaping
 from digest.cache import Cache, key_of, tool_identity
 from digest.config import SiteConfig
-from digest.errors import DigestError
+from digest.errors import Diagnostic, DigestError
 from digest.markdown import markdown_settings, render_markdown
 from digest.model import Article
 from digest.plan import Page
@@ -234,6 +235,35 @@ class Renderer:
             source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
             result[name] = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
         return result
+
+
+def check_templates(root: Path) -> None:
+    """Refuse a symlink in ``templates/`` that leads outside the site project, as the
+    content's and the static files' are refused: Jinja's loader would follow it and
+    render whatever it points to into the site."""
+    folder = root / TEMPLATES_DIR
+    if not folder.is_dir():
+        return
+    project = root.resolve()
+    problems = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:  # a link back to a folder already walked: a loop, or a second name
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        inside = []
+        for name in sorted([*dirnames, *filenames]):
+            path = Path(dirpath, name)
+            if path.is_symlink() and project not in path.resolve().parents:
+                rel = path.relative_to(root).as_posix()
+                problems.append(Diagnostic(rel, 0, "symlink leads outside the site project"))
+            elif name in dirnames:
+                inside.append(name)
+        dirnames[:] = inside
+    if problems:
+        raise DigestError(problems)
 
 
 def theme_assets() -> list[tuple[str, bytes]]:

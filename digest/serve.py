@@ -44,7 +44,9 @@ from digest.watch import (
     EXIT_ERRORS,
     EXIT_USAGE,
     Watcher,
+    drafts_output,
     interrupt_on_sigint,
+    say_drafts_output,
     start_watching,
 )
 
@@ -532,6 +534,7 @@ def server_url(host: str, port: int, base: str) -> str:
 def run_serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
     """``digest serve``: watch, and serve the output with live reload until Ctrl-C."""
     interrupt_on_sigint()
+    options = drafts_output(options)
     if not 0 <= port <= 65535:
         print(f"digest: error: --port {port}: not a port (0-65535)", file=sys.stderr)
         return EXIT_USAGE
@@ -558,6 +561,7 @@ def run_serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) 
     try:
         if not start_watching(watcher):
             return EXIT_ERRORS
+        say_drafts_output(options)
         watcher.first_build()
         thread.start()
         url = server_url(host, server.server_address[1], state.base_path)

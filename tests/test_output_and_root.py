@@ -234,3 +234,100 @@ def test_a_closed_pipe_stops_digest_quietly(make_site):
     # Errors printed into a closed pipe: the same.
     (root / "content/bad.md").write_text("no front-matter\n")
     assert _into_a_closed_pipe("2>", "build", "--root", root) == (141, "")
+
+
+# -- 6. rough edges --------------------------------------------------------------------------
+
+
+def test_static_well_known_is_published_and_other_hidden_files_are_not(make_site):
+    from digest.watch import is_source_path
+
+    root = make_site(
+        {
+            **GOOD,
+            "static/.well-known/security.txt": "Contact: mailto:x@example.com\n",
+            "static/.well-known/.hidden": "no",
+            "static/.secret/key.txt": "no",
+            "static/.env": "no",
+            "static/sub/.well-known/x.txt": "no",
+        }
+    )
+    assert main(["build", "--root", str(root)]) == 0
+    site = root / "site"
+    assert (site / ".well-known/security.txt").read_text() == "Contact: mailto:x@example.com\n"
+    assert sorted(p.name for p in (site / ".well-known").iterdir()) == ["security.txt"]
+    assert not (site / ".secret").exists() and not (site / ".env").exists()
+    assert not (site / "sub").exists()
+    # ... and watch rebuilds when it changes.
+    assert is_source_path("static/.well-known/security.txt")
+    assert not is_source_path("static/.well-known/.security.txt.swp")
+    assert not is_source_path("static/.secret/key.txt")
+
+
+def test_a_template_symlink_leading_outside_the_project_is_refused(make_site, tmp_path, capsys):
+    (tmp_path / "outside.html").write_text("{% extends 'base.html' %}secret\n")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside/x.html").write_text("secret\n")
+    root = make_site({**GOOD, "shared/day.html": "{% extends 'base.html' %}\n"})
+    (root / "templates").mkdir()
+    os.symlink(tmp_path / "outside.html", root / "templates/article.html")
+    os.symlink(tmp_path / "outside", root / "templates/partials")
+    os.symlink(root / "shared/day.html", root / "templates/day.html")  # inside: fine
+    os.symlink(root / "templates", root / "templates/loop")  # a loop: no hang
+    for command in ("build", "check"):
+        assert main([command, "--root", str(root)]) == 1
+        assert capsys.readouterr().err == (
+            "templates/article.html: error: symlink leads outside the site project\n"
+            "templates/partials: error: symlink leads outside the site project\n"
+            "2 errors; nothing written\n"
+        )
+    assert not (root / "site").exists()
+    (root / "templates/article.html").unlink()
+    (root / "templates/partials").unlink()
+    assert main(["build", "--root", str(root)]) == 0
+
+
+def test_a_build_without_base_url_warns_once(make_site, capsys):
+    root = make_site(GOOD)
+    warning = (
+        "digest.toml: warning: base_url is not set: canonical links, feeds and the sitemap "
+        "point to http://localhost/; set base_url (or pass --base-url)\n"
+    )
+    assert main(["build", "--root", str(root)]) == 0
+    assert capsys.readouterr().err == warning
+    assert main(["build", "--root", str(root)]) == 0  # nothing to do: still said
+    assert capsys.readouterr().err == warning
+    assert main(["build", "--root", str(root), "--base-url", "https://e.com/"]) == 0
+    assert capsys.readouterr().err == ""
+    (root / "digest.toml").write_text("base_url = 'http://localhost/'\n")  # chosen: fine
+    assert main(["build", "--root", str(root)]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["check", "--root", str(root)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_watch_with_drafts_builds_beside_site_and_leaves_it_alone(make_site):
+    from test_watch import DigestProcess
+
+    root = make_site(
+        {
+            **GOOD,
+            "digest.toml": "base_url = 'https://example.org/'\n",
+            "content/2013/11/17/wip.md": article("Work in progress", draft="true"),
+        }
+    )
+    assert main(["build", "--root", str(root)]) == 0
+    before = sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*"))
+    with DigestProcess("watch", "--root", root, "--drafts") as proc:
+        proc.wait_line(rf"^drafts included: building into {root / '.site.drafts'}$")
+        proc.wait_line(r"^built in \d+ ms")
+        assert (root / ".site.drafts/2013/11/17/wip/index.html").is_file()
+        assert (root / ".site.drafts/.digest-site").is_file()
+        code, _ = proc.interrupt()
+        assert code == 0
+    assert sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*")) == before
+    assert not (root / "site/2013/11/17/wip").exists()
+    # `digest init`'s .gitignore keeps it out of the repository; a build's cleanup keeps it.
+    assert "/.site.*" in (Path(__file__).parents[1] / "digest/scaffold.py").read_text()
+    assert main(["build", "--root", str(root), "--force"]) == 0
+    assert (root / ".site.drafts/2013/11/17/wip/index.html").is_file()
