@@ -20,9 +20,11 @@ from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
 from digest.plan import Asset, SitePlan, check_collisions, plan_site
 from digest.reads import PageReads, Reads
-from digest.render import TEMPLATES_DIR, Renderer, theme_assets
+from digest.render import TEMPLATES_DIR, Renderer, check_templates, theme_assets
 from digest.write import (
     MARKER,
+    MARKER_TEXT,
+    NOJEKYLL,
     InPlaceWriter,
     Manifest,
     SiteWriter,
@@ -33,6 +35,9 @@ from digest.write import (
 DEFAULT_OUTPUT = "site"
 CACHE_DIR = ".digest-cache"
 STATIC_DIR = "static"
+WELL_KNOWN = ".well-known"
+"""The one hidden folder of ``static/`` that is published: hosts serve it (security.txt,
+domain verification), and GitHub Pages does too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,7 @@ def prepare(
     """Load, index and plan; raises DigestError with every problem found. ``found``: the
     content files as ``discover`` listed them, when the caller already did."""
     config = load_config(options.root)
+    check_templates(options.root)
     if options.base_url is not None:
         config = config.with_base_url(options.base_url)
     if options.search and not config.search:  # search: --search
@@ -130,7 +136,8 @@ def prepare(
 
 def _assets(root: Path, config: SiteConfig) -> list[Asset]:
     assets = [Asset(path, "the built-in theme", data=data) for path, data in theme_assets()]
-    assets.append(Asset(MARKER, "digest", data=b""))
+    assets.append(Asset(MARKER, "digest", data=MARKER_TEXT))
+    assets.append(Asset(NOJEKYLL, "digest", data=b""))
     if config.cname:
         assets.append(Asset("CNAME", f"{config.path} (cname)", data=f"{config.cname}\n".encode()))
     assets.extend(static_assets(root))
@@ -146,10 +153,13 @@ def static_assets(root: Path) -> list[Asset]:
     assets = []
     problems = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        top = dirpath == str(folder)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") or (top and d == WELL_KNOWN)
+        )
         for name in sorted(filenames):
             # static/README.md explains the folder (``digest init`` writes one); not published.
-            if name.startswith(".") or (dirpath == str(folder) and name == "README.md"):
+            if name.startswith(".") or (top and name == "README.md"):
                 continue
             path = Path(dirpath, name)
             rel = path.relative_to(folder).as_posix()
@@ -194,7 +204,7 @@ def build(
     """
     started = time.perf_counter()
     output = options.output_dir
-    check_output_folder(options.root, output)
+    check_output_folder(options.root, output, options.root / CACHE_DIR)
     # Taken before anything is read: a file changed during the build looks changed next time.
     found = discover(options.root)
     inputs = input_snapshot(options, found)

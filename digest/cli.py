@@ -1,12 +1,15 @@
 """Command line: ``digest build|check|watch|serve|new|import|init``.
 
-Exit status: 0 done, 1 content or build errors, 2 bad usage. Every error of a run is
-printed as ``path:line: error: message``; bad input never shows a traceback.
+Exit status: 0 done, 1 content or build errors, 2 bad usage, 141 the reader of the output
+went away (a closed pipe). Every error of a run is printed as ``path:line: error: message``;
+bad input never shows a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +21,8 @@ from digest.errors import Diagnostic, DigestError
 EXIT_OK = 0
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a tool that a closed pipe stopped."""
 
 
 def print_diagnostics(
@@ -65,7 +70,7 @@ def _build_command(args: argparse.Namespace) -> int:
         result = build(options)
     finally:
         progress.clear()
-    print_diagnostics(result.warnings, sys.stderr, "warning")
+    print_diagnostics([*result.warnings, *_default_base_url(options)], sys.stderr, "warning")
     output = options.output_dir
     print(
         f"{_summary(result, 'built')} ({len(result.written)} written, {result.unchanged} "
@@ -73,6 +78,29 @@ def _build_command(args: argparse.Namespace) -> int:
         f"in {result.seconds:.2f}s -> {output}"
     )
     return EXIT_OK
+
+
+def _default_base_url(options) -> list[Diagnostic]:  # type: ignore[no-untyped-def]
+    """A build to publish with the default base_url links every canonical URL, feed and
+    sitemap entry to localhost; say so (``watch`` and ``serve`` are local: not there)."""
+    from digest.config import load_config
+
+    if options.base_url is not None:
+        return []
+    try:
+        config = load_config(options.root)
+    except DigestError:  # changed since the build read it; the next build reports it
+        return []
+    if config.base_url_set:
+        return []
+    return [
+        Diagnostic(
+            config.path,
+            0,
+            f"base_url is not set: canonical links, feeds and the sitemap point to "
+            f"{config.base_url}; set base_url (or pass --base-url)",
+        )
+    ]
 
 
 def _check_command(args: argparse.Namespace) -> int:
@@ -147,6 +175,14 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _needs_project(args: argparse.Namespace) -> bool:
+    """Every command works on a site project but ``init``, which makes one, and ``import
+    --content DIR``, which writes to DIR and reads nothing of the project."""
+    if args.command == "init":
+        return False
+    return not (args.command == "import" and args.content)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,6 +286,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        code = _run(args)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe could not be caught
+        return code
+    except BrokenPipeError:
+        # The reader went away (``digest check | head -0``): stop quietly, as a tool killed
+        # by SIGPIPE does. Python would still flush its buffers into the pipe at exit and
+        # report that error, so point both streams at devnull first (see the note on
+        # SIGPIPE in the documentation of the signal module).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        if _needs_project(args):
+            from digest.config import project_problem
+
+            if problem := project_problem(args.root):
+                raise DigestError(problem)
         return int(args.handler(args))
     except DigestError as exc:
         print_diagnostics(exc.diagnostics, sys.stderr)

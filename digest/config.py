@@ -16,6 +16,18 @@ from digest.slugs import slugify
 from digest.urls import web_url_problem
 
 CONFIG_NAME = "digest.toml"
+CONTENT_DIR = "content"
+
+
+def project_problem(root: Path) -> Diagnostic | None:
+    """Why ``root`` is not a site project, or None when it is: it must hold ``content/`` or
+    ``digest.toml``. A mistyped ``--root`` would otherwise build an empty site, or check
+    nothing and say "no errors"."""
+    if (root / CONTENT_DIR).is_dir() or (root / CONFIG_NAME).is_file():
+        return None
+    return Diagnostic(
+        str(root), 0, f"not a site project (no {CONTENT_DIR}/ folder or {CONFIG_NAME}); see --root"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +58,8 @@ class SiteConfig:
     """Automatic topic rules: (topic, keywords) for articles whose front-matter has none."""
     path: str = field(default=CONFIG_NAME, compare=False)
     """Where the settings came from, for messages."""
+    base_url_set: bool = field(default=False, compare=False)
+    """Whether ``base_url`` was given (else the default, which links to localhost)."""
 
     @property
     def base_path(self) -> str:
@@ -67,7 +81,7 @@ class SiteConfig:
         problem = _base_url_problem(base_url)
         if problem:
             raise DigestError.at("--base-url", 0, problem)
-        return replace(self, base_url=base_url)
+        return replace(self, base_url=base_url, base_url_set=True)
 
     def fingerprint_data(self) -> dict[str, Any]:
         """Every setting, for cache keys: a page depends on the config it is rendered with."""
@@ -96,7 +110,19 @@ def _base_url_problem(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.query or parts.fragment:
         return f"base_url: {url!r} must not have a query or fragment"
+    # The base path goes into every link, plain-text outputs included, as it is written.
+    if found := _NOT_IN_URLS.search(url):
+        char = found.group()
+        return (
+            f"base_url: {url!r} contains {char!r}, which a URL cannot hold; write it "
+            f"percent-encoded (%{ord(char):02X})"
+        )
     return None
+
+
+_NOT_IN_URLS = re.compile(r'["<>\\^`{|}]')
+"""ASCII characters RFC 3986 allows nowhere in a URL (whitespace and control characters
+``web_url_problem`` refuses already)."""
 
 
 class _KeyLines:
@@ -208,7 +234,7 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
 
     if problems:
         raise DigestError(problems)
-    return SiteConfig(**values, topics=tuple(topics), path=name)
+    return SiteConfig(**values, topics=tuple(topics), path=name, base_url_set="base_url" in values)
 
 
 def _value_problems(values: dict[str, Any]) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import traceback
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ from markupsafe import Markup
 from digest import __version__, escaping
 from digest.cache import Cache, key_of, tool_identity
 from digest.config import SiteConfig
-from digest.errors import DigestError
+from digest.errors import Diagnostic, DigestError
 from digest.markdown import markdown_settings, render_markdown
 from digest.model import Article, day_path
 from digest.plan import Page
@@ -136,7 +137,13 @@ class Renderer:
         # Records the article fields each page reads: see digest/reads.py.
         self.env = ReadTracking(
             loader=jinja2.FileSystemLoader(self.search_path),
-            autoescape=True,
+            # Plain text (robots.txt) is not HTML: escaping would put ``&amp;`` in its URLs.
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html", "htm", "xml"),
+                disabled_extensions=("txt",),
+                default_for_string=True,
+                default=True,
+            ),
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -242,6 +249,35 @@ class Renderer:
             if any(d in path.parents for d in dirs) and frame.lineno:
                 found = (self._template_name(frame.filename), frame.lineno)
         return found
+
+
+def check_templates(root: Path) -> None:
+    """Refuse a symlink in ``templates/`` that leads outside the site project, as the
+    content's and the static files' are refused: Jinja's loader would follow it and
+    render whatever it points to into the site."""
+    folder = root / TEMPLATES_DIR
+    if not folder.is_dir():
+        return
+    project = root.resolve()
+    problems = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:  # a link back to a folder already walked: a loop, or a second name
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        inside = []
+        for name in sorted([*dirnames, *filenames]):
+            path = Path(dirpath, name)
+            if path.is_symlink() and project not in path.resolve().parents:
+                rel = path.relative_to(root).as_posix()
+                problems.append(Diagnostic(rel, 0, "symlink leads outside the site project"))
+            elif name in dirnames:
+                inside.append(name)
+        dirnames[:] = inside
+    if problems:
+        raise DigestError(problems)
 
 
 def theme_assets() -> list[tuple[str, bytes]]:

@@ -44,8 +44,9 @@ from digest.watch import (
     EXIT_ERRORS,
     EXIT_USAGE,
     Watcher,
+    drafts_output,
     interrupt_on_sigint,
-    root_problem,
+    say_drafts_output,
     start_watching,
 )
 
@@ -70,7 +71,7 @@ _TEXT_TYPES = {
 _PAGE_LIKE = (".html", ".htm", ".xml", ".txt", "/")
 """Changed outputs that concern only themselves; any other (a stylesheet, a script, an
 image) may be used by every page, so every page reloads."""
-_SELF_CONTAINED_NAMES = {".nojekyll", "CNAME"}
+_SELF_CONTAINED_NAMES = {".nojekyll", ".digest-site", "CNAME"}
 
 
 def content_type(path: str) -> str:
@@ -80,7 +81,7 @@ def content_type(path: str) -> str:
     if suffix in _TEXT_TYPES:
         return _TEXT_TYPES[suffix]
     if not suffix:
-        return "text/plain; charset=utf-8"  # CNAME, .nojekyll
+        return "text/plain; charset=utf-8"  # CNAME, .nojekyll, .digest-site
     guessed, _ = mimetypes.guess_type(name)
     return guessed or "application/octet-stream"
 
@@ -533,9 +534,7 @@ def server_url(host: str, port: int, base: str) -> str:
 def run_serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) -> int:
     """``digest serve``: watch, and serve the output with live reload until Ctrl-C."""
     interrupt_on_sigint()
-    if problem := root_problem(options):
-        print(problem, file=sys.stderr)
-        return EXIT_USAGE
+    options = drafts_output(options)
     if not 0 <= port <= 65535:
         print(f"digest: error: --port {port}: not a port (0-65535)", file=sys.stderr)
         return EXIT_USAGE
@@ -562,6 +561,7 @@ def run_serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000) 
     try:
         if not start_watching(watcher):
             return EXIT_ERRORS
+        say_drafts_output(options)
         watcher.first_build()
         thread.start()
         url = server_url(host, server.server_address[1], state.base_path)

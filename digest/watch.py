@@ -17,6 +17,7 @@ Three small parts, each testable alone:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -40,7 +41,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
-from digest.build import BuildOptions, BuildResult
+from digest.build import WELL_KNOWN, BuildOptions, BuildResult
 from digest.config import CONFIG_NAME
 from digest.errors import Diagnostic, DigestError
 from digest.session import Session
@@ -102,7 +103,9 @@ def is_source_path(rel: str) -> bool:
         return True
     if parts[0] not in WATCHED_DIRS or ".." in parts:
         return False
-    return not any(is_editor_litter(part) for part in parts)
+    # static/.well-known/ is published (digest.build.static_assets), so it is an input.
+    named = parts[2:] if parts[:2] == ["static", WELL_KNOWN] else parts
+    return not any(is_editor_litter(part) for part in named)
 
 
 class Debouncer:
@@ -421,11 +424,22 @@ def interrupt_on_sigint() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
-def root_problem(options: BuildOptions) -> str | None:
-    """Why the site root cannot be watched, as an error line; None when it can."""
-    if not Path(options.root).is_dir():
-        return f"digest: error: --root {options.root}: not a folder"
-    return None
+DRAFTS_OUTPUT = ".site.drafts"
+"""Where ``watch --drafts`` and ``serve --drafts`` build without ``--output``: beside
+``site/``, hidden, and ignored by the ``.gitignore`` of ``digest init`` (``/.site.*``)."""
+
+
+def drafts_output(options: BuildOptions) -> BuildOptions:
+    """With ``--drafts`` and no ``--output``, the options with the drafts' own output, so
+    that draft pages never linger in ``site/``, which gets published, once watching stops."""
+    if not options.drafts or options.output is not None:
+        return options
+    return dataclasses.replace(options, output=Path(options.root) / DRAFTS_OUTPUT)
+
+
+def say_drafts_output(options: BuildOptions) -> None:
+    if options.drafts:
+        print(f"drafts included: building into {options.output_dir}", flush=True)
 
 
 def start_watching(watcher: Watcher) -> bool:
@@ -441,9 +455,8 @@ def start_watching(watcher: Watcher) -> bool:
 def run_watch(options: BuildOptions) -> int:
     """``digest watch``: build, then rebuild on every change until Ctrl-C; exits 0."""
     interrupt_on_sigint()
-    if problem := root_problem(options):
-        print(problem, file=sys.stderr)
-        return EXIT_USAGE
+    options = drafts_output(options)
+    say_drafts_output(options)
     watcher = Watcher(options)
     try:
         if not start_watching(watcher):

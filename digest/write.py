@@ -24,8 +24,18 @@ from typing import BinaryIO
 
 from digest.errors import DigestError
 
-MARKER = ".nojekyll"
-"""Every built site has it; an existing non-empty output folder without it is not ours."""
+MARKER = ".digest-site"
+"""Every built site has it: an existing non-empty output folder is ours to replace only
+when it holds this file (or, for a site of an older digest, when the last build's manifest
+lists every file in it). Never ``.nojekyll``: GitHub Pages users make that one by hand."""
+MARKER_TEXT = (
+    b"This folder was written by digest, the news-digest site generator.\n"
+    b"Every build replaces it whole: files you add here are deleted by the next build.\n"
+)
+NOJEKYLL = ".nojekyll"
+"""Tells GitHub Pages to publish the files as they are (no Jekyll run)."""
+SHOWN_FILES = 5
+"""How many of the files a refused output folder holds are named in the error."""
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -91,8 +101,11 @@ def _claim(paths: set[str], path: str) -> str:
     return key
 
 
-def check_output_folder(root: Path, output: Path) -> None:
-    """Refuse an output folder whose replacement would destroy the user's files."""
+def check_output_folder(root: Path, output: Path, cache_dir: Path | None = None) -> None:
+    """Refuse an output folder whose replacement would destroy the user's files.
+
+    ``cache_dir``: where the build manifests are, to recognise a site built by an older
+    digest (which wrote no ``MARKER``) by the files its last build recorded."""
     out = output.resolve()
     project = root.resolve()
     if out == project or out in project.parents:
@@ -103,13 +116,25 @@ def check_output_folder(root: Path, output: Path) -> None:
             raise DigestError.at(str(output), 0, f"output folder must not be inside {name}/")
     if out.exists() and not out.is_dir():
         raise DigestError.at(str(output), 0, "output exists and is not a folder")
-    if out.is_dir() and not (out / MARKER).exists() and any(out.iterdir()):
-        raise DigestError.at(
-            str(output),
-            0,
-            "output folder is not empty and was not written by digest "
-            f"(no {MARKER}); empty it or choose another with --output",
-        )
+    if not out.is_dir() or (out / MARKER).is_file() or not any(out.iterdir()):
+        return
+    files = sorted(_all_files(out))
+    if not files:
+        return  # empty folders only: replacing them loses nothing
+    if cache_dir is not None:
+        recorded = Manifest(cache_dir, output).load().entries
+        if recorded and all(rel in recorded for rel in files):
+            return
+    shown = ", ".join(files[:SHOWN_FILES])
+    if len(files) > SHOWN_FILES:
+        shown += f" and {len(files) - SHOWN_FILES} more"
+    lost = f"{len(files)} file{'s' if len(files) != 1 else ''} ({shown})"
+    raise DigestError.at(
+        str(output),
+        0,
+        f"output folder was not written by digest (it has no {MARKER}); a build would "
+        f"delete its {lost}: empty the folder or choose another with --output",
+    )
 
 
 def clean_leftovers(output: Path) -> None:
@@ -134,6 +159,11 @@ class SiteWriter:
     """
 
     def __init__(self, output: Path) -> None:
+        # An output that is a symlink (the site kept elsewhere) is built where it points:
+        # staged beside the real folder and swapped with it, so the link stays a link.
+        # Exchanging the link itself would put a real folder in its place and leave the
+        # link behind under the staging name.
+        output = Path(os.path.realpath(output)) if output.is_symlink() else output
         self.output = output
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
         self.written: list[str] = []

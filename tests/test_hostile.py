@@ -20,6 +20,9 @@ from digest.cli import main
 from digest.load import MAX_TOPICS
 
 GOOD = {"content/2013/11/17/good.md": article("Good news", url="https://example.com/good")}
+PUBLISHED = ("--base-url", "https://example.com/")
+"""For builds that must show no warning: without a base_url, a build warns that it links
+to localhost."""
 
 
 def fails_cleanly(root: Path, files: dict[str, str | bytes], expected: list[str], capsys) -> str:
@@ -42,7 +45,7 @@ def fails_cleanly(root: Path, files: dict[str, str | bytes], expected: list[str]
 
 def builds(root: Path, capsys) -> Path:
     """Build ``root``; no errors or warnings; every page passes the output-safety scan."""
-    code = main(["build", "--root", str(root)])
+    code = main(["build", "--root", str(root), *PUBLISHED])
     err = capsys.readouterr().err
     assert code == 0, err
     assert err == ""
@@ -601,7 +604,7 @@ def test_fifo_and_folder_named_md_are_skipped(make_site):
     root = make_site(GOOD)
     os.mkfifo(root / "content/pipe.md")
     (root / "content/folder.md").mkdir()
-    result = run_digest("build", "--root", root, timeout=60)
+    result = run_digest("build", "--root", root, *PUBLISHED, timeout=60)
     assert result.code == 0, result.err
     assert result.err == ""
     assert "built 1 articles" in result.out

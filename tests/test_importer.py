@@ -432,7 +432,7 @@ def test_dry_run_writes_nothing_and_says_what_it_would_write(tmp_path: Path) -> 
 
 def test_cli_one_bad_file_among_good_ones(tmp_path: Path) -> None:
     project = tmp_path / "proj"
-    project.mkdir()
+    (project / "content").mkdir(parents=True)  # a site project (import refuses any other)
     write_raw(project / "raw", "a.txt", raw_text(url="https://example.com/a"))
     write_raw(project / "raw", "b.txt", raw_text(title="Oil Falls", url="https://example.com/b"))
     (project / "raw" / "bad.txt").write_bytes(b"Title\n\nBy X\n\nNov 17, 2013\n\n\xff\xfe\n")
@@ -562,6 +562,7 @@ def test_imported_articles_build_into_a_site(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     raw = project / "raw"
     raw.mkdir(parents=True)
+    (project / "content").mkdir()  # a site project (import refuses any other)
     shutil.copy(SEED, raw / SEED.name)
     for name in GOOD:
         shutil.copy(CASES_DIR / name, raw / name)

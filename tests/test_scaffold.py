@@ -486,7 +486,7 @@ def test_next_steps_say_how_to_publish(tmp_path):
 
 
 def test_cli_new_prints_the_path_last(make_site):
-    root = make_site({})
+    root = make_site({"digest.toml": ""})  # a project: new writes its first article
     result = run_digest(
         "new",
         'Breaking: "quotes" # hash',
@@ -510,7 +510,7 @@ def test_cli_new_prints_the_path_last(make_site):
 
 
 def test_cli_new_path_is_relative_to_where_it_runs(make_site):
-    root = make_site({})
+    root = make_site({"digest.toml": ""})  # a project: new writes its first article
     result = run_digest("new", "T", "--source", "S", "--url", "https://e.com/t", cwd=root)
     assert result.code == 0, result.err
     last = result.out.strip().splitlines()[-1]
@@ -519,7 +519,7 @@ def test_cli_new_path_is_relative_to_where_it_runs(make_site):
 
 @pytest.mark.parametrize("missing", ["--source", "--url"])
 def test_cli_new_without_source_or_url_is_bad_usage(make_site, missing):
-    root = make_site({})
+    root = make_site({"digest.toml": ""})  # a project: new writes its first article
     args = {"--source": "S", "--url": "https://e.com/t"}
     del args[missing]
     result = run_digest("new", "T", *[x for kv in args.items() for x in kv], "--root", root)
@@ -529,7 +529,7 @@ def test_cli_new_without_source_or_url_is_bad_usage(make_site, missing):
 
 
 def test_cli_new_bad_url_exits_1_and_writes_nothing(make_site):
-    root = make_site({})
+    root = make_site({"digest.toml": ""})  # a project: new writes its first article
     result = run_digest("new", "T", "--source", "S", "--url", "javascript:x", "--root", root)
     assert result.code == 1
     assert "--url: error: 'javascript:x' is not an http(s) URL" in result.err
@@ -538,7 +538,7 @@ def test_cli_new_bad_url_exits_1_and_writes_nothing(make_site):
 
 
 def test_cli_new_refuses_to_overwrite(make_site):
-    root = make_site({})
+    root = make_site({"digest.toml": ""})  # a project: new writes its first article
 
     def new(url: str):  # type: ignore[no-untyped-def]
         return run_digest(

@@ -370,12 +370,13 @@ def test_a_busy_port_is_a_clear_error(make_site):
             proc.wait_line(rf"cannot listen on 127\.0\.0\.1:{port}", stream="err")
 
 
-def test_bad_port_and_missing_root_are_bad_usage(make_site, tmp_path):
+def test_bad_port_is_bad_usage_and_a_missing_root_an_error(make_site, tmp_path):
     root = serve_site(make_site)
     result = run_digest("serve", "--root", root, "--port", "70000", timeout=DEADLINE)
     assert (result.code, result.err) == (2, "digest: error: --port 70000: not a port (0-65535)\n")
     result = run_digest("serve", "--root", tmp_path / "nowhere", "--port", "0", timeout=DEADLINE)
-    assert result.code == 2 and "Traceback" not in result.err
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.startswith(f"{tmp_path / 'nowhere'}: error: not a site project")
 
 
 # -- the parts, in-process ----------------------------------------------------------------

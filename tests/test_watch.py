@@ -402,10 +402,10 @@ def test_after_watch_a_build_trusts_the_patched_output(watching):
     assert "(0 written," in result.out and "; 0 pages rendered)" in result.out, result.out
 
 
-def test_a_missing_root_is_bad_usage(tmp_path):
+def test_a_missing_root_is_an_error(tmp_path):
     result = run_digest("watch", "--root", tmp_path / "nowhere", timeout=DEADLINE)
-    assert result.code == 2
-    assert result.err.startswith("digest: error: --root ")
+    assert result.code == 1
+    assert result.err.startswith(f"{tmp_path / 'nowhere'}: error: not a site project")
     assert "Traceback" not in result.err
 
 
