@@ -716,3 +716,27 @@ def test_any_imported_article_loads_as_written(
     assert article.day == raw.date
     assert article.topics == tuple(topics)
     assert article.body.strip("\n") == raw.body
+
+
+def test_titles_in_any_script_get_a_transliterated_file_name(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_raw(raw, "a.txt", raw_text(title="北京举行新闻发布会", url="https://example.com/1"))
+    write_raw(raw, "b.txt", raw_text(title="Путин встретился с Асадом", byline="By ТАСС"))
+    content = tmp_path / "content"
+
+    run = do_import(raw, content=content)
+
+    day = content / "2013/11/17"
+    assert run.out.splitlines()[:2] == [
+        (day / "beijingjuxingxinwenfabuhui.md").as_posix(),
+        (day / "putin-vstretilsya-s-asadom.md").as_posix(),
+    ]
+    assert load(day / "putin-vstretilsya-s-asadom.md", tmp_path).source == "ТАСС"
+
+
+def test_topics_with_one_slug_and_different_names_are_refused(tmp_path: Path) -> None:
+    write_raw(tmp_path / "raw", "a.txt", raw_text())
+
+    with pytest.raises(DigestError, match=r"--topics: error: 'C-SPAN' and 'C SPAN' are differ"):
+        do_import(tmp_path / "raw", content=tmp_path / "content", topics=["C-SPAN", "C SPAN"])
+    assert not (tmp_path / "content").exists()
