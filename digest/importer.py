@@ -76,7 +76,7 @@ from typing import Any, TextIO
 import yaml
 
 from digest.errors import Diagnostic, DigestError
-from digest.load import FrontMatterLoader, decode_text, split_front_matter
+from digest.load import FrontMatterLoader, decode_text, split_front_matter, visible
 from digest.progress import Progress
 from digest.slugs import name_key, slugify
 from digest.urls import canonical_url, web_url_problem
@@ -385,7 +385,7 @@ def parse_raw(text: str, name: str) -> RawArticle:
     expected_at = (
         i if i < end else max((k for k in range(first, end) if not blank[k]), default=first)
     )
-    if not title:
+    if not visible(title):  # a line of control or zero-width characters is no headline
         fail(title_index, "no title (expected the headline on the first non-empty line)")
 
     # Brand line: repeats the source, or names it when the byline names only people.

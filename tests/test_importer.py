@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from digest import importer
 from digest.errors import DigestError
 from digest.importer import RawArticle, parse_raw, parse_raw_bytes, render_article, run_import
-from digest.load import parse_article
+from digest.load import parse_article, visible
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_55ba7b0d3d1638ae.txt"
@@ -599,7 +599,7 @@ def _collapsed(min_size: int, max_size: int) -> st.SearchStrategy[str]:
 @st.composite
 def titles(draw: st.DrawFn) -> str:
     title = draw(_collapsed(1, 80))
-    assume(title)
+    assume(visible(title))  # controls and zero-width characters alone are no headline
     assume(not title.startswith(("#", "\ufeff")))  # a heading marker (or a BOM) is taken off
     assume(not re.fullmatch(r"([*_]{1,2}).*\1", title))  # so is emphasis around it all
     assume(not re.search(r"\d{4}", title))  # not a date line
@@ -740,3 +740,8 @@ def test_topics_with_one_slug_and_different_names_are_refused(tmp_path: Path) ->
     with pytest.raises(DigestError, match=r"--topics: error: 'C-SPAN' and 'C SPAN' are differ"):
         do_import(tmp_path / "raw", content=tmp_path / "content", topics=["C-SPAN", "C SPAN"])
     assert not (tmp_path / "content").exists()
+
+
+def test_a_title_line_that_shows_nothing_is_no_title() -> None:
+    with pytest.raises(DigestError, match=r"raw.txt:1: error: no title \(expected the headline"):
+        parse_raw(raw_text(title="\u200b\x1b"), "raw.txt")
