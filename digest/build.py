@@ -117,7 +117,7 @@ def prepare(
         jobs=options.workers,
         found=found,
     )
-    warnings: list[Diagnostic] = []
+    warnings: list[Diagnostic] = list(loaded.warnings)
     if loaded.errors:
         if not options.keep_going:
             raise DigestError(loaded.errors)
@@ -230,7 +230,7 @@ def input_snapshot(options: BuildOptions, found: Discovered | None = None) -> st
     time, the options, and the tool. Equal to the last build's (and the output untouched),
     there is nothing to do: no file is even parsed."""
     root = options.root
-    files, problems = found if found is not None else discover(root)
+    files, problems, _ = found if found is not None else discover(root)
     parts = [
         tool_identity(),
         repr((options.base_url, options.drafts, options.keep_going, options.search)),

@@ -139,7 +139,9 @@ def _import_command(args: argparse.Namespace) -> int:
 def _new_command(args: argparse.Namespace) -> int:
     from digest.scaffold import new_article
 
-    path = new_article(args.root, args.title, args.source, args.url, args.date, args.topics or [])
+    path = new_article(
+        args.root, args.title, args.source, args.url, args.date, args.topics or [], slug=args.slug
+    )
     print(path)
     return EXIT_OK
 
@@ -260,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="YYYY-MM-DD or an ISO 8601 date-time (default: today in the site's timezone)",
     )
     p.add_argument("--topics", type=_topic_list, metavar="A,B", help="topics, separated by commas")
+    p.add_argument(
+        "--slug",
+        metavar="S",
+        help="the file name and permalink's last part (default: made from the title)",
+    )
 
     p = command("init", _init_command, "create a site project with a GitHub Pages workflow")
     p.add_argument("dir", metavar="DIR", help="the new project's folder (missing or empty)")

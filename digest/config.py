@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import Diagnostic, DigestError
 from digest.langtags import language_tag_problem
-from digest.slugs import slugify
+from digest.slugs import name_key, slugify
 from digest.urls import web_url_problem
 
 CONFIG_NAME = "digest.toml"
@@ -208,6 +208,7 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
         problems.append(Diagnostic(name, lines.line(key), problem))
 
     topics: list[tuple[str, tuple[str, ...]]] = []
+    topic_slugs: dict[str, str] = {}
     raw_topics = data.get("topics", {})
     if not isinstance(raw_topics, dict):
         problems.append(
@@ -225,10 +226,22 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
                 Diagnostic(name, line, f"topics.{topic}: expected a list of non-empty strings")
             )
             continue
-        if not slugify(topic):
+        slug = slugify(topic)
+        if not slug:
             problems.append(
                 Diagnostic(name, line, f"topics: {topic!r} has no letters or digits for a slug")
             )
+            continue
+        if (first := topic_slugs.setdefault(slug, topic)) != topic:
+            # Two rules for one topic page: the articles of one would show under the other.
+            if name_key(first) == name_key(topic):
+                message = f"topics: {topic!r} is {first!r} again; give it one keyword list"
+            else:
+                message = (
+                    f"topics: {topic!r} and {first!r} are different names with one slug "
+                    f"({slug!r}); tell them apart by a letter or digit"
+                )
+            problems.append(Diagnostic(name, line, message))
             continue
         topics.append((topic, tuple(k.strip() for k in keywords)))
 

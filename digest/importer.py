@@ -76,10 +76,10 @@ from typing import Any, TextIO
 import yaml
 
 from digest.errors import Diagnostic, DigestError
-from digest.load import FrontMatterLoader, decode_text, split_front_matter
+from digest.load import FrontMatterLoader, decode_text, split_front_matter, visible
 from digest.model import FIRST_DAY, LAST_DAY
 from digest.progress import Progress
-from digest.slugs import slugify
+from digest.slugs import name_key, slugify
 from digest.urls import canonical_url, web_url_problem
 
 RAW_SUFFIXES = (".txt", ".md")
@@ -386,7 +386,7 @@ def parse_raw(text: str, name: str) -> RawArticle:
     expected_at = (
         i if i < end else max((k for k in range(first, end) if not blank[k]), default=first)
     )
-    if not title:
+    if not visible(title):  # a line of control or zero-width characters is no headline
         fail(title_index, "no title (expected the headline on the first non-empty line)")
 
     # Brand line: repeats the source, or names it when the byline names only people.
@@ -690,7 +690,7 @@ def run_import(
 
 def _check_topics(topics: Sequence[str]) -> list[str]:
     names: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for topic in topics:
         name = " ".join(topic.split())
@@ -700,8 +700,11 @@ def _check_topics(topics: Sequence[str]) -> list[str]:
                 Diagnostic("--topics", 0, f"{name!r} has no letters or digits to name a topic")
             )
         elif slug not in seen:
-            seen.add(slug)
+            seen[slug] = name
             names.append(name)
+        elif name_key(seen[slug]) != name_key(name):
+            message = f"{seen[slug]!r} and {name!r} are different names with one slug ({slug!r})"
+            problems.append(Diagnostic("--topics", 0, message))
     if problems:
         raise DigestError(problems)
     return names

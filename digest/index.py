@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
 from digest.model import Article, Day, Term
-from digest.slugs import slugify
+from digest.slugs import name_key, slugify
 
 OTHER_TOPIC = "Other"
 """Heading on day pages for articles with no topic; such articles get no topic page."""
@@ -39,10 +39,15 @@ def build_index(
     articles: Iterable[Article], config: SiteConfig, keep_going: bool = False
 ) -> tuple[SiteIndex, list[Diagnostic]]:
     """Index validated articles. Every duplicate (url, or day and slug) is an error naming
-    both files; with ``keep_going`` the later file is left out and the errors returned."""
+    both files; with ``keep_going`` the later file is left out and the errors returned.
+    So is every topic or source name that shares its slug with a different name (see
+    ``find_name_clashes``); with ``keep_going`` the article using the less used one is left
+    out."""
     rules = topic_rules(config)
     ordered = sorted((with_rule_topics(a, rules) for a in articles), key=newest_first)
     duplicates = find_duplicates(ordered)
+    left = {id(article) for _, article in duplicates}
+    duplicates += find_name_clashes([a for a in ordered if id(a) not in left])
     if duplicates and not keep_going:
         raise DigestError([problem for problem, _ in duplicates])
     if duplicates:
@@ -79,7 +84,8 @@ def build_index(
 
 def _spellings(names: Iterable[str]) -> dict[str, str]:
     """Slug -> the spelling used most often (ties: the first in sort order). Names are merged
-    by slug, so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one."""
+    by slug, so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one; names that
+    differ otherwise were refused before (``find_name_clashes``)."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for name in names:
         counts[slugify(name)][name] += 1
@@ -155,6 +161,38 @@ def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]
                     article,
                 )
             )
+    return problems
+
+
+def find_name_clashes(articles: list[Article]) -> list[tuple[Diagnostic, Article]]:
+    """Each article naming a topic or source that shares its slug with a different name
+    elsewhere, with the problem. Names the same up to case, accents and whitespace
+    (``slugs.name_key``) are one name; of two that are not (``C-SPAN``, ``C SPAN``), the one
+    more articles use stands (ties: the one in the file that sorts first) and every article
+    using the other is reported, naming the file that uses the first."""
+    problems: list[tuple[Diagnostic, Article]] = []
+    by_path = sorted(articles, key=lambda a: a.path)
+    for field, kind in (("topics", "topics"), ("source", "sources")):
+        uses: dict[str, dict[str, list[tuple[Article, str]]]] = defaultdict(dict)
+        for article in by_path:
+            names = article.topics if field == "topics" else (article.source,)
+            for name in names:
+                uses[slugify(name)].setdefault(name_key(name), []).append((article, name))
+        for slug, spellings in uses.items():
+            if len(spellings) < 2:
+                continue
+            ranked = sorted(spellings.values(), key=lambda u: (-len(u), u[0][0].path))
+            first, first_name = ranked[0][0]
+            for others in ranked[1:]:
+                for article, name in others:
+                    message = (
+                        f"{field}: {name!r} and {first_name!r} (in {first.path}) are different "
+                        f"names with one slug (/{kind}/{slug}/); use one spelling for both, "
+                        "or tell them apart by a letter or digit"
+                    )
+                    problems.append(
+                        (Diagnostic(article.path, article.lines.get(field, 0), message), article)
+                    )
     return problems
 
 

@@ -8,7 +8,8 @@ import errno
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,8 @@ from digest.markdown import summarize
 from digest.model import FIRST_DAY, LAST_DAY, Article
 from digest.parallel import ordered_map
 from digest.records import ParseResult, Record
-from digest.slugs import slug_problem, slugify
-from digest.urls import canonical_url, web_url_problem
+from digest.slugs import name_key, slug_problem, slugify
+from digest.urls import canonical_url, site_path_problem, web_url_problem
 
 CONTENT_DIR = "content"
 KNOWN_KEYS = frozenset(
@@ -65,17 +66,38 @@ class _AliasError(Exception):
         self.line = line
 
 
+class _DuplicateKeyError(Exception):
+    """A key given twice in one mapping: at ``line``, first at ``first`` (both 0-based)."""
+
+    def __init__(self, key: str, line: int, first: int) -> None:
+        super().__init__(key, line, first)
+        self.key, self.line, self.first = key, line, first
+
+
 class FrontMatterLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML without implicit timestamps: we parse dates ourselves, with our messages
     (PyYAML would raise a bare ValueError for ``2013-02-30``). Aliases are refused: a few
     lines of them (a "billion laughs") expand to more data than any machine holds for
-    whatever walks or copies the values."""
+    whatever walks or copies the values. A key given twice is refused: PyYAML keeps the
+    last value without a word, and the user meant one of them."""
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         # Every node is constructed once; meeting one again means an alias repeats it.
         if node in self.constructed_objects or node in self.recursive_objects:
             raise _AliasError(node.start_mark.line)
         return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[tuple[str, str], int] = {}
+            for key_node, _value in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                ident, line = (key_node.tag, key_node.value), key_node.start_mark.line
+                if ident in seen:
+                    raise _DuplicateKeyError(str(key_node.value), line, seen[ident])
+                seen[ident] = line
+        return super().construct_mapping(node, deep)
 
 
 FrontMatterLoader.yaml_implicit_resolvers = {
@@ -127,10 +149,15 @@ class LoadResult:
     errors: list[Diagnostic]
     cache_keys: list[str] = field(default_factory=list)
     """The cache entry of every file read, to keep them and drop the rest."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """What is worth saying but stops nothing (a ``.MD`` file left unread)."""
 
 
-Discovered = tuple[list[SourceFile], list[Diagnostic]]
-"""``discover``'s answer: the content files, and the problems met finding them."""
+Discovered = tuple[list[SourceFile], list[Diagnostic], list[Diagnostic]]
+"""``discover``'s answer: the content files, the problems met finding them, and warnings."""
+
+_MARKDOWN_LOOKALIKE = (".md", ".markdown", ".mdown", ".mkd")
+"""Endings (any case) of files that look meant as articles though only ``.md`` is read."""
 
 
 def discover(root: Path) -> Discovered:
@@ -142,8 +169,9 @@ def discover(root: Path) -> Discovered:
     content = root / CONTENT_DIR
     found: list[SourceFile] = []
     errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
     if not content.is_dir():
-        return found, errors
+        return found, errors, warnings
     real_root = root.resolve()
     seen_dirs: set[str] = set()
 
@@ -187,11 +215,15 @@ def discover(root: Path) -> Discovered:
                 yield from walk(path)
             elif entry.name.endswith(".md") and entry.is_file():
                 yield path
+            elif entry.name.lower().endswith(_MARKDOWN_LOOKALIKE) and entry.is_file():
+                # Left out without a word, an article named ``x.MD`` would just be missing.
+                message = "not read: articles end in .md"
+                warnings.append(Diagnostic(rel(path), 0, message))
 
     for path in walk(content):
         found.append(SourceFile(path, rel(path)))
     found.sort(key=lambda f: f.rel)
-    return found, errors
+    return found, errors, warnings
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -213,7 +245,7 @@ def load_articles(
     this process only collects, so it is not the one all the others wait for. ``found``:
     ``discover(root)``, when the caller already asked (its list is not changed).
     """
-    files, errors = found if found is not None else discover(root)
+    files, errors, warnings = found if found is not None else discover(root)
     errors = list(errors)
     identity = tool_identity()
 
@@ -235,7 +267,7 @@ def load_articles(
         errors.extend(problems)
         if article is not None and (drafts or not article.draft):
             articles.append(article)
-    return LoadResult(articles, errors, keys)
+    return LoadResult(articles, errors, keys, list(warnings))
 
 
 _Loaded = tuple[str | None, ParseResult, Record | None]
@@ -344,6 +376,9 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
     except _AliasError as exc:
         message = "YAML anchors and aliases are not allowed in front-matter"
         return {}, Diagnostic(rel, exc.line + 1, message)
+    except _DuplicateKeyError as exc:
+        message = f"{exc.key}: given twice (first on line {exc.first + 1})"
+        return {}, Diagnostic(rel, exc.line + 1, message)
     except yaml.MarkedYAMLError as exc:
         # The context mark points at what was left open (a ``[`` or a key), which is
         # where the user has to look; the problem mark is often the end of the text.
@@ -417,8 +452,11 @@ def _validate(
             problems.append(Diagnostic(rel, 1, f"front-matter key {key!r} is not text"))
 
     def required_text(key: str) -> str:
-        if key not in meta or meta[key] is None:
+        if key not in meta:
             problems.append(Diagnostic(rel, 1, f"missing required field '{key}'"))
+            return ""
+        if meta[key] is None:  # ``title:`` or ``title: null``: there, but empty
+            fail(key, "must not be empty")
             return ""
         return optional_text(key)
 
@@ -430,8 +468,9 @@ def _validate(
             fail(key, f"expected text, got {_yaml_kind(value)}")
             return ""
         text = " ".join(str(value).split())
-        if not text:
+        if not visible(text):
             fail(key, "must not be empty")
+            return ""
         return text
 
     title = required_text("title")
@@ -445,8 +484,10 @@ def _validate(
         url = ""
 
     published, has_time = None, False
-    if "date" not in meta or meta["date"] is None:
+    if "date" not in meta:
         problems.append(Diagnostic(rel, 1, "missing required field 'date'"))
+    elif meta["date"] is None:
+        fail("date", "must not be empty")
     else:
         published, has_time, message = parse_date(meta["date"], tz)
         if message:
@@ -469,10 +510,14 @@ def _validate(
 
     author = optional_text("author")
     image = optional_text("image")
-    if image and not image.startswith("/") and (p := web_url_problem(image)):
-        fail("image", p + " (or a path on this site starting with '/')")
-    if image.startswith("//"):
-        fail("image", f"{image!r} is not an http(s) URL")
+    if image.startswith("/"):
+        if p := site_path_problem(image):
+            fail("image", p)
+    elif image and (p := web_url_problem(image)):
+        fail(
+            "image",
+            p if p.startswith("must") else p + " (or a path on this site starting with '/')",
+        )
     lang = optional_text("lang")
     if lang and (p := language_tag_problem(lang)):
         fail("lang", p)
@@ -584,12 +629,22 @@ def _time_problem(hour: int, minute: int, second: int) -> str | None:
     return None
 
 
-def _topics(value: Any, fail: Any) -> tuple[str, ...]:
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: not only spaces, controls and invisible format
+    characters (zero-width space and joiners, word joiner, BOM)."""
+    return any(unicodedata.category(c) not in _INVISIBLE for c in text)
+
+
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+
+
+def _topics(value: Any, fail: Callable[[str, str], None]) -> tuple[str, ...]:
+    """The names of ``topics:``, once each. A YAML number is refused, alone or in a list:
+    YAML reads ``1.10`` as 1.1 and ``0x1F`` as 31, so the name shown would not be the one
+    typed; quoted (``"2013"``), it is a name like any other."""
     if value is None:
         return ()
-    items = (
-        [value] if isinstance(value, str | int | float) and not isinstance(value, bool) else value
-    )
+    items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
         fail("topics", f"expected a list of names or one name, got {_yaml_kind(value)}")
         return ()
@@ -597,19 +652,26 @@ def _topics(value: Any, fail: Any) -> tuple[str, ...]:
         fail("topics", f"{len(items)} topics; an article may have at most {MAX_TOPICS}")
         return ()
     names: list[str] = []
-    seen: set[str] = set()
+    by_slug: dict[str, str] = {}
     for item in items:
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            fail("topics", f"{item!r} is a number, not a name (in quotes it is one)")
+            return ()
+        if not isinstance(item, str):
             fail("topics", f"each topic must be a name, got {_yaml_kind(item)}")
             return ()
-        name = " ".join(str(item).split())
+        name = " ".join(item.split())
         slug = slugify(name)
         if not slug:
             fail("topics", f"{name!r} has no letters or digits to make a slug from")
             return ()
-        if slug not in seen:
-            seen.add(slug)
+        first = by_slug.get(slug)
+        if first is None:
+            by_slug[slug] = name
             names.append(name)
+        elif name_key(first) != name_key(name):
+            fail("topics", f"{first!r} and {name!r} are different names with one slug ({slug!r})")
+            return ()
     return tuple(names)
 
 

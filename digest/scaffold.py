@@ -27,7 +27,7 @@ from digest.config import CONFIG_NAME, load_config
 from digest.errors import Diagnostic, DigestError
 from digest.load import CONTENT_DIR, discover, parse_article
 from digest.model import Article, day_path
-from digest.slugs import slugify
+from digest.slugs import slug_problem, slugify
 
 # What each front-matter key is called on the command line, so a problem found by the
 # article validator points at what the user typed rather than at a file that does not exist.
@@ -94,8 +94,12 @@ def new_article(
     date: str | None,
     topics: list[str],
     today: dt.date | None = None,
+    slug: str | None = None,
 ) -> Path:
     """Write ``content/YYYY/MM/DD/<slug>.md`` under ``root`` and return its path.
+
+    The slug is ``slug`` (``--slug``), checked as a front-matter ``slug:`` is, or else made
+    from the title (transliterated to ASCII: ``Путин`` -> ``putin``).
 
     The folder is the article's day in the site's timezone (its permalink's date); the
     date defaults to ``today`` there (``today`` is for tests). Raises DigestError, having
@@ -116,15 +120,22 @@ def new_article(
     date = date.strip()
 
     problems: list[Diagnostic] = []
-    slug = slugify(title)
-    if title and not slug:
-        problems.append(
-            Diagnostic(
-                "TITLE",
-                0,
-                f"{title!r} has no letters or digits (a-z, 0-9) to make a file name from",
+    if slug is not None:
+        slug = slug.strip()
+        if p := slug_problem(slug):
+            problems.append(Diagnostic("--slug", 0, p))
+            slug = ""
+    else:
+        slug = slugify(title)
+        if title and not slug:
+            problems.append(
+                Diagnostic(
+                    "TITLE",
+                    0,
+                    f"{title!r} has no letters or digits to make a file name from; "
+                    "choose one with --slug",
+                )
             )
-        )
     text = render_article(title, source, url, date, topics)
     # Validate under a stand-in name: the real one depends on the date being valid.
     article, found = parse_article(f"{CONTENT_DIR}/{slug or 'untitled'}.md", text.encode(), tz)
@@ -163,7 +174,7 @@ def _refuse_duplicates(root: Path, rel: str, article: Article, tz: ZoneInfo) -> 
     """
     host = (urlsplit(article.canonical_url).hostname or "").lower()
     slug = article.slug.lower()
-    files, _ = discover(root)
+    files = discover(root)[0]
     problems: list[Diagnostic] = []
     for source in files:
         try:

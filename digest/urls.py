@@ -53,6 +53,21 @@ def web_url_problem(url: str) -> str | None:
         return f"{url!r} is not an http(s) URL"
     if not parts.hostname:
         return f"{url!r} has no host"
+    if "@" in parts.netloc:
+        # Published as it is, a password in a link is a password for every reader; not
+        # echoed either, since the message may end up in a CI log.
+        return "must not contain a user name or password"
+    return None
+
+
+def site_path_problem(path: str) -> str | None:
+    """Why ``path`` (starting with ``/``) is not a path on this site we can link to, or None.
+
+    ``//host`` and ``/\\host`` are other hosts to a browser (it reads ``\\`` as ``/``)."""
+    if _UNSAFE_CHARS.search(path):
+        return f"{path!r} contains whitespace or control characters"
+    if path.startswith("//") or "\\" in path:
+        return f"{path!r} is not an http(s) URL or a path on this site"
     return None
 
 

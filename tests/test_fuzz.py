@@ -9,6 +9,7 @@ examples; `.ci/run` does not.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import string
 import tempfile
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from anyascii import anyascii
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
@@ -28,7 +30,7 @@ from digest.config import SiteConfig, parse_config
 from digest.errors import Diagnostic, DigestError
 from digest.importer import RawArticle, parse_raw, parse_raw_bytes
 from digest.load import parse_article
-from digest.slugs import slug_problem, slugify
+from digest.slugs import name_key, slug_problem, slugify
 from digest.urls import canonical_url, web_url_problem
 
 # The "fuzz" profile (conftest: --fuzz / DIGEST_FUZZ) raises the default of 100 examples.
@@ -585,3 +587,151 @@ def test_sites_with_edge_dates_write_valid_dates_or_fail_at_the_date(dates, zone
                 _check_instant(value, str(path))
             if "<feed" in text:
                 assert not feedparser.parse(text).bozo, path
+
+
+# --- Names from the whole world (docs/reliability.md, "Hardening round 2") ----------------
+
+SCRIPTS = {
+    "Cyrillic": (0x0400, 0x04FF),
+    "Greek": (0x0370, 0x03FF),
+    "Arabic": (0x0600, 0x06FF),
+    "Hebrew": (0x0590, 0x05FF),
+    "CJK": (0x4E00, 0x9FFF),
+    "kana": (0x3040, 0x30FF),
+}
+script_letters = st.one_of(
+    st.characters(min_codepoint=low, max_codepoint=high, categories=["Lu", "Ll", "Lo"])
+    for low, high in SCRIPTS.values()
+).filter(lambda c: any(a.isalnum() for a in anyascii(c)))  # not ъ, ь, alef: no sound alone
+script_names = st.lists(script_letters, min_size=1, max_size=8).map("".join) | st.lists(
+    st.lists(script_letters, min_size=1, max_size=6).map("".join), min_size=2, max_size=3
+).map(" ".join)
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # JSON strings are YAML flow scalars
+
+
+def _build_or_errors(files: dict[str, str]) -> tuple[set[str] | None, list[Diagnostic]]:
+    """Build ``files`` in a throwaway project: (the output's paths, None) or (None, the
+    errors). Anything else raised, an OSError say, fails the test."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "proj"
+        write(root, files)
+        try:
+            build(BuildOptions(root=root, jobs=1))
+        except DigestError as exc:
+            assert exc.diagnostics
+            return None, exc.diagnostics
+        out = root / "site"
+        return {p.relative_to(out).as_posix() for p in out.rglob("*")}, []
+
+
+def _name_clash(diagnostic: Diagnostic) -> bool:
+    return "are different names with one slug" in diagnostic.message and diagnostic.line > 0
+
+
+@fuzz(10)
+@given(
+    st.lists(
+        st.tuples(script_names, script_names, st.lists(script_names, max_size=3)),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_names_in_any_script_build_with_ascii_paths(articles):
+    files = {}
+    for n, (title, source, topics) in enumerate(articles):
+        files[f"content/2013/11/1{n}/{title}.md"] = (
+            f"---\ntitle: {_quoted(title)}\nsource: {_quoted(source)}\ndate: 2013-11-1{n}\n"
+            f"url: https://e.com/{n}\ntopics: [{', '.join(map(_quoted, topics))}]\n---\nBody.\n"
+        )
+    paths, errors = _build_or_errors(files)
+    if paths is None:
+        # Two readings alike (北 and 被 are both "bei"): refused, naming both, never merged.
+        assert all(_name_clash(d) for d in errors), errors
+        return
+    assert all(p.isascii() for p in paths), sorted(p for p in paths if not p.isascii())
+    for _title, source, topics in articles:
+        assert f"sources/{slugify(source)}/index.html" in paths
+        for topic in topics:
+            assert f"topics/{slugify(topic)}/index.html" in paths
+
+
+_ALIKE = [
+    lambda x: x,
+    lambda x: x + "+",
+    lambda x: x + "++",
+    lambda x: x + "#",
+    lambda x: x.upper(),
+    lambda x: x.lower(),
+    lambda x: f" {x} ",
+    lambda x: x + ".",
+    lambda x: f"{x[:1]}.{x[1:]}",
+    lambda x: f"{x[:1]}-{x[1:]}",
+    lambda x: f"{x[:1]} {x[1:]}",
+    lambda x: f"{x[:1]}&{x[1:]}",
+    lambda x: x.replace("a", "á").replace("o", "ø"),
+    lambda x: "#" + x,
+]
+
+
+@fuzz(15)
+@given(
+    st.text(string.ascii_letters, min_size=2, max_size=5),
+    st.lists(
+        st.lists(st.sampled_from(range(len(_ALIKE))), min_size=1, max_size=3),
+        min_size=1,
+        max_size=3,
+    ),
+    st.booleans(),
+)
+def test_slug_alike_names_are_kept_apart_or_refused(base, choices, as_source):
+    per_article = [[_ALIKE[i](base) for i in picks] for picks in choices]
+    files = {}
+    for n, names in enumerate(per_article):
+        source = _quoted(names[0]) if as_source else "S"
+        topics = ", ".join(map(_quoted, names))
+        files[f"content/a{n}.md"] = (
+            f"---\ntitle: T{n}\nsource: {source}\ndate: 2013-11-17\nurl: https://e.com/{n}\n"
+            f"topics: [{topics}]\n---\nBody.\n"
+        )
+    paths, errors = _build_or_errors(files)
+    used = {" ".join(name.split()) for names in per_article for name in names}
+    by_slug: dict[str, set[str]] = {}
+    for name in used:
+        by_slug.setdefault(slugify(name), set()).add(name_key(name))
+    if paths is None:
+        assert all(_name_clash(d) for d in errors), errors
+        assert any(len(keys) > 1 for keys in by_slug.values())
+        return
+    # Built: no page stands for two names.
+    assert all(len(keys) == 1 for keys in by_slug.values()), by_slug
+    for slug in by_slug:
+        assert f"topics/{slug}/index.html" in paths
+
+
+slug_chars = st.sampled_from([*string.ascii_lowercase, *string.digits, *"-._~", "é", "北", "🙂"])
+
+
+@fuzz(15)
+@given(
+    st.text(slug_chars, min_size=1, max_size=20),
+    st.integers(1, 40),
+    st.sampled_from(["slug", "stem", "title"]),
+)
+def test_long_slugs_are_a_located_error_or_a_build(text, times, where):
+    # Up to 400 bytes; a file name up to 250 (file systems take 255).
+    limit = 250 if where == "stem" else 400
+    slug = (text * times).encode()[:limit].decode("utf-8", "ignore")
+    assume(slug.strip())
+    lines = ["---", f"title: {_quoted(slug if where == 'title' else 'T')}", "source: S"]
+    lines += ["date: 2013-11-17", "url: https://e.com/x"]
+    if where == "slug":
+        lines.append(f"slug: {_quoted(slug)}")
+    stem = slug if where == "stem" else "x"
+    paths, errors = _build_or_errors({f"content/{stem}.md": "\n".join([*lines, "---", "B\n"])})
+    if paths is None:
+        assert all(d.path == f"content/{stem}.md" for d in errors), errors
+        return
+    assert all(len(part.encode()) <= 210 for p in paths for part in p.split("/")), paths

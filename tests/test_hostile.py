@@ -151,7 +151,8 @@ def test_no_script_or_unsafe_url_from_content_reaches_a_page(make_site, capsys):
         topics="[\"<svg onload=alert('topic')>\", \"javascript:alert('t')\"]",
         summary="\"<b onmouseover=alert('summary')>hi</b>\"",
         author="\"<script>alert('author')</script>\"",
-        image="'/x.png\" onerror=\"alert(''image'')'",
+        # No space: a site path with one is refused (test_image_is_checked_like_url).
+        image="'/x.png\"onerror=\"alert(''image'')'",
         section="\"<script>alert('extra')</script>\"",
     )
     root = make_site({**GOOD, "content/2013/11/17/hostile.md": hostile})
@@ -640,3 +641,257 @@ def test_mode_000_file_is_reported(make_site, capsys):
     (root / "content/locked.md").chmod(0)
     assert main(["build", "--root", str(root)]) == 1
     assert "content/locked.md: error: cannot read: Permission denied" in capsys.readouterr().err
+
+
+# --- Hardening round 2: names and text from the whole world ------------------------------
+
+
+def test_names_in_any_script_build_with_ascii_slugs(make_site, capsys):
+    root = make_site(
+        {
+            "content/2013/11/17/Путин.md": article(
+                "Путин встретился с Асадом",
+                source="ТАСС",
+                url="https://e.com/p",
+                topics="[Сирия, Ελλάδα, 北京, القاهرة, ירושלים, とうきょう]",
+            ),
+            "content/2013/11/17/x.md": article(
+                "新华社报道", source="新华社", url="https://e.com/x"
+            ),
+        }
+    )
+    site = builds(root, capsys)
+    pages = [p.relative_to(site).as_posix() for p in site.rglob("*")]
+    assert all(p.isascii() for p in pages), [p for p in pages if not p.isascii()]
+    topics = sorted(p.name for p in (site / "topics").iterdir() if p.is_dir())
+    assert topics == ["beijing", "ellada", "lqhrh", "siriya", "toukiyou", "yrvslym"]
+    page = (site / "2013/11/17/putin/index.html").read_text()
+    assert "Путин встретился с Асадом" in page
+    assert '<a href="/topics/siriya/">Сирия</a>' in page
+    assert "ТАСС" in (site / "sources/tass/index.html").read_text()
+    assert (site / "sources/xinhuashe/index.html").is_file()
+
+
+def test_names_told_apart_by_plus_and_sharp_get_their_own_pages(make_site, capsys):
+    root = make_site(
+        {
+            "content/a.md": article("A", url="https://e.com/a", topics='["C++", "C", "C#"]'),
+            "content/b.md": article("B", url="https://e.com/b", topics="[c++]", source="Disney+"),
+            "content/c.md": article("C", url="https://e.com/c", source="Disney"),
+        }
+    )
+    site = builds(root, capsys)
+    topics = sorted(p.name for p in (site / "topics").iterdir() if p.is_dir())
+    assert topics == ["c", "c-plus-plus", "c-sharp"]
+    assert "C++" in (site / "topics/c-plus-plus/index.html").read_text()
+    sources = sorted(p.name for p in (site / "sources").iterdir() if p.is_dir())
+    assert sources == ["disney", "disney-plus", "the-daily"]
+
+
+def test_different_names_with_one_slug_are_an_error_naming_both(make_site, capsys):
+    root = make_site(GOOD)
+    fails_cleanly(
+        root,
+        {
+            "content/a.md": article("A", url="https://e.com/a", source="C-SPAN"),
+            "content/b.md": article("B", url="https://e.com/b", source="C SPAN", topics="[U.S]"),
+            "content/c.md": article("C", url="https://e.com/c", topics="[U S]"),
+        },
+        [
+            "content/b.md:3: error: source: 'C SPAN' and 'C-SPAN' (in content/a.md) are "
+            "different names with one slug (/sources/c-span/); use one spelling for both, or "
+            "tell them apart by a letter or digit",
+            # Used as often as 'U S': the name in the file that sorts first stands.
+            "content/c.md:6: error: topics: 'U S' and 'U.S' (in content/b.md) are different "
+            "names with one slug (/topics/u-s/); use one spelling for both, or tell them apart "
+            "by a letter or digit",
+        ],
+        capsys,
+    )
+    # Within one article too (before: one topic, named 'U S').
+    root = make_site(GOOD, name="one")
+    fails_cleanly(
+        root,
+        {"content/d.md": article("D", url="https://e.com/d", topics="[U S, U-S]")},
+        [
+            "content/d.md:6: error: topics: 'U S' and 'U-S' are different names with one "
+            "slug ('u-s')"
+        ],
+        capsys,
+    )
+
+
+def test_with_keep_going_the_less_used_of_two_names_is_left_out(make_site, capsys):
+    root = make_site(
+        {
+            "content/a.md": article("A", url="https://e.com/a", topics="[C-SPAN]"),
+            "content/b.md": article("B", url="https://e.com/b", topics="[c-span]"),
+            "content/c.md": article("C", url="https://e.com/c", topics="[C SPAN]"),
+        }
+    )
+    code = main(["build", "--root", str(root), "--keep-going"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.startswith(
+        "content/c.md:6: warning: topics: 'C SPAN' and 'C-SPAN' (in content/a.md) are different"
+    )
+    site = root / "site"
+    assert not (site / "2013/11/17/c").exists()
+    assert (site / "2013/11/17/a/index.html").is_file()
+    assert "C-SPAN" in (site / "topics/c-span/index.html").read_text()
+
+
+def test_config_topic_rules_with_one_slug_are_an_error(make_site, capsys):
+    root = make_site(GOOD)
+    toml = '[topics]\n"C-SPAN" = ["cspan"]\n"C SPAN" = ["c span"]\nSyria = ["a"]\nsyria = ["b"]\n'
+    fails_cleanly(
+        root,
+        {"digest.toml": toml},
+        [
+            "digest.toml:3: error: topics: 'C SPAN' and 'C-SPAN' are different names with one "
+            "slug ('c-span'); tell them apart by a letter or digit",
+            "digest.toml:5: error: topics: 'syria' is 'Syria' again; give it one keyword list",
+        ],
+        capsys,
+    )
+
+
+@pytest.mark.parametrize(
+    ("topics", "message"),
+    [
+        ("42", "topics: expected a list of names or one name, got a number"),
+        ("1.5", "topics: expected a list of names or one name, got a number"),
+        ("[2013]", "topics: 2013 is a number, not a name (in quotes it is one)"),
+        ("[ok, 1.10]", "topics: 1.1 is a number, not a name (in quotes it is one)"),
+    ],
+)
+def test_numbers_as_topics_are_refused(topics, message, make_site, capsys):
+    root = make_site(GOOD)
+    files = {"content/t.md": article("T", url="https://e.com/t", topics=topics)}
+    fails_cleanly(root, files, [f"content/t.md:6: error: {message}"], capsys)
+
+
+def test_quoted_numbers_and_text_with_numbers_are_topics(make_site, capsys):
+    topics = '["2013", 2024 election]'
+    root = make_site({"content/t.md": article("T", url="https://e.com/t", topics=topics)})
+    site = builds(root, capsys)
+    assert sorted(p.name for p in (site / "topics").iterdir() if p.is_dir()) == [
+        "2013",
+        "2024-election",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("slug", "size"), [("a" * 300, 300), ("é" * 150, 300), ("a-" * 100 + "b", 201)]
+)
+def test_long_slug_is_a_located_error(slug, size, make_site, capsys):
+    root = make_site(GOOD)
+    fails_cleanly(
+        root,
+        {"content/x.md": article("X", url="https://e.com/x", slug=slug)},
+        [f"content/x.md:6: error: slug: is {size} bytes long; a slug may have at most 200 (UTF-8)"],
+        capsys,
+    )
+
+
+def test_long_file_name_gives_a_shorter_slug(make_site, capsys):
+    stem = "-".join(["word"] * 48)  # 239 bytes: a valid name, too long for a slug
+    root = make_site({f"content/2013/11/17/{stem}.md": article("X", url="https://e.com/x")})
+    site = builds(root, capsys)
+    (folder,) = (site / "2013/11/17").glob("word-*")
+    assert folder.name == "-".join(["word"] * 16)  # slugify's 80 characters, at a word end
+
+
+@pytest.mark.parametrize("key", ["title", "source", "summary", "author"])
+@pytest.mark.parametrize("value", ['"\\u200b\\u200b"', '"\\u2060\\ufeff"', '" \\u200d "'])
+def test_invisible_only_text_is_empty(key, value, make_site, capsys):
+    root = make_site(GOOD)
+    text = article("T", url="https://e.com/t")
+    if key in ("title", "source"):
+        text = text.replace(f"{key}: {'T' if key == 'title' else 'The Daily'}", f"{key}: {value}")
+    else:
+        text = with_yaml(text, f"{key}: {value}")
+    line = next(n for n, s in enumerate(text.splitlines(), 1) if s.startswith(f"{key}:"))
+    files = {"content/t.md": text}
+    fails_cleanly(root, files, [f"content/t.md:{line}: error: {key}: must not be empty"], capsys)
+
+
+@pytest.mark.parametrize(
+    ("yaml", "message"),
+    [
+        ("title: Again", "content/d.md:6: error: title: given twice (first on line 2)"),
+        ("'source': Again", "content/d.md:6: error: source: given twice (first on line 3)"),
+        ("x: {a: 1, a: 2}", "content/d.md:6: error: a: given twice (first on line 6)"),
+    ],
+)
+def test_a_key_given_twice_is_refused(yaml, message, make_site, capsys):
+    root = make_site(GOOD)
+    files = {"content/d.md": with_yaml(article("D", url="https://e.com/d"), yaml)}
+    fails_cleanly(root, files, [message], capsys)
+
+
+@pytest.mark.parametrize("value", ["null", "", "~"])
+def test_null_title_is_empty_at_its_line(value, make_site, capsys):
+    root = make_site(GOOD)
+    text = article("T", url="https://e.com/t").replace("title: T", f"title: {value}".rstrip())
+    files = {"content/n.md": text}
+    fails_cleanly(root, files, ["content/n.md:2: error: title: must not be empty"], capsys)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ("javascript:alert(1)", "'javascript:alert(1)' is not an http(s) URL (or a path"),
+        ("data:image/png;base64,AAAA", "'data:image/png;base64,AAAA' is not an http(s) URL"),
+        ("//evil.example/x.png", "'//evil.example/x.png' is not an http(s) URL or a path on"),
+        ("'/\\evil.example/x.png'", "'/\\\\evil.example/x.png' is not an http(s) URL or a path"),
+        ("'/a b.png'", "'/a b.png' contains whitespace or control characters"),
+        ('"/a\\x01b.png"', "'/a\\x01b.png' contains whitespace or control characters"),
+        ("https://user:pw@e.com/x.png", "must not contain a user name or password"),
+    ],
+)
+def test_image_is_checked_like_url(image, message, make_site, capsys):
+    root = make_site(GOOD)
+    files = {"content/i.md": article("I", url="https://e.com/i", image=image)}
+    err = fails_cleanly(root, files, [], capsys)
+    assert any(
+        line.startswith(f"content/i.md:6: error: image: {message}") for line in err.splitlines()
+    ), err
+
+
+def test_url_and_base_url_with_a_password_are_refused(make_site, capsys):
+    root = make_site(GOOD)
+    fails_cleanly(
+        root,
+        {"content/u.md": article("U", url="https://user:secret@e.com/u")},
+        ["content/u.md:5: error: url: must not contain a user name or password"],
+        capsys,
+    )
+    root = make_site(GOOD, name="other")
+    fails_cleanly(
+        root,
+        {"digest.toml": 'base_url = "https://me:secret@example.com/"\n'},
+        ["digest.toml:1: error: base_url: must not contain a user name or password"],
+        capsys,
+    )
+
+
+def test_markdown_files_not_ending_in_md_are_a_warning(make_site, capsys):
+    root = make_site(
+        {
+            **GOOD,
+            "content/x.MD": article("X", url="https://e.com/x"),
+            "content/2013/y.markdown": article("Y", url="https://e.com/y"),
+            "content/notes.txt": "not an article",
+        }
+    )
+    for command in ("build", "check"):
+        assert main([command, "--root", str(root)]) == 0
+        err = capsys.readouterr().err
+        assert err.splitlines() == [
+            "content/2013/y.markdown: warning: not read: articles end in .md",
+            "content/x.MD: warning: not read: articles end in .md",
+        ]
+    # A build with warnings is not skipped as unchanged: they are shown again.
+    assert main(["build", "--root", str(root)]) == 0
+    assert "content/x.MD: warning" in capsys.readouterr().err

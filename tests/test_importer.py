@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from digest import importer
 from digest.errors import DigestError
 from digest.importer import RawArticle, parse_raw, parse_raw_bytes, render_article, run_import
-from digest.load import parse_article
+from digest.load import parse_article, visible
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_55ba7b0d3d1638ae.txt"
@@ -600,7 +600,7 @@ def _collapsed(min_size: int, max_size: int) -> st.SearchStrategy[str]:
 @st.composite
 def titles(draw: st.DrawFn) -> str:
     title = draw(_collapsed(1, 80))
-    assume(title)
+    assume(visible(title))  # controls and zero-width characters alone are no headline
     assume(not title.startswith(("#", "\ufeff")))  # a heading marker (or a BOM) is taken off
     assume(not re.fullmatch(r"([*_]{1,2}).*\1", title))  # so is emphasis around it all
     assume(not re.search(r"\d{4}", title))  # not a date line
@@ -718,3 +718,32 @@ def test_any_imported_article_loads_as_written(
     assert article.day == raw.date
     assert article.topics == tuple(topics)
     assert article.body.strip("\n") == raw.body
+
+
+def test_titles_in_any_script_get_a_transliterated_file_name(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write_raw(raw, "a.txt", raw_text(title="北京举行新闻发布会", url="https://example.com/1"))
+    write_raw(raw, "b.txt", raw_text(title="Путин встретился с Асадом", byline="By ТАСС"))
+    content = tmp_path / "content"
+
+    run = do_import(raw, content=content)
+
+    day = content / "2013/11/17"
+    assert run.out.splitlines()[:2] == [
+        (day / "beijingjuxingxinwenfabuhui.md").as_posix(),
+        (day / "putin-vstretilsya-s-asadom.md").as_posix(),
+    ]
+    assert load(day / "putin-vstretilsya-s-asadom.md", tmp_path).source == "ТАСС"
+
+
+def test_topics_with_one_slug_and_different_names_are_refused(tmp_path: Path) -> None:
+    write_raw(tmp_path / "raw", "a.txt", raw_text())
+
+    with pytest.raises(DigestError, match=r"--topics: error: 'C-SPAN' and 'C SPAN' are differ"):
+        do_import(tmp_path / "raw", content=tmp_path / "content", topics=["C-SPAN", "C SPAN"])
+    assert not (tmp_path / "content").exists()
+
+
+def test_a_title_line_that_shows_nothing_is_no_title() -> None:
+    with pytest.raises(DigestError, match=r"raw.txt:1: error: no title \(expected the headline"):
+        parse_raw(raw_text(title="\u200b\x1b"), "raw.txt")
