@@ -380,6 +380,12 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
         message = f"{exc.key}: given twice (first on line {exc.first + 1})"
         return {}, Diagnostic(rel, exc.line + 1, message)
     except yaml.MarkedYAMLError as exc:
+        # A value nested too deep gets the message of the check below whichever layer
+        # refuses it first: libyaml's own limit, or an error after the value.
+        mark = exc.problem_mark or exc.context_mark
+        too_deep = _too_deep_problem(rel, fm_text, mark.line + 1 if mark else 1)
+        if too_deep is not None:
+            return {}, too_deep
         # The context mark points at what was left open (a ``[`` or a key), which is
         # where the user has to look; the problem mark is often the end of the text.
         mark = exc.context_mark or exc.problem_mark
@@ -388,8 +394,9 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
         return {}, Diagnostic(rel, line, f"invalid YAML in front-matter: {what}")
     except yaml.YAMLError as exc:
         return {}, Diagnostic(rel, 1, f"invalid YAML in front-matter: {exc}")
-    except RecursionError:
-        return {}, Diagnostic(rel, 1, "invalid YAML in front-matter: nested too deeply")
+    except RecursionError:  # pure-Python PyYAML (no libyaml) composes recursively
+        too_deep = _too_deep_problem(rel, fm_text, 1)
+        return {}, too_deep or Diagnostic(rel, 1, "invalid YAML in front-matter: nested too deeply")
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         # PyYAML's constructors raise plain errors when a value does not fit its type
         # (``!!int 'abc'``, an untagged ``0x_``): still the user's input, never a traceback.
@@ -406,10 +413,88 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
         )
     for key, value in meta.items():
         if _too_deep(value, MAX_DEPTH - 1):
-            line = _key_lines(fm_text).get(key, 1) if isinstance(key, str) else 1
-            message = f"{key}: nested more than {MAX_DEPTH} levels deep"
-            return {}, Diagnostic(rel, line, message)
+            return {}, _too_deep_diagnostic(rel, fm_text, key)
     return meta, None
+
+
+def _too_deep_diagnostic(rel: str, fm_text: str, key: Any) -> Diagnostic:
+    line = _key_lines(fm_text).get(key, 1) if isinstance(key, str) else 1
+    return Diagnostic(rel, line, f"{key}: nested more than {MAX_DEPTH} levels deep")
+
+
+def _too_deep_problem(rel: str, fm_text: str, line: int) -> Diagnostic | None:
+    """``_load_yaml``'s own nesting message, for front-matter YAML refused before that check
+    could see the value: libyaml's own limit (1,000 levels, since the libyaml of PyYAML
+    6.0.4), pure-Python PyYAML's recursion, or any error met after a value already nested too
+    deep. At the first top-level key whose value is too deep; at ``line`` when a key itself
+    is. None when nothing nests too deep before the error."""
+    outcome, key, depth = _walk_depth(fm_text, _BaseLoader)
+    if outcome == "limit" and depth == 0:
+        # libyaml refused the first node before any event of it: the pure-Python parser has
+        # no limit and needs no recursion, and is quick here, the deep part being at the start.
+        outcome, key, depth = _walk_depth(fm_text, yaml.SafeLoader)
+    if outcome == "list":  # what the check after loading says of it
+        return Diagnostic(rel, 2, "front-matter must be a mapping of keys to values, not a list")
+    if outcome is None:
+        return None
+    if key is not _NO_KEY:
+        return _too_deep_diagnostic(rel, fm_text, key)
+    return Diagnostic(rel, line, f"front-matter nested more than {MAX_DEPTH} levels deep")
+
+
+_NESTING_LIMIT = "maximum nesting depth"
+"""What libyaml's own nesting limit says (the ``problem`` of its ScannerError)."""
+_NO_KEY = object()
+
+
+def _walk_depth(fm_text: str, loader_class: type) -> tuple[str | None, Any, int]:
+    """(outcome, key, depth) of reading the parser events of ``fm_text`` until a level is
+    more than ``MAX_DEPTH`` deep. Outcome: "deep" (in the value of top-level ``key``, or in a
+    key: ``_NO_KEY``), "list" (in a top-level list), "limit" (libyaml's nesting limit, which
+    it meets before handing over the events of a flow collection still open on the line:
+    ``key`` is the top-level key whose value was being read, ``depth`` the depth reached in
+    the events), or None (an other error, or nothing too deep)."""
+    loader = FrontMatterLoader("")
+    depth, key, is_key, top_list = 0, _NO_KEY, True, False
+    try:
+        for event in yaml.parse(fm_text, Loader=loader_class):
+            if isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue  # stream and document starts and ends
+            if depth == 0:
+                top_list = isinstance(event, yaml.SequenceStartEvent)
+            elif depth == 1 and not top_list:  # key, value, key, value ... of the top mapping
+                if is_key:
+                    key = _scalar_key(loader, event)
+                is_key = not is_key
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return ("list" if top_list else "deep"), key, depth
+    except yaml.MarkedYAMLError as exc:
+        if _NESTING_LIMIT in (exc.problem or ""):
+            if top_list:
+                return "list", _NO_KEY, depth
+            in_value = depth > 1 or (depth == 1 and not is_key)
+            return "limit", (key if in_value else _NO_KEY), depth
+    except yaml.YAMLError:
+        pass
+    return None, _NO_KEY, depth
+
+
+def _scalar_key(loader: Any, event: Any) -> Any:
+    """A top-level key as ``yaml.load`` makes it (``1: [...]`` is the key ``1``)."""
+    if not isinstance(event, yaml.ScalarEvent):
+        return _NO_KEY  # a collection (or an alias, refused anyway) as a key
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    try:
+        return loader.construct_object(yaml.ScalarNode(tag, event.value, style=event.style))
+    except Exception:  # ``!!int abc:``: the key as written is the best name for it
+        return event.value
 
 
 def _too_deep(value: Any, levels: int) -> bool:

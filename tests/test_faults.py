@@ -21,14 +21,12 @@ import digest.write
 from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
 
-GEN_CORPUS = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+GEN_CORPUS = REPO / "bench" / "gen_corpus.py"
 
 
 @pytest.fixture(scope="module")
 def large_site(tmp_path_factory) -> Path:
-    """3,000 articles from the shared benchmark generator, built once."""
-    if not GEN_CORPUS.is_file():
-        pytest.fail(f"{GEN_CORPUS} is missing (the shared/ folder beside the repo)")
+    """3,000 articles from the benchmark corpus generator, built once."""
     root = tmp_path_factory.mktemp("large")
     subprocess.run(
         [sys.executable, str(GEN_CORPUS), "--n", "3000", "--out", str(root / "content")],

@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPO
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from digest.frontmatter import fast_front_matter
 from digest.load import FrontMatterLoader, _load_yaml, decode_text, split_front_matter
 
-GEN_CORPUS = Path("/work/shared/bench/gen_corpus.py")
+GEN_CORPUS = REPO / "bench" / "gen_corpus.py"
 FUZZ_SCALE = max(1, settings.default.max_examples // 100)
 
 
@@ -332,7 +333,6 @@ def test_fast_path_taken_for_ordinary_front_matter(text: str) -> None:
 # -- the benchmark corpus ----------------------------------------------------------------
 
 
-@pytest.mark.skipif(not GEN_CORPUS.is_file(), reason="benchmark corpus generator not here")
 def test_benchmark_corpus_takes_the_fast_path(tmp_path: Path) -> None:
     out = tmp_path / "corpus"
     subprocess.run(

@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import article, run_digest, snapshot
+from conftest import article, run_digest, run_python, snapshot
 from sitecheck import html_files, parse_html
 
 from digest.cli import main
@@ -219,6 +219,9 @@ def test_merge_key_alias_is_refused(make_site, capsys):
     )
 
 
+DEEP = "content/deep.md:6: error: deep: nested more than 20 levels deep"
+
+
 @pytest.mark.parametrize(
     "value",
     ["[" * 10_000 + "]" * 10_000, "{a: " * 10_000 + "1" + "}" * 10_000],
@@ -229,9 +232,51 @@ def test_deep_nesting_is_refused(value, make_site, capsys):
     fails_cleanly(
         root,
         {"content/deep.md": article("Deep", url="https://example.com/deep", deep=value)},
-        ["content/deep.md:6: error: deep: nested more than 20 levels deep"],
+        [DEEP],
         capsys,
     )
+
+
+@pytest.mark.parametrize(
+    "yaml",
+    [
+        "deep:\n" + "".join(" " * i + "-\n" for i in range(1, 1500)),
+        "deep:\n" + "".join(" " * i + "k:\n" for i in range(1, 1500)),
+        "deep:\n" + "".join(" " * (i % 7 + 1) + "[\n" for i in range(1500)) + "]" * 1500,
+        "deep: " + "[" * 2000 + "]" * 2000 + "\nlater: [unclosed",
+    ],
+    ids=["block-lists", "block-mappings", "flow-over-lines", "error-after-it"],
+)
+def test_deep_nesting_is_refused_at_its_key_whichever_layer_sees_it(yaml, make_site, capsys):
+    # libyaml 0.2.6 (PyYAML 6.0.4) refuses 1,000 levels itself, flow or block; an error
+    # later in the front-matter is past a value already refused: the same message each time.
+    text = with_yaml(article("Deep", url="https://example.com/deep"), yaml)
+    fails_cleanly(make_site(GOOD), {"content/deep.md": text}, [DEEP], capsys)
+
+
+def test_first_value_nested_too_deep_is_named(make_site, capsys):
+    yaml = "fine: " + "[" * 25 + "]" * 25 + "\ndeep: " + "[" * 2000 + "]" * 2000
+    text = with_yaml(article("Deep", url="https://example.com/deep"), yaml)
+    expected = "content/deep.md:6: error: fine: nested more than 20 levels deep"
+    fails_cleanly(make_site(GOOD), {"content/deep.md": text}, [expected], capsys)
+
+
+def test_deep_list_as_front_matter_is_not_a_mapping(make_site, capsys):
+    text = "---\n" + "[" * 2000 + "]" * 2000 + "\n---\nBody.\n"
+    expected = (
+        "content/deep.md:2: error: front-matter must be a mapping of keys to values, not a list"
+    )
+    fails_cleanly(make_site(GOOD), {"content/deep.md": text}, [expected], capsys)
+
+
+def test_deep_nesting_without_libyaml_is_refused_at_its_key(make_site):
+    # Pure-Python PyYAML composes recursively: 10,000 levels are a RecursionError there.
+    root = make_site(GOOD)
+    write(root, {"content/deep.md": article("Deep", deep="[" * 10_000 + "]" * 10_000)})
+    code = "import sys, yaml; del yaml.CSafeLoader; from digest.cli import main; sys.exit(main())"
+    proc = run_python("-c", code, "build", cwd=root)
+    assert proc.code == 1, proc.err
+    assert proc.err.splitlines()[0] == DEEP, proc.err
 
 
 def test_nesting_within_the_limit_builds(make_site, capsys):

@@ -30,7 +30,7 @@ from digest.importer import RawArticle, parse_raw, parse_raw_bytes, render_artic
 from digest.load import parse_article, visible
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_55ba7b0d3d1638ae.txt"
+SEED = REPO / "tests" / "fixtures" / "raw" / "000_55ba7b0d3d1638ae.txt"
 CASES_DIR = Path(__file__).resolve().parent / "import_cases"
 CASES: dict[str, dict] = {
     name: case
