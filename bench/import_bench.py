@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from digest.importer import run_import
+from digest.commands.importing import run_import
 
 SOURCES = ["The Moscow Times", "Reuters", "The Guardian", "Agence France-Presse", "São Paulo Post"]
 PEOPLE = ["Jane Doe", "John Roe", "Ana Lima", "Piotr Nowak", "Mei Chen"]

@@ -33,7 +33,7 @@ def print_diagnostics(
 
 
 def _options(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from digest.build import BuildOptions
+    from digest.commands.build import BuildOptions
 
     return BuildOptions(
         root=args.root,
@@ -60,7 +60,7 @@ def _summary(result, verb: str) -> str:  # type: ignore[no-untyped-def]
 def _build_command(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from digest.build import build
+    from digest.commands.build import build
     from digest.progress import Progress
 
     # A bar only for builds that take a while, and only on a terminal.
@@ -104,7 +104,7 @@ def _default_base_url(options) -> list[Diagnostic]:  # type: ignore[no-untyped-d
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    from digest.build import check
+    from digest.commands.build import check
 
     result = check(_options(args))
     print_diagnostics(result.warnings, sys.stderr, "warning")
@@ -113,19 +113,19 @@ def _check_command(args: argparse.Namespace) -> int:
 
 
 def _watch_command(args: argparse.Namespace) -> int:
-    from digest.watch import run_watch
+    from digest.commands.watch import run_watch
 
     return run_watch(_options(args))
 
 
 def _serve_command(args: argparse.Namespace) -> int:
-    from digest.serve import run_serve
+    from digest.commands.serve import run_serve
 
     return run_serve(_options(args), host=args.host, port=args.port)
 
 
 def _import_command(args: argparse.Namespace) -> int:
-    from digest.importer import run_import
+    from digest.commands.importing import run_import
 
     return run_import(
         [Path(p) for p in args.paths],
@@ -137,7 +137,7 @@ def _import_command(args: argparse.Namespace) -> int:
 
 
 def _new_command(args: argparse.Namespace) -> int:
-    from digest.scaffold import new_article
+    from digest.commands.new import new_article
 
     path = new_article(
         args.root, args.title, args.source, args.url, args.date, args.topics or [], slug=args.slug
@@ -147,7 +147,7 @@ def _new_command(args: argparse.Namespace) -> int:
 
 
 def _init_command(args: argparse.Namespace) -> int:
-    from digest.scaffold import init_site, next_steps
+    from digest.commands.init import init_site, next_steps
 
     target = Path(args.dir)
     for path in init_site(target, force=args.force):

@@ -118,3 +118,53 @@ class Day:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "permalink", day_path(self.date))
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    """One month of the archive: its days newest first."""
+
+    year: int
+    month: int
+    days: tuple[Day, ...]
+
+    @property
+    def date(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def permalink(self) -> str:
+        return f"/{self.year:04d}/{self.month:02d}/"
+
+    @property
+    def count(self) -> int:
+        return sum(len(d.articles) for d in self.days)
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    year: int
+    months: tuple[Month, ...]
+
+    @property
+    def permalink(self) -> str:
+        return f"/{self.year:04d}/"
+
+    @property
+    def count(self) -> int:
+        return sum(m.count for m in self.months)
+
+    @property
+    def days(self) -> tuple[Day, ...]:
+        return tuple(d for m in self.months for d in m.days)
+
+
+def archive(days: tuple[Day, ...]) -> tuple[Year, ...]:
+    """Days (newest first) grouped by year and month, newest first."""
+    years: dict[int, dict[int, list[Day]]] = {}
+    for day in days:
+        years.setdefault(day.date.year, {}).setdefault(day.date.month, []).append(day)
+    return tuple(
+        Year(y, tuple(Month(y, m, tuple(ds)) for m, ds in months.items()))
+        for y, months in years.items()
+    )

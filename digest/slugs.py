@@ -115,6 +115,13 @@ def name_key(name: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def heading_id(text: str) -> str:
+    """The id of a heading in a body: ``h-`` and its slug. The prefix keeps heading ids
+    clear of the theme's own ids (``main``, ``top``) and of footnote ids; an
+    all-punctuation heading still gets an id."""
+    return "h-" + (slugify(text, max_length=60) or "section")
+
+
 _VALID_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
 
 

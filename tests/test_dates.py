@@ -13,9 +13,9 @@ from conftest import article, snapshot
 
 from digest import model
 from digest.cli import main
+from digest.commands.new import new_article
 from digest.errors import DigestError
-from digest.render import rfc3339
-from digest.scaffold import new_article
+from digest.pipeline.render import rfc3339
 
 GOOD = {"content/2013/11/17/good.md": article("Good news", url="https://example.com/good")}
 RANGE = "outside the supported range 1800-01-01 to 2199-12-31"

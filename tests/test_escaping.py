@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from jinja2.runtime import markup_join
 from markupsafe import Markup
 
-from digest import escaping
 from digest.config import load_config
-from digest.render import Renderer
+from digest.formats import escaping
+from digest.pipeline.render import Renderer
 
 
 class _Html:

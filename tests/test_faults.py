@@ -17,9 +17,10 @@ from conftest import REPO, article, snapshot, tree
 from hypothesis import given
 from hypothesis import strategies as st
 
-import digest.write
-from digest.build import CACHE_DIR, BuildOptions, build
+import digest.pipeline.write
 from digest.cli import main
+from digest.commands.build import BuildOptions, build
+from digest.incremental.cache import CACHE_DIR
 
 GEN_CORPUS = REPO / "bench" / "gen_corpus.py"
 
@@ -110,7 +111,7 @@ def test_disk_full_or_permission_denied_while_writing(
                 raise OSError(code, os.strerror(code), str(path))
         return real_open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr(digest.write, "open", failing_open, raising=False)
+    monkeypatch.setattr(digest.pipeline.write, "open", failing_open, raising=False)
     assert main(["build", "--root", str(fixture_site)]) == 1
     err = capsys.readouterr().err
     assert f"error: cannot write the site: {text}" in err
@@ -217,9 +218,9 @@ def test_output_paths_are_checked_and_normalised_like_pure_paths(path):
     # The writers' string shortcut for paths already in normal form agrees with the path
     # objects it skips: the same normal form, the same refusals (a bug in our code).
     try:
-        expected = digest.write.safe_relative(path).as_posix()
+        expected = digest.pipeline.write.safe_relative(path).as_posix()
     except ValueError:
         with pytest.raises(ValueError):
-            digest.write._normal(path)
+            digest.pipeline.write._normal(path)
         return
-    assert digest.write._normal(path) == expected
+    assert digest.pipeline.write._normal(path) == expected

@@ -18,8 +18,13 @@ from conftest import REPO
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from digest.frontmatter import fast_front_matter
-from digest.load import FrontMatterLoader, _load_yaml, decode_text, split_front_matter
+from digest.formats.frontmatter import (
+    FrontMatterLoader,
+    _load_yaml,
+    decode_text,
+    split_front_matter,
+)
+from digest.formats.frontmatter_fast import fast_front_matter
 
 GEN_CORPUS = REPO / "bench" / "gen_corpus.py"
 FUZZ_SCALE = max(1, settings.default.max_examples // 100)

@@ -25,11 +25,11 @@ from hypothesis.provisional import urls
 from sitecheck import html_files
 from test_hostile import unsafe_output, write
 
-from digest.build import BuildOptions, build
+from digest.commands.build import BuildOptions, build
 from digest.config import SiteConfig, parse_config
 from digest.errors import Diagnostic, DigestError
-from digest.importer import RawArticle, parse_raw, parse_raw_bytes
-from digest.load import parse_article
+from digest.formats.article import parse_article
+from digest.formats.raw import RawArticle, parse_raw, parse_raw_bytes
 from digest.slugs import name_key, slug_problem, slugify
 from digest.urls import canonical_url, web_url_problem
 
@@ -531,7 +531,7 @@ def _check_instant(value: str, where: str) -> None:
 @given(edge_dates(), st.sampled_from(EDGE_ZONES))
 def test_edge_dates_give_an_article_in_range_or_a_date_error(date, zone):
     from digest.model import FIRST_DAY, LAST_DAY, Day
-    from digest.render import rfc3339
+    from digest.pipeline.render import rfc3339
 
     data = f"---\ntitle: T\nsource: S\ndate: {date}\nurl: https://e.com/x\n---\nx\n"
     art, problems = parse_article(REL, data.encode(), ZoneInfo(zone))

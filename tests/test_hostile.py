@@ -17,7 +17,7 @@ from conftest import article, run_digest, run_python, snapshot
 from sitecheck import html_files, parse_html
 
 from digest.cli import main
-from digest.load import MAX_TOPICS
+from digest.formats.article import MAX_TOPICS
 
 GOOD = {"content/2013/11/17/good.md": article("Good news", url="https://example.com/good")}
 PUBLISHED = ("--base-url", "https://example.com/")
@@ -76,7 +76,7 @@ def theme_scripts() -> set[tuple[tuple[str, str | None], ...]]:
     """The <script> tags the built-in theme writes: those of a plain site's pages."""
     global _THEME_SCRIPTS
     if _THEME_SCRIPTS is None:
-        from digest.build import BuildOptions, build
+        from digest.commands.build import BuildOptions, build
 
         with tempfile.TemporaryDirectory() as folder:
             root = Path(folder)

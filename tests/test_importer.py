@@ -24,10 +24,11 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from digest import importer
+from digest.commands import importing
+from digest.commands.importing import render_article, run_import
 from digest.errors import DigestError
-from digest.importer import RawArticle, parse_raw, parse_raw_bytes, render_article, run_import
-from digest.load import parse_article, visible
+from digest.formats.article import parse_article, visible
+from digest.formats.raw import RawArticle, parse_raw, parse_raw_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "tests" / "fixtures" / "raw" / "000_55ba7b0d3d1638ae.txt"
@@ -327,7 +328,7 @@ def test_a_file_appearing_after_the_check_is_still_not_overwritten(
     existing = content / "2013/11/17/gas-prices-rise-again.md"
     existing.parent.mkdir(parents=True)
     existing.write_text("written by someone else a moment ago\n")
-    monkeypatch.setattr(importer.os.path, "lexists", lambda path: False)
+    monkeypatch.setattr(importing.os.path, "lexists", lambda path: False)
     write_raw(tmp_path / "raw", "a.txt", raw_text())
 
     run = do_import(tmp_path / "raw", content=content)
@@ -347,7 +348,7 @@ def test_a_failed_write_leaves_no_file_and_is_reported(
     def disk_full(src: str, dst: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", dst)
 
-    monkeypatch.setattr(importer.os, "link", disk_full)
+    monkeypatch.setattr(importing.os, "link", disk_full)
     write_raw(tmp_path / "raw", "a.txt", raw_text())
     content = tmp_path / "content"
 
@@ -369,7 +370,7 @@ def test_an_interrupted_import_leaves_no_half_written_file(
     def interrupted(src: str, dst: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(importer.os, "link", interrupted)
+    monkeypatch.setattr(importing.os, "link", interrupted)
     write_raw(tmp_path / "raw", "a.txt", raw_text())
     content = tmp_path / "content"
 
@@ -385,12 +386,12 @@ def test_without_hard_links_files_are_still_created_exclusively(
     def unsupported(src: str, dst: str) -> None:
         raise OSError(errno.EPERM, "Operation not permitted", dst)
 
-    monkeypatch.setattr(importer.os, "link", unsupported)
+    monkeypatch.setattr(importing.os, "link", unsupported)
     content = tmp_path / "content"
     existing = content / "2013/11/17/gas-prices-rise-again.md"
     existing.parent.mkdir(parents=True)
     existing.write_text("mine\n")
-    monkeypatch.setattr(importer.os.path, "lexists", lambda path: False)
+    monkeypatch.setattr(importing.os.path, "lexists", lambda path: False)
     write_raw(tmp_path / "raw", "a.txt", raw_text())
 
     run = do_import(tmp_path / "raw", content=content)

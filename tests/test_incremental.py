@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
-from digest.session import Session
+from digest.commands.build import BuildOptions, build
+from digest.commands.patch import Session
+from digest.incremental.cache import CACHE_DIR
 
 
 def test_no_change_build_renders_and_writes_nothing(fixture_site):
@@ -261,12 +262,12 @@ TestIncrementalEqualsClean = IncrementalEqualsClean.TestCase
 def test_unchanged_inputs_skip_the_build_entirely(fixture_site, monkeypatch):
     options = BuildOptions(root=fixture_site)
     first = build(options)
-    import digest.build
+    import digest.commands.build
 
     def fail(*args, **kwargs):
         raise AssertionError("nothing should be loaded when no input changed")
 
-    monkeypatch.setattr(digest.build, "prepare", fail)
+    monkeypatch.setattr(digest.commands.build, "prepare", fail)
     again = build(options)
     assert (again.articles, again.pages, again.written) == (first.articles, first.pages, [])
     # Any input change, or a touched output file, means a real build.

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from digest import markdown
+from digest.formats import markdown, markdown_fast
 
 pytestmark = pytest.mark.skipif(markdown._FAST is None, reason="markdown-it-pyrs not installed")
 
@@ -83,7 +83,7 @@ def test_fast_path_matches_markdown_it_py(plain: bool) -> None:
         for base_path in ("/", "/sub/"):
             try:
                 html = markdown._FAST.render(text, base_path)  # type: ignore[union-attr]
-            except markdown._Unsupported:
+            except markdown_fast.Unsupported:
                 continue
             fast += 1
             assert html == _reference(text, base_path), text
@@ -120,7 +120,7 @@ def test_prose_rendered_without_the_tree_matches_markdown_it_py(monkeypatch) -> 
     # Paragraphs, headings, plain quotes and links take the direct path: the parser's own
     # HTML, with our link rules and heading ids put in afterwards.
     direct = 0
-    render_direct = markdown._FastRenderer._render_direct
+    render_direct = markdown_fast.FastRenderer._render_direct
 
     def counted(self, text: str, base_path: str) -> str | None:
         nonlocal direct
@@ -128,14 +128,14 @@ def test_prose_rendered_without_the_tree_matches_markdown_it_py(monkeypatch) -> 
         direct += html is not None
         return html
 
-    monkeypatch.setattr(markdown._FastRenderer, "_render_direct", counted)
+    monkeypatch.setattr(markdown_fast.FastRenderer, "_render_direct", counted)
     rng = random.Random(20261129)
     for _ in range(3000):
         text = _prose(rng)
         for base_path in ("/", "/sub/"):
             try:
                 html = markdown._FAST.render(text, base_path)  # type: ignore[union-attr]
-            except markdown._Unsupported:
+            except markdown_fast.Unsupported:
                 continue
             assert html == _reference(text, base_path), text
     assert direct > 1000  # the direct path was taken, and compared
@@ -155,7 +155,7 @@ def test_safe_urls_are_what_markdown_it_py_makes_of_them() -> None:
         url = (
             rng.choice(hosts) + "/" + "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
         )
-        assert markdown._SAFE_URL.match(url)
+        assert markdown_fast._SAFE_URL.match(url)
         assert md.normalizeLink(url) == url and md.validateLink(url)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import article, run_digest
 
 from digest.cli import main
-from digest.scaffold import init_site
+from digest.commands.init import init_site
 
 GOOD = {"content/2013/11/17/good.md": article("Good news", url="https://example.com/good")}
 
@@ -115,7 +115,7 @@ def test_a_symlinked_output_is_built_into_its_target(make_site, tmp_path):
 
 
 def test_watch_writes_in_place_through_a_symlinked_output(make_site, tmp_path):
-    from digest.build import BuildOptions, build
+    from digest.commands.build import BuildOptions, build
 
     root = make_site(GOOD)
     target = tmp_path / "elsewhere" / "public"
@@ -240,7 +240,7 @@ def test_a_closed_pipe_stops_digest_quietly(make_site):
 
 
 def test_static_well_known_is_published_and_other_hidden_files_are_not(make_site):
-    from digest.watch import is_source_path
+    from digest.commands.changes import is_source_path
 
     root = make_site(
         {

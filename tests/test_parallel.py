@@ -13,8 +13,9 @@ from dataclasses import fields
 import pytest
 from conftest import article, run_python, tree
 
-from digest.build import CACHE_DIR, BuildOptions, build
 from digest.cli import main
+from digest.commands.build import BuildOptions, build
+from digest.incremental.cache import CACHE_DIR
 from digest.model import Article
 
 

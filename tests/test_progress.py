@@ -6,7 +6,7 @@ import io
 
 from conftest import article
 
-from digest.build import BuildOptions, build
+from digest.commands.build import BuildOptions, build
 from digest.progress import Progress
 
 

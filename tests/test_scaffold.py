@@ -18,17 +18,12 @@ from conftest import article, run_digest, snapshot
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from digest.commands.authoring import render_article
+from digest.commands.init import EXAMPLE_URL, WORKFLOW_PATH, init_site, next_steps
+from digest.commands.new import new_article
 from digest.config import SiteConfig, parse_config
 from digest.errors import DigestError
-from digest.load import parse_article, visible
-from digest.scaffold import (
-    EXAMPLE_URL,
-    WORKFLOW_PATH,
-    init_site,
-    new_article,
-    next_steps,
-    render_article,
-)
+from digest.formats.article import parse_article, visible
 from digest.slugs import slugify
 
 UTC = ZoneInfo("UTC")

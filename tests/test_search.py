@@ -22,16 +22,12 @@ import pytest
 from conftest import REPO, article, run_digest, run_python
 from tools import nu_available, nu_check, require_tool
 
-from digest import search
-from digest.build import BuildOptions, build
-from digest.search import (
-    INDEXER,
-    INSTALL_HINT,
-    NOT_BYTE_STABLE,
-    Shard,
-    pagefind_binary,
-    plan_shards,
-)
+from digest.commands.build import BuildOptions, build
+from digest.search import shards
+from digest.search.indexer import INDEXER
+from digest.search.page import INSTALL_HINT
+from digest.search.pagefind import pagefind_binary
+from digest.search.shards import NOT_BYTE_STABLE, Shard, plan_shards
 
 ARTICLE_PAGE = re.compile(r"^\d{4}/\d{2}/\d{2}/[^/]+/index\.html$")
 # The fixture's published articles (the draft is left out), by title.
@@ -205,7 +201,7 @@ def test_a_sharded_index_is_deterministic_too(fixture_site, tmp_path, monkeypatc
     """Three shards, each with the site's words page: the same bytes from two builds, but
     for the filter files (as above)."""
     require_pagefind()
-    monkeypatch.setattr(search, "SHARD_SIZE", 3)
+    monkeypatch.setattr(shards, "SHARD_SIZE", 3)
     one, two = tmp_path / "one", tmp_path / "two"
     build_here(BuildOptions(root=fixture_site, search=True, output=one))
     build_here(BuildOptions(root=fixture_site, search=True, output=two, force=True, jobs=1))
@@ -388,7 +384,7 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     the site: see digest/search.py). A day is never cut, even when it has more articles
     than a shard."""
     require_pagefind()
-    monkeypatch.setattr(search, "SHARD_SIZE", 3)
+    monkeypatch.setattr(shards, "SHARD_SIZE", 3)
     options = BuildOptions(root=fixture_site, search=True, jobs=1)
     build_here(options)
     site = fixture_site / "site"
@@ -428,7 +424,7 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     assert last["2013-11-16"] == again["2013-11-16"]
     assert last["2013-11-17"] != again["2013-11-17"]
     assert not [p for p in fixture_site.iterdir() if ".search-" in p.name]
-    assert not (site / search.WORDS_DIR).exists()
+    assert not (site / shards.WORDS_DIR).exists()
 
 
 def test_a_shard_whose_articles_are_all_removed_leaves_the_index(make_site, monkeypatch):
@@ -436,7 +432,7 @@ def test_a_shard_whose_articles_are_all_removed_leaves_the_index(make_site, monk
     changes no other shard: they are carried over as they are, and the index lists the
     two left, in a staged build and in place (watch)."""
     require_pagefind()
-    monkeypatch.setattr(search, "SHARD_SIZE", 1)
+    monkeypatch.setattr(shards, "SHARD_SIZE", 1)
     budget = "Budget talks resume"
     root = make_site(
         {
@@ -580,7 +576,7 @@ def test_search_page_finds_one_article_and_filters_by_topic(
     if shard_size is None:
         build_search(fixture_site, "--base-url", f"https://example.org{base}", output=output)
     else:
-        monkeypatch.setattr(search, "SHARD_SIZE", shard_size)
+        monkeypatch.setattr(shards, "SHARD_SIZE", shard_size)
         options = BuildOptions(
             root=fixture_site, search=True, base_url=f"https://example.org{base}", output=output
         )
@@ -705,7 +701,7 @@ def test_every_article_is_found_in_its_own_shard_only(
     (no shard answers a word it lacks with other pages), and a word of every article finds
     them all, counted over the shards."""
     require_pagefind()
-    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    monkeypatch.setattr(shards, "SHARD_SIZE", 2)
     files = {"digest.toml": 'title = "Shards"\nbase_url = "https://example.org/"\n'}
     for day, word in SHARDED.items():
         files[f"content/{word}.md"] = article(

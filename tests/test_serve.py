@@ -16,16 +16,10 @@ import pytest
 from conftest import article, run_digest
 from test_watch import DEADLINE, DigestProcess, text, wait_until
 
-from digest.build import BuildResult
+from digest.commands.build import BuildResult
+from digest.commands.livereload import LiveState, inject, needs_reload, url_path
+from digest.commands.serve_paths import content_type, resolve
 from digest.errors import Diagnostic
-from digest.serve import (
-    LiveState,
-    content_type,
-    inject,
-    needs_reload,
-    resolve,
-    url_path,
-)
 
 NEWS_TOML = 'title = "Serve Test"\nbase_url = "https://example.org/news/"\n'
 

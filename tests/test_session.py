@@ -10,11 +10,12 @@ import jinja2
 import pytest
 from conftest import tree
 
-from digest.build import CACHE_DIR, BuildOptions, build
+from digest.commands.build import BuildOptions, build
+from digest.commands.patch import Session
 from digest.errors import DigestError
+from digest.incremental.cache import CACHE_DIR
+from digest.incremental.reads import MAX_PATHS, PageReads, ReadTracking
 from digest.model import Article
-from digest.reads import MAX_PATHS, PageReads, ReadTracking
-from digest.session import Session
 
 RAIN = "content/2013/11/16/sao-paulo-rain.md"
 RAIN_PAGE = "2013/11/16/sao-paulo-rain/index.html"

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markdown_it.token import Token
 
-from digest import markdown
-from digest.load import decode_text, split_front_matter
+from digest.formats import markdown, summary
+from digest.formats.frontmatter import decode_text, split_front_matter
 
 GEN_CORPUS = REPO / "bench" / "gen_corpus.py"
 FUZZ_SCALE = max(1, settings.default.max_examples // 100)
@@ -95,7 +95,7 @@ class ParserCalls:
     def __init__(self, forbid: bool = False) -> None:
         self.count = 0
         self.forbid = forbid
-        self.parse = markdown._parsed_text
+        self.parse = summary._parsed_text
 
     def __call__(self, markdown_inline: str) -> str:
         if self.forbid:
@@ -107,13 +107,13 @@ class ParserCalls:
 @pytest.fixture
 def parser_calls(monkeypatch: pytest.MonkeyPatch) -> ParserCalls:
     calls = ParserCalls()
-    monkeypatch.setattr(markdown, "_parsed_text", calls)
+    monkeypatch.setattr(summary, "_parsed_text", calls)
     return calls
 
 
 @pytest.fixture
 def no_parser(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(markdown, "_parsed_text", ParserCalls(forbid=True))
+    monkeypatch.setattr(summary, "_parsed_text", ParserCalls(forbid=True))
 
 
 # --- generated inline Markdown ------------------------------------------------------------
@@ -240,7 +240,7 @@ INLINE = st.lists(links() | NEAR_SIMPLE_LINKS | SIMPLE_LINKS | WORDS | PLAIN, ma
 @example("[a](http://x) &amp;")
 @example("[a](http://x/*y*_z_~w~!&amp;)")
 def test_plain_text_is_the_parsers(text: str) -> None:
-    assert markdown.plain_text(text) == parser_plain_text(text)
+    assert summary.plain_text(text) == parser_plain_text(text)
 
 
 @given(st.lists(SIMPLE_LINKS | PLAIN, max_size=8).map("".join))
@@ -250,7 +250,7 @@ def test_plain_text_is_the_parsers(text: str) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 def test_plain_text_of_simple_links_skips_the_parser(no_parser: None, text: str) -> None:
-    got = markdown.plain_text(text)  # no_parser: raises if it parses
+    got = summary.plain_text(text)  # no_parser: raises if it parses
     assert got == parser_plain_text(text)
 
 
@@ -259,7 +259,7 @@ def test_plain_text_of_simple_links_skips_the_parser(no_parser: None, text: str)
 def test_plain_text_of_near_simple_links_is_the_parsers(text: str) -> None:
     """Simple links and plain text with a few odd characters: the fast path must take
     exactly the texts that are still simple."""
-    assert markdown.plain_text(text) == parser_plain_text(text)
+    assert summary.plain_text(text) == parser_plain_text(text)
 
 
 NEAR_MISSES = [
@@ -287,8 +287,8 @@ NEAR_MISSES = [
 
 @pytest.mark.parametrize("text", NEAR_MISSES)
 def test_plain_text_of_near_misses_is_the_parsers(text: str) -> None:
-    assert markdown.plain_text(text) == parser_plain_text(text)
-    assert markdown.plain_text(f"a {text} b") == parser_plain_text(f"a {text} b")
+    assert summary.plain_text(text) == parser_plain_text(text)
+    assert summary.plain_text(f"a {text} b") == parser_plain_text(f"a {text} b")
 
 
 def test_link_paragraphs_skip_the_parser(no_parser: None) -> None:
@@ -301,15 +301,15 @@ def test_link_paragraphs_skip_the_parser(no_parser: None) -> None:
         'Of to Paris prison to an energy disease Pakistan are year. "From with 90 percent'
         ' wildlife Daniel the Mustafa also," Beirut Syria said. Growth areas.'
     )
-    assert markdown.plain_text(paragraph) == want
-    assert markdown.summarize(paragraph + "\n\nMore.\n") == want
-    assert markdown.summarize(paragraph, words=5) == "Of to Paris prison to…"
+    assert summary.plain_text(paragraph) == want
+    assert summary.summarize(paragraph + "\n\nMore.\n") == want
+    assert summary.summarize(paragraph, words=5) == "Of to Paris prison to…"
 
 
 def test_other_syntax_still_goes_to_the_parser(parser_calls: ParserCalls) -> None:
     for text in ("*a* [b](http://x)", "![b](http://x)", "[b](http://x 't')", "[b](ftp://x)"):
         before = parser_calls.count
-        assert markdown.plain_text(text) == parser_plain_text(text)
+        assert summary.plain_text(text) == parser_plain_text(text)
         assert parser_calls.count == before + 1, text
 
 
@@ -335,15 +335,15 @@ BODY = st.lists(LINE | st.sampled_from(("", " ", "\t", "> ")), max_size=8).map("
 @example("# T\n\n" + " ".join(["w"] * 170) + " *e*", 60)
 @example(" ".join(["w,"] * 200), 60)
 def test_summarize_is_the_old_summarize(body: str, words: int) -> None:
-    assert markdown.first_paragraph(body) == old_first_paragraph(body)
-    assert markdown.summarize(body, words) == old_summarize(body, words)
+    assert summary.first_paragraph(body) == old_first_paragraph(body)
+    assert summary.summarize(body, words) == old_summarize(body, words)
 
 
 @given(joined((*TRICKY, "w", "word", "[a](http://x)")))
 @settings(max_examples=500 * FUZZ_SCALE, deadline=None)
 def test_shorten_is_the_old_shorten(text: str) -> None:
     for words in (60, 2, 0):
-        assert markdown.shorten(text, words) == old_shorten(text, words)
+        assert summary.shorten(text, words) == old_shorten(text, words)
 
 
 # --- the benchmark corpus -----------------------------------------------------------------
@@ -375,7 +375,7 @@ def test_corpus_summaries_are_the_old_ones_mostly_without_the_parser(
     for body in corpus_bodies:
         paragraph = old_first_paragraph(body)
         before = parser_calls.count
-        assert markdown.summarize(body) == old_summarize(body), body
+        assert summary.summarize(body) == old_summarize(body), body
         parsed = parser_calls.count > before
         if "](" in paragraph and not parsed:
             with_links += 1

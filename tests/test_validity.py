@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import REPO
 from tools import nu_available, nu_check, require_tool
 
-from digest.build import BuildOptions, build
+from digest.commands.build import BuildOptions, build
 
 
 def _example_copy(tmp_path: Path) -> Path:

@@ -31,9 +31,10 @@ from watchdog.events import (
     FileOpenedEvent,
 )
 
-from digest.build import BuildOptions, BuildResult
+from digest.commands.build import BuildOptions, BuildResult
+from digest.commands.changes import Debouncer, describe, is_source_path
+from digest.commands.watch import Watcher
 from digest.errors import DigestError
-from digest.watch import Debouncer, Watcher, describe, is_source_path
 
 DEADLINE = 20.0
 """Seconds to wait for something that should take milliseconds: a loaded CI machine is slow,

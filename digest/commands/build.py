@@ -4,40 +4,31 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.cache import Cache, key_of, tool_identity
 from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
-from digest.fingerprint import ContextHasher, TemplateHashes, config_identity
-from digest.index import SiteIndex, build_index
-from digest.load import Discovered, discover, load_articles
+from digest.incremental.cache import CACHE_DIR, Cache, tool_identity
+from digest.incremental.fingerprint import ContextHasher, TemplateHashes, config_identity
+from digest.incremental.manifest import Manifest, Written, files_under, input_snapshot
+from digest.incremental.reads import PageReads, Reads
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
-from digest.plan import Asset, SitePlan, check_collisions, plan_site
-from digest.reads import PageReads, Reads
-from digest.render import TEMPLATES_DIR, Renderer, check_templates, theme_assets
-from digest.write import (
-    MARKER,
-    MARKER_TEXT,
-    NOJEKYLL,
+from digest.pipeline.assets import STATIC_DIR, _assets
+from digest.pipeline.index import SiteIndex, build_index
+from digest.pipeline.load import Discovered, discover, load_articles
+from digest.pipeline.plan import SitePlan, check_collisions, plan_site
+from digest.pipeline.render import TEMPLATES_DIR, Renderer, check_templates
+from digest.pipeline.write import (
     InPlaceWriter,
-    Manifest,
     SiteWriter,
-    Written,
     check_output_folder,
 )
 
 DEFAULT_OUTPUT = "site"
-CACHE_DIR = ".digest-cache"
-STATIC_DIR = "static"
-WELL_KNOWN = ".well-known"
-"""The one hidden folder of ``static/`` that is published: hosts serve it (security.txt,
-domain verification), and GitHub Pages does too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,53 +117,13 @@ def prepare(
     warnings.extend(dropped)
     plan = plan_site(index, config)
     if config.search:  # search: the /search/ page
-        from digest.search import pagefind_binary, search_page
+        from digest.search.page import search_page
+        from digest.search.pagefind import pagefind_binary
 
         plan.pages.append(search_page(pagefind_binary() is not None))
     plan.assets.extend(_assets(options.root, config))
     check_collisions(plan)
     return Site(config, index, plan, warnings, loaded.cache_keys, loaded.articles)
-
-
-def _assets(root: Path, config: SiteConfig) -> list[Asset]:
-    assets = [Asset(path, "the built-in theme", data=data) for path, data in theme_assets()]
-    assets.append(Asset(MARKER, "digest", data=MARKER_TEXT))
-    assets.append(Asset(NOJEKYLL, "digest", data=b""))
-    if config.cname:
-        assets.append(Asset("CNAME", f"{config.path} (cname)", data=f"{config.cname}\n".encode()))
-    assets.extend(static_assets(root))
-    return assets
-
-
-def static_assets(root: Path) -> list[Asset]:
-    """Files of ``static/``, copied as they are; links leading outside the project refused."""
-    folder = root / STATIC_DIR
-    if not folder.is_dir():
-        return []
-    project = root.resolve()
-    assets = []
-    problems = []
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-        top = dirpath == str(folder)
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") or (top and d == WELL_KNOWN)
-        )
-        for name in sorted(filenames):
-            # static/README.md explains the folder (``digest init`` writes one); not published.
-            if name.startswith(".") or (top and name == "README.md"):
-                continue
-            path = Path(dirpath, name)
-            rel = path.relative_to(folder).as_posix()
-            real = path.resolve()
-            if project not in real.parents:
-                problems.append(
-                    Diagnostic(f"{STATIC_DIR}/{rel}", 0, "symlink leads outside the site project")
-                )
-                continue
-            assets.append(Asset(rel, f"{STATIC_DIR}/{rel}", source=path))
-    if problems:
-        raise DigestError(problems)
-    return sorted(assets, key=lambda a: a.path)
 
 
 @dataclass(slots=True)
@@ -207,7 +158,7 @@ def build(
     check_output_folder(options.root, output, options.root / CACHE_DIR)
     # Taken before anything is read: a file changed during the build looks changed next time.
     found = discover(options.root)
-    inputs = input_snapshot(options, found)
+    inputs = _input_snapshot(options, found)
     if not options.force and not in_place and state is None:
         manifest = Manifest(options.root / CACHE_DIR, output).load()
         if manifest.inputs == inputs and manifest.summary and manifest.intact(output):
@@ -225,31 +176,24 @@ def build(
         cache.close()
 
 
-def input_snapshot(options: BuildOptions, found: Discovered | None = None) -> str:
-    """Identity of everything a build reads: each input file's path, size and modification
-    time, the options, and the tool. Equal to the last build's (and the output untouched),
-    there is nothing to do: no file is even parsed."""
+def _input_snapshot(options: BuildOptions, found: Discovered) -> str:
+    """``input_snapshot`` of this build: the tool, the options that shape the output, the
+    problems met listing the content, and every input file."""
     root = options.root
-    files, problems, _ = found if found is not None else discover(root)
-    parts = [
+    files, problems, notes = found
+    settings = [
         tool_identity(),
         repr((options.base_url, options.drafts, options.keep_going, options.search)),
         str(options.output_dir.resolve()),
-        *(p.format() for p in problems),
+        *(p.format() for p in (*problems, *notes)),
     ]
-    paths = [f.path for f in files]
-    for folder in (root / TEMPLATES_DIR, root / STATIC_DIR):
-        for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
-            dirnames.sort()
-            paths.extend(Path(dirpath, name) for name in sorted(filenames))
-    paths.append(root / CONFIG_NAME)
-    for path in paths:
-        try:
-            stat = path.stat()
-            parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{path}\0missing")
-    return key_of(*parts)
+    paths = [
+        *(f.path for f in files),
+        *files_under(root / TEMPLATES_DIR),
+        *files_under(root / STATIC_DIR),
+        root / CONFIG_NAME,
+    ]
+    return input_snapshot(settings, paths)
 
 
 def _where(options: BuildOptions, path: Path) -> str:
@@ -337,12 +281,12 @@ def _write_site(
             writer.write(asset.path, data)
         # --- search: the Pagefind index (digest/search.py) ---
         if site.config.search:
-            from digest import search
+            from digest.search import indexer, page, pagefind, shards
 
             if isinstance(writer, SiteWriter):
-                search.write_index(writer, output, pages, site.config, fingerprints, warnings)
+                pagefind.write_index(writer, output, pages, site.config, fingerprints, warnings)
             else:
-                search.keep_index(writer, output)
+                pagefind.keep_index(writer, output)
         # --- end search ---
         removed = writer.commit()
     except OSError as exc:
@@ -354,18 +298,16 @@ def _write_site(
         writer.abort()
         raise
     if site.config.search and not isinstance(writer, SiteWriter):  # search: in-place rebuild
-        from digest import search
-
-        articles = search.article_paths(pages)
+        articles = page.article_paths(pages)
         touched = set(writer.written) | set(removed)
-        if search.pagefind_binary() is None:
-            warnings.append(Diagnostic(site.config.path, 0, search.INSTALL_HINT))
+        if pagefind.pagefind_binary() is None:
+            warnings.append(Diagnostic(site.config.path, 0, page.INSTALL_HINT))
         elif (
             not touched.isdisjoint(articles)
-            or any(search.is_article_path(r) for r in removed)
-            or not (output / search.MANIFEST).is_file()
+            or any(page.is_article_path(r) for r in removed)
+            or not (output / shards.MANIFEST).is_file()
         ):
-            search.INDEXER.request(output, articles, site.config.language)
+            indexer.INDEXER.request(output, articles, site.config.language)
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
     summary = {
         "articles": len(site.index.articles),

@@ -14,15 +14,14 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import hashlib
-import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from digest.errors import DigestError
+from digest.incremental.manifest import Manifest, Written, files_in
 
 MARKER = ".digest-site"
 """Every built site has it: an existing non-empty output folder is ours to replace only
@@ -118,7 +117,7 @@ def check_output_folder(root: Path, output: Path, cache_dir: Path | None = None)
         raise DigestError.at(str(output), 0, "output exists and is not a folder")
     if not out.is_dir() or (out / MARKER).is_file() or not any(out.iterdir()):
         return
-    files = sorted(_all_files(out))
+    files = sorted(files_in(out))
     if not files:
         return  # empty folders only: replacing them loses nothing
     if cache_dir is not None:
@@ -243,7 +242,7 @@ class SiteWriter:
         """Files of the current output that the new site no longer has."""
         if not self.output.is_dir():
             return []
-        return sorted(rel for rel in _all_files(self.output) if rel not in self._paths)
+        return sorted(rel for rel in files_in(self.output) if rel not in self._paths)
 
     def commit(self) -> list[str]:
         """Publish the staged site; returns the stale files it removed. When nothing changed
@@ -277,7 +276,7 @@ class InPlaceWriter:
 
     def __init__(self, output: Path, previous: Iterable[str] | None) -> None:
         self.output = output
-        self.previous = set(previous) if previous is not None else set(_all_files(output))
+        self.previous = set(previous) if previous is not None else set(files_in(output))
         """What the output held after the last build (the manifest; else what is on disk)."""
         self.written: list[str] = []
         self.unchanged = 0
@@ -338,12 +337,6 @@ class InPlaceWriter:
         """Files already replaced stay: each is whole, and the next rebuild fixes the rest."""
 
 
-def _all_files(folder: Path) -> Iterator[str]:
-    for dirpath, _dirs, files in os.walk(folder):
-        for name in files:
-            yield Path(dirpath, name).relative_to(folder).as_posix()
-
-
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:
     while folder != stop and stop in folder.parents:
         try:
@@ -351,10 +344,6 @@ def _prune_empty_dirs(folder: Path, stop: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-Written = tuple[int, int]
-"""A file just written: its size and modification time (ns), as the manifest records them."""
 
 
 def _written(handle: BinaryIO) -> Written:
@@ -372,101 +361,3 @@ def _same(current: Path, data: bytes) -> bool:
         return current.read_bytes() == data
     except OSError:
         return False
-
-
-class Manifest:
-    """``output path -> (fingerprint, size, mtime)`` of the last build, kept in the cache
-    folder (never in the published output). A file is trusted only while its size and
-    modification time are still the recorded ones."""
-
-    FORMAT = 1
-
-    def __init__(self, cache_dir: Path, output: Path) -> None:
-        key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
-        self.path = cache_dir / f"manifest-{key}.json"
-        self.entries: dict[str, tuple[str, int, int]] = {}
-        self.inputs = ""
-        """Identity of every input of the last build (paths, sizes, mtimes, options)."""
-        self.summary: dict[str, int] = {}
-        """The last build's counts, to report when nothing needs building."""
-        self.warning: str | None = None
-
-    def load(self) -> Manifest:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("format") != self.FORMAT:
-                raise ValueError(f"unknown format {data.get('format')!r}")
-            self.entries = {
-                str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in data["files"].items()
-            }
-            self.inputs = str(data.get("inputs", ""))
-            self.summary = {str(k): int(v) for k, v in data.get("summary", {}).items()}
-        except FileNotFoundError:
-            self.entries = {}
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-            self.entries = {}
-            self.warning = f"cache ignored, doing a full build ({type(exc).__name__}: {exc})"
-        return self
-
-    def fresh(self, output: Path, path: str, fingerprint: str) -> bool:
-        entry = self.entries.get(path)
-        if entry is None or entry[0] != fingerprint:
-            return False
-        try:
-            stat = (output / path).stat()
-        except OSError:
-            return False
-        return (stat.st_size, stat.st_mtime_ns) == (entry[1], entry[2])
-
-    def intact(self, output: Path) -> bool:
-        """Whether the output holds exactly the recorded files, each untouched."""
-        try:
-            for path, (_, size, mtime) in self.entries.items():
-                stat = (output / path).stat()
-                if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
-                    return False
-        except OSError:
-            return False
-        return sum(1 for _ in _all_files(output)) == len(self.entries)
-
-    def save(
-        self,
-        output: Path,
-        fingerprints: dict[str, str],
-        inputs: str = "",
-        summary: dict[str, int] | None = None,
-        written: dict[str, Written] | None = None,
-    ) -> str | None:
-        """Record the output as built; returns a warning instead of failing the build.
-        ``written``: the size and mtime of files as this build wrote them (the others
-        are looked up)."""
-        known = written or {}
-        entries = {}
-        for path, fingerprint in sorted(fingerprints.items()):
-            found = known.get(path)
-            if found is None:
-                try:
-                    stat = (output / path).stat()
-                except OSError:
-                    continue
-                found = stat.st_size, stat.st_mtime_ns
-            entries[path] = (fingerprint, *found)
-        self.entries = entries
-        self.inputs = inputs
-        self.summary = summary or {}
-        return self.write()
-
-    def write(self) -> str | None:
-        """Record ``entries`` as they are, without looking at the output (``watch`` keeps
-        them up to date itself); returns a warning instead of failing."""
-        record = {"format": self.FORMAT, "inputs": self.inputs, "summary": self.summary}
-        record["files"] = dict(sorted(self.entries.items()))  # tuples are written as lists
-        payload = json.dumps(record, separators=(",", ":"))
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-            tmp.write_text(payload, encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            return f"cannot write the cache ({exc.strerror}); the next build will be a full one"
-        return None

@@ -21,26 +21,29 @@ from __future__ import annotations
 import contextlib
 import html
 import json
-import mimetypes
-import os
-import secrets
 import socket
 import sys
 import threading
 import time
 import traceback
-from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from digest.build import BuildOptions, BuildResult
-from digest.config import load_config
-from digest.errors import Diagnostic, DigestError
-from digest.watch import (
+from digest.commands.build import BuildOptions, BuildResult
+from digest.commands.livereload import (
+    EVENTS_PATH,
+    KEEPALIVE,
+    RELOAD_JS,
+    SCRIPT_PATH,
+    LiveState,
+    inject,
+    needs_reload,
+    url_path,
+)
+from digest.commands.serve_paths import _NOT_FOUND, Target, content_type, resolve
+from digest.commands.watch import (
     EXIT_ERRORS,
     EXIT_USAGE,
     Watcher,
@@ -49,266 +52,8 @@ from digest.watch import (
     say_drafts_output,
     start_watching,
 )
-
-EVENTS_PATH = "/__digest/events"
-SCRIPT_PATH = "/__digest/reload.js"
-KEEPALIVE = 15.0
-"""Seconds between comment lines on an idle event stream, so proxies and the browser keep
-it open and a closed tab is noticed (its write fails)."""
-_TEXT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".xml": "application/xml; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".webmanifest": "application/manifest+json",
-    ".map": "application/json",
-}
-_PAGE_LIKE = (".html", ".htm", ".xml", ".txt", "/")
-"""Changed outputs that concern only themselves; any other (a stylesheet, a script, an
-image) may be used by every page, so every page reloads."""
-_SELF_CONTAINED_NAMES = {".nojekyll", ".digest-site", "CNAME"}
-
-
-def content_type(path: str) -> str:
-    """The Content-Type for an output file, utf-8 for text (the build writes utf-8)."""
-    name = path.rsplit("/", 1)[-1]
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix in _TEXT_TYPES:
-        return _TEXT_TYPES[suffix]
-    if not suffix:
-        return "text/plain; charset=utf-8"  # CNAME, .nojekyll, .digest-site
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
-
-
-def url_path(rel: str, base: str) -> str:
-    """The URL path (percent-encoded) of an output file: ``2013/11/17/x/index.html`` under
-    ``/news/`` is ``/news/2013/11/17/x/``."""
-    if rel == "index.html":
-        rel = ""
-    elif rel.endswith("/index.html"):
-        rel = rel[: -len("index.html")]
-    return quote(unquote(base) + rel)
-
-
-def needs_reload(changed: frozenset[str] | None, pages: Iterable[str]) -> bool:
-    """Whether a page showing any of ``pages`` must reload after ``changed`` (None:
-    unknown, so yes)."""
-    if changed is None:
-        return True
-    if not changed.isdisjoint(pages):
-        return True
-    for path in changed:
-        name = path.rsplit("/", 1)[-1]
-        if not path.endswith(_PAGE_LIKE) and name not in _SELF_CONTAINED_NAMES:
-            return True
-    return False
-
-
-def inject(body: bytes, tag: bytes) -> bytes:
-    """``tag`` before the last ``</body>`` (any case), or at the end when there is none."""
-    at = body.lower().rfind(b"</body>")
-    if at < 0:
-        return body + tag
-    return body[:at] + tag + body[at:]
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What a request path leads to."""
-
-    status: int
-    """200 a file, 301/302 a redirect, 400 malformed, 403 outside the output, 404 missing."""
-    file: str = ""
-    """For 200: the real path of the file to send."""
-    rel: str = ""
-    """For 200: the file's path relative to the output folder (posix)."""
-    location: str = ""
-    """For redirects."""
-    page: str = ""
-    """The normalised, percent-encoded URL path asked for (for a 404: the page to reload
-    when it appears)."""
-
-
-def resolve(output: Path | str, base: str, raw: str) -> Target:
-    """Map a request-target to a file of the output folder, refusing anything that could
-    lead outside it. ``base`` is the site's base path (``/`` or ``/repo/``).
-
-    The path is percent-decoded once; NUL, backslashes and ``..`` segments (also encoded
-    ones) are refused outright, and whatever symlinks there are, the real path must stay
-    inside the output folder's real path.
-    """
-    path = urlsplit(raw).path
-    if not path.startswith("/"):
-        return Target(400)
-    try:
-        decoded = unquote(path, errors="strict")
-    except UnicodeDecodeError:
-        return Target(400)
-    if "\x00" in decoded or "\\" in decoded or ".." in decoded.split("/"):
-        return Target(400)
-    base = unquote(base)
-    if decoded == "/" and base != "/":
-        return Target(302, location=quote(base))
-    if decoded + "/" == base:
-        return Target(301, location=quote(base))
-    if not decoded.startswith(base):
-        return Target(404, page=quote(decoded))
-    parts = [p for p in decoded[len(base) :].split("/") if p not in ("", ".")]
-    page = quote(base + "/".join(parts) + ("/" if parts and decoded.endswith("/") else ""))
-    root = os.path.realpath(output)
-    real = os.path.realpath(os.path.join(root, *parts))
-    if real != root and not real.startswith(root + os.sep):
-        return Target(403)
-    rel_parts = parts
-    if os.path.isdir(real):
-        if parts and not decoded.endswith("/"):
-            return Target(301, location=quote(base + "/".join(parts) + "/"))
-        rel_parts = [*parts, "index.html"]
-        real = os.path.realpath(os.path.join(real, "index.html"))
-        if not real.startswith(root + os.sep):
-            return Target(403)
-    if not os.path.isfile(real):
-        return Target(404, page=page)
-    return Target(200, file=real, rel="/".join(rel_parts), page=page)
-
-
-class LiveState:
-    """What the watcher tells the server's pages: a build ``version``, which URL paths
-    each version changed, and the errors of the last build (empty once it succeeds).
-
-    Shared by the watcher's thread and every request thread; event streams wait on its
-    condition. ``epoch`` tells pages of an earlier server run that they cannot know what
-    changed since (so they reload).
-    """
-
-    HISTORY = 256
-
-    def __init__(self, base_path: str = "/") -> None:
-        self.epoch = secrets.token_hex(4)
-        self.base_path = base_path
-        self.version = 0
-        self.errors: list[str] = []
-        self.closed = False
-        self._cond = threading.Condition()
-        self._history: deque[tuple[int, frozenset[str] | None]] = deque(maxlen=self.HISTORY)
-
-    def publish(self, changed: Iterable[str] | None, errors: list[str]) -> int:
-        """Record a build: ``changed`` URL paths (None: unknown, all pages reload)."""
-        with self._cond:
-            self.version += 1
-            self._history.append((self.version, None if changed is None else frozenset(changed)))
-            self.errors = list(errors)
-            self._cond.notify_all()
-            return self.version
-
-    def build_finished(
-        self, result: BuildResult | None, errors: list[Diagnostic], base_path: str | None
-    ) -> None:
-        """The watcher's listener: publish what a build changed, or that it failed."""
-        if result is None:
-            lines = [d.format() for d in errors]
-            if lines != self.errors:
-                self.publish([], lines)
-            return
-        if base_path is not None and base_path != self.base_path:
-            self.base_path = base_path
-            self.publish(None, [])  # every URL moved
-            return
-        changed = [url_path(rel, self.base_path) for rel in (*result.written, *result.removed)]
-        if changed or self.errors or self.version == 0:
-            self.publish(changed, [])
-
-    def since(self, epoch: str, version: int) -> tuple[int, frozenset[str] | None, list[str]]:
-        """The current version, what changed after ``version`` (None: unknown) and the
-        errors, for a page that was served at ``epoch:version``."""
-        with self._cond:
-            if not epoch:
-                return self.version, frozenset(), list(self.errors)
-            if epoch != self.epoch or not 0 <= version <= self.version:
-                return self.version, None, list(self.errors)
-            entries = [changed for v, changed in self._history if v > version]
-            if len(entries) < self.version - version or any(c is None for c in entries):
-                return self.version, None, list(self.errors)
-            union: frozenset[str] = frozenset().union(*entries)  # type: ignore[arg-type]
-            return self.version, union, list(self.errors)
-
-    def wait(self, version: int, timeout: float) -> bool:
-        """Block until a build after ``version`` (True), or ``timeout`` or close."""
-        with self._cond:
-            self._cond.wait_for(lambda: self.version != version or self.closed, timeout)
-            return self.version != version and not self.closed
-
-    def close(self) -> None:
-        """End every event stream: the server is stopping."""
-        with self._cond:
-            self.closed = True
-            self._cond.notify_all()
-
-
-RELOAD_JS = """\
-// digest serve: live reload and build errors. Injected by the dev server, never built.
-(() => {
-  "use strict";
-  const me = document.currentScript;
-  if (!me || !window.EventSource) return;
-  const query = new URLSearchParams();
-  for (const page of (me.dataset.pages || "").split(" ")) if (page) query.append("page", page);
-  query.set("epoch", me.dataset.epoch || "");
-  query.set("since", me.dataset.version || "0");
-  let overlay = null;
-  let stale = false;
-  const show = (errors) => {
-    if (!overlay) {
-      overlay = document.createElement("div");
-      overlay.id = "digest-error-overlay";
-      const shadow = overlay.attachShadow({ mode: "open" });
-      shadow.innerHTML = `<style>
-        :host { all: initial; position: fixed; inset: 0; z-index: 2147483647;
-          background: rgba(24, 0, 0, .9); color: #fff; overflow: auto;
-          font: 15px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-        div { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
-        h2 { font-size: 1.2rem; color: #ff8a80; margin: 0 0 1rem; }
-        pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0 0 1rem; font: inherit; }
-        p { color: #ddd; margin: 0; }
-      </style><div role="alert"><h2>digest: the build failed</h2><pre></pre>
-      <p>The last good version of the site is still served. Fix the file and save:
-      this page updates by itself.</p></div>`;
-      (document.body || document.documentElement).appendChild(overlay);
-    }
-    overlay.shadowRoot.querySelector("pre").textContent = errors.join("\\n");
-  };
-  const hide = () => {
-    if (overlay) overlay.remove();
-    overlay = null;
-  };
-  const events = new EventSource("/__digest/events?" + query.toString());
-  events.onmessage = (message) => {
-    const state = JSON.parse(message.data);
-    stale = stale || state.reload;
-    if (state.errors.length) {
-      show(state.errors);
-    } else if (stale) {
-      events.close();
-      location.reload();
-    } else {
-      hide();
-    }
-  };
-  addEventListener("pagehide", () => events.close());
-})();
-"""
-
-_NOT_FOUND = (
-    b"<!DOCTYPE html>\n<html lang=en>\n<meta charset=utf-8>\n<title>Not found</title>\n"
-    b"<body>\n<h1>404 Not found</h1>\n<p>There is no such page, and the site has no "
-    b"404.html (yet).</p>\n</body>\n</html>\n"
-)
+from digest.config import load_config
+from digest.errors import Diagnostic, DigestError
 
 
 class Handler(BaseHTTPRequestHandler):

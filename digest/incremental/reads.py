@@ -90,7 +90,6 @@ FIELD_FILTERS: dict[str, tuple[str, ...]] = {
 }
 """Our own filters that take an article and read known fields of it."""
 
-
 _MISSING: Any = object()
 _PLAIN = frozenset({str, Markup, int, float, bool, type(None)})
 

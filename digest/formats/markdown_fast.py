@@ -1,101 +1,31 @@
-"""Markdown bodies: CommonMark plus tables, strikethrough and footnotes, safe by default."""
+"""A second Markdown renderer, for speed: bodies parsed by
+markdown-it-pyrs (Rust) and rendered exactly as markdown-it-py with our rules renders
+them; anything it is not sure of goes to markdown-it-py. Held equal to it by
+``tests/test_markdown_fast.py`` on generated Markdown.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from mdit_py_plugins.anchors import anchors_plugin
-from mdit_py_plugins.footnote import footnote_plugin
 
-from digest.slugs import slugify
+from digest.slugs import heading_id
 
 try:  # optional: a Rust parser, ~10x faster; without it every body goes through markdown-it-py
     import markdown_it_pyrs
 except ImportError:  # pragma: no cover - depends on the installation
     markdown_it_pyrs = None
 
-SUMMARY_WORDS = 60
+
+def available() -> bool:
+    """Whether markdown-it-pyrs is installed (it is a dependency; a broken install only
+    costs speed)."""
+    return markdown_it_pyrs is not None
 
 
-def _heading_slug(text: str) -> str:
-    # A prefix keeps heading ids clear of the theme's own ids (``main``, ``top``) and of
-    # footnote ids; an all-punctuation heading still gets an id.
-    return "h-" + (slugify(text, max_length=60) or "section")
-
-
-def _render_link_open(
-    renderer: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
-    token = tokens[idx]
-    href = str(token.attrGet("href") or "")
-    if href.startswith(("http://", "https://", "//")):
-        token.attrSet("rel", "noopener")
-    else:
-        token.attrSet("href", _with_base(href, env))
-    return renderer.renderToken(tokens, idx, options, env)
-
-
-def _render_image(
-    renderer: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
-    token = tokens[idx]
-    token.attrSet("src", _with_base(str(token.attrGet("src") or ""), env))
-    return renderer.image(tokens, idx, options, env)
-
-
-def _with_base(url: str, env: EnvType) -> str:
-    # A root-relative link means "this site": it must carry the base path so the same
-    # build works at ``/`` and under ``/<repo>/``.
-    if url.startswith("/") and not url.startswith("//"):
-        return env.get("base_path", "/") + url[1:]
-    return url
-
-
-@cache
-def markdown_parser(allow_html: bool) -> MarkdownIt:
-    """The one configured parser per HTML setting (building one costs ~1 ms)."""
-    md = MarkdownIt("commonmark", {"html": allow_html})
-    md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=_heading_slug)
-    md.add_render_rule("link_open", _render_link_open)
-    md.add_render_rule("image", _render_image)
-    return md
-
-
-def render_markdown(text: str, allow_html: bool = False, base_path: str = "/") -> str:
-    """Body Markdown to HTML. Raw HTML is escaped unless ``allow_html``; unsafe link
-    schemes (``javascript:``, ``vbscript:``, ``file:``, most ``data:``) are never linked;
-    root-relative links and images get ``base_path``."""
-    if not allow_html and _FAST is not None:
-        try:
-            return _FAST.render(text, base_path)
-        except _Unsupported:
-            pass
-        except BaseException as exc:
-            # A bug in the Rust parser surfaces as pyo3's PanicException, which derives
-            # from BaseException: the body is still rendered, by markdown-it-py.
-            if type(exc).__name__ != "PanicException":
-                raise
-    return markdown_parser(allow_html).render(text, {"base_path": base_path})
-
-
-class _Unsupported(Exception):
+class Unsupported(Exception):
     """The fast path does not handle this body: markdown-it-py renders it."""
 
 
@@ -113,7 +43,7 @@ _NEEDS_TREE_TEXT = ("|", "<", "![", "  \n")
 _NEEDS_TREE_LINES = re.compile(
     r"\n(?: *(?:[-+*]|\d{1,9}[.)]|>(?! [A-Za-z\"'(])|[-*_=][-*_= ]*(?:\n|\Z))| {4})"
 )
-"""Constructs the direct path (``_FastRenderer._render_direct``) leaves to the tree walk:
+"""Constructs the direct path (``FastRenderer._render_direct``) leaves to the tree walk:
 tables, raw HTML and autolinks, images, hard breaks (the substrings); lists, quotes but
 those of plain text lines, setext headings and rules, indented code (any line starting like
 one of them, in ``"\n" + text``; the pattern starts with a newline, or it costs as much as
@@ -156,14 +86,16 @@ def _escape(text: str) -> str:
     return text
 
 
-class _FastRenderer:
+class FastRenderer:
     """Bodies parsed by markdown-it-pyrs and rendered here exactly as markdown-it-py with
     our rules renders them (same HTML, byte for byte: the tests compare the two on
     generated Markdown). Anything outside the common constructs — footnotes, reference
-    definitions, autolinks, raw HTML, unusual URLs — raises _Unsupported, and the caller
+    definitions, autolinks, raw HTML, unusual URLs — raises Unsupported, and the caller
     falls back to markdown-it-py for the whole body, so that never changes the output."""
 
-    def __init__(self) -> None:
+    def __init__(self, reference: MarkdownIt) -> None:
+        """``reference``: markdown-it-py configured with our rules (whose link
+        normalisation this renderer defers to)."""
         assert markdown_it_pyrs is not None
         self.parser = markdown_it_pyrs.MarkdownIt("zero")
         # commonmark without html_block/html_inline: raw HTML stays text, escaped.
@@ -174,11 +106,11 @@ class _FastRenderer:
                 *("escape", "image", "link", "newline", "table", "strikethrough"),
             ]
         )
-        self.reference = markdown_parser(False)
+        self.reference = reference
 
     def render(self, text: str, base_path: str) -> str:
         if any(part in text for part in _FALLBACK_TEXT) or _FALLBACK_LINES.search("\n" + text):
-            raise _Unsupported
+            raise Unsupported
         if not any(part in text for part in _NEEDS_TREE_TEXT) and not _NEEDS_TREE_LINES.search(
             "\n" + text
         ):
@@ -194,7 +126,7 @@ class _FastRenderer:
         if headings:
             slugs: set[str] = set()
             for position, title in headings:
-                slug = _heading_slug(title)
+                slug = heading_id(title)
                 unique, i = slug, 1
                 while unique in slugs:
                     unique = f"{slug}-{i}"
@@ -225,7 +157,7 @@ class _FastRenderer:
 
         def heading(match: re.Match[str]) -> str:
             level, inner = match.group(1), match.group(2)
-            slug = _heading_slug(_unescape(_TAG.sub("", inner)))
+            slug = heading_id(_unescape(_TAG.sub("", inner)))
             unique, i = slug, 1
             while unique in slugs:
                 unique = f"{slug}-{i}"
@@ -242,11 +174,11 @@ class _FastRenderer:
         # host names): without a "%" it changed nothing, and markdown-it-py's own
         # normalization of the destination is that of this URL.
         if "%" in url or not url.isascii():
-            raise _Unsupported
+            raise Unsupported
         md = self.reference
         href = md.normalizeLink(url)
         if not md.validateLink(href):
-            raise _Unsupported
+            raise Unsupported
         return href
 
     def _block(
@@ -259,7 +191,7 @@ class _FastRenderer:
             out.append(("paragraph_close", "p", -1, "", tight, ""))
         elif name == "heading" or name == "lheading":
             if name == "lheading" and b"|" in self.source[slice(*node.srcmap)]:
-                raise _Unsupported  # markdown-it-py may see a table there
+                raise Unsupported  # markdown-it-py may see a table there
             tag = f"h{node.meta['level']}"
             headings.append((len(out), _heading_text(node.children)))
             out.append(("heading_open", tag, 1, "", False, ""))
@@ -277,14 +209,14 @@ class _FastRenderer:
             if _BLANK_LINE.search(self.source, start_byte, end_byte) and _BLANK_LINE.search(
                 self.source[start_byte:end_byte].rstrip()
             ):
-                raise _Unsupported
+                raise Unsupported
             tag = "ul" if name == "bullet_list" else "ol"
             start = node.meta.get("start", 1) if name == "ordered_list" else 1
             attrs = f' start="{start}"' if start != 1 else ""
             out.append((name + "_open", tag, 1, attrs, False, ""))
             for item in node.children:
                 if item.name != "list_item":
-                    raise _Unsupported
+                    raise Unsupported
                 out.append(("list_item_open", "li", 1, "", False, ""))
                 # A tight item's paragraphs are left out of the tree, their inline
                 # content put straight into the item: markdown-it-py hides them.
@@ -309,7 +241,7 @@ class _FastRenderer:
         elif name == "fence":
             info = node.meta.get("info", "")
             if "\\" in info or "&" in info:
-                raise _Unsupported
+                raise Unsupported
             lang = info.split(maxsplit=1)[0] if info.strip() else ""
             attrs = f' class="language-{_escape(lang)}"' if lang else ""
             html = f"<pre><code{attrs}>{_escape(node.meta['content'])}</code></pre>\n"
@@ -321,13 +253,13 @@ class _FastRenderer:
             for row_text in self.source[start_byte:end_byte].rstrip().split(b"\n"):
                 row_text = row_text.strip(b" ")
                 if len(row_text) < 2 or row_text[:1] != b"|" or row_text[-1:] != b"|":
-                    raise _Unsupported
+                    raise Unsupported
             aligns = node.meta["alignments"]
             out.append(("table_open", "table", 1, "", False, ""))
             for section in node.children:
                 kind = section.name
                 if kind != "thead" and kind != "tbody":
-                    raise _Unsupported
+                    raise Unsupported
                 cell = "th" if kind == "thead" else "td"
                 out.append((kind + "_open", kind, 1, "", False, ""))
                 for row in section.children:
@@ -342,7 +274,7 @@ class _FastRenderer:
                 out.append((kind + "_close", kind, -1, "", False, ""))
             out.append(("table_close", "table", -1, "", False, ""))
         else:
-            raise _Unsupported
+            raise Unsupported
 
     def _hidden_paragraph(self, run: list[Any], out: list[_Tok]) -> None:
         out.append(("paragraph_open", "p", 1, "", True, ""))
@@ -387,7 +319,7 @@ class _FastRenderer:
                     attrs += f' title="{_escape(meta["title"])}"'
                 parts.append(f"<img{attrs} />")
             else:
-                raise _Unsupported
+                raise Unsupported
         return "".join(parts)
 
 
@@ -451,139 +383,3 @@ def _render_blocks(tokens: list[_Tok]) -> str:
                 need_lf = False
         out.append(text + (">\n" if need_lf else ">"))
     return "".join(out)
-
-
-_FAST = _FastRenderer() if markdown_it_pyrs is not None else None
-
-
-_SKIP_BLOCK = re.compile(r"^\s{0,3}(#|>|[-*+]\s|\d+[.)]\s|\||```|~~~|<|\[\^|={3,}|-{3,}|\*{3,})")
-
-
-def first_paragraph(body: str) -> str:
-    """Markdown source of the body's first ordinary paragraph (no heading, list, quote ...)."""
-    block: list[str] = []
-    in_fence = False
-    # The lines of ``body.split("\n")``, one at a time: the paragraph is most often in the
-    # first few lines, and splitting the whole body cost more than the rest of this loop.
-    start, size = 0, len(body)
-    while start <= size:
-        end = body.find("\n", start)
-        if end < 0:
-            end = size
-        line = body[start:end]
-        start = end + 1
-        stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
-            block = []
-            continue
-        if in_fence:
-            continue
-        if not stripped:
-            if block:
-                break
-            continue
-        if not block and (_SKIP_BLOCK.match(line) or line.startswith(("    ", "\t"))):
-            continue
-        block.append(stripped)
-    return " ".join(block)
-
-
-def _inline_text(tokens: list[Token]) -> str:
-    parts: list[str] = []
-    for token in tokens:
-        if token.children:
-            parts.append(_inline_text(token.children))
-        elif token.type in ("text", "code_inline", "html_inline"):
-            parts.append(token.content)
-        elif token.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts)
-
-
-_INLINE_SYNTAX = re.compile(r"[*_\[\]`<>&!\\~\0]")
-"""Characters that can make markdown-it-py's inline parser do more than keep the text as it
-is (``^`` does only before ``[``; NUL becomes U+FFFD). Without them the text is its words."""
-_SIMPLE_LINK = re.compile(
-    r"\[([^\[\]\\*_`<>&!~^\n\r\0]*)\]\(https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]*\)"
-)
-"""``[text](url)`` that markdown-it-py takes for a link whose only text is ``text``, wherever
-it stands in text that is otherwise plain (``_NOT_SIMPLE``): the link text has nothing the
-inline rules act on and no brackets; the destination is an ASCII http(s) URL with nothing
-that could end it early or make it invalid (spaces, controls, parentheses, backslashes,
-``<``, ``>``) or start a title (quotes), so validateLink accepts it (what normalizeLink
-makes of ``%`` and the like changes the href, never the text)."""
-_NOT_SIMPLE = re.compile(r"[*_\[\]`<>&!\\~^\n\r\0]")
-"""Around simple links, what the parser might not keep as it is or what could change how a
-link is read: ``!`` before one makes an image, ``^`` an inline footnote, a bracket a nested
-or reference label, ``\\`` an escape, a newline a line break."""
-
-
-def _without_simple_links(markdown_inline: str) -> str | None:
-    """The text with each simple link (``_SIMPLE_LINK``) replaced by its text, when nothing
-    else in it is inline syntax, else None: then the text is what markdown-it-py's inline
-    parser makes of it (checked in tests/test_summary_fast.py). Most news paragraphs with
-    syntax in them only have links; the parser takes ~30x as long."""
-    if "](" not in markdown_inline:
-        return None
-    # split() keeps the groups: the text around the links and each link's text, in order.
-    text = "".join(_SIMPLE_LINK.split(markdown_inline))
-    if _NOT_SIMPLE.search(text):
-        return None
-    return text
-
-
-def _parsed_text(markdown_inline: str) -> str:
-    """What markdown-it-py's inline parser makes of the text, as text (spacing unchanged)."""
-    return _inline_text(markdown_parser(False).parseInline(markdown_inline))
-
-
-def plain_text(markdown_inline: str) -> str:
-    """Inline Markdown as the words a reader sees (links, emphasis and code unwrapped)."""
-    text = markdown_inline
-    if _INLINE_SYNTAX.search(text):
-        text = _without_simple_links(markdown_inline)
-        if text is None:
-            text = _parsed_text(markdown_inline)
-    return " ".join(text.split())
-
-
-def _shorten_words(parts: list[str], words: int) -> str:
-    if len(parts) <= words:
-        return " ".join(parts)
-    cut = " ".join(parts[:words]).rstrip(",;:-–—")
-    return cut + "…"
-
-
-def shorten(text: str, words: int = SUMMARY_WORDS) -> str:
-    """Cut at a word boundary near ``words`` words, marking the cut with an ellipsis."""
-    return _shorten_words(text.split(), words)
-
-
-def summarize(body: str, words: int = SUMMARY_WORDS) -> str:
-    """The automatic summary: the first paragraph's text, cut near ``words`` words."""
-    paragraph = first_paragraph(body)
-    # Parsing costs time in proportion to length and only the first words are kept: cut
-    # the source well past them (a construct cut in half cannot reach back that far).
-    limit = words * 2 + 40
-    parts = paragraph.split(maxsplit=limit)
-    if len(parts) > limit:
-        del parts[-1:]
-        paragraph = " ".join(parts)
-    # Now parts == paragraph.split(): without inline syntax, the words of the summary.
-    # (shorten(plain_text(paragraph), words), without splitting and joining again.)
-    if _INLINE_SYNTAX.search(paragraph):
-        text = _without_simple_links(paragraph)
-        if text is None:
-            text = _parsed_text(paragraph)
-        parts = text.split()
-    return _shorten_words(parts, words)
-
-
-def markdown_settings(allow_html: bool, base_path: str) -> dict[str, Any]:
-    """What, besides the source, decides rendered HTML: part of every cache key."""
-    return {
-        "allow_html": allow_html,
-        "base_path": base_path,
-        "plugins": ["table", "strikethrough", "footnote", "anchors"],
-    }

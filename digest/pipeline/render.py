@@ -14,16 +14,16 @@ import jinja2
 from markupsafe import Markup
 
 from digest import __version__, escaping
-from digest.cache import Cache, key_of, tool_identity
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
-from digest.markdown import markdown_settings, render_markdown
+from digest.formats.markdown import markdown_settings, render_markdown
+from digest.incremental.cache import Cache, key_of, tool_identity
+from digest.incremental.reads import Reads, ReadTracking
 from digest.model import Article, day_path
-from digest.plan import Page
-from digest.reads import Reads, ReadTracking
+from digest.pipeline.plan import Page
 from digest.slugs import slugify
 
-THEME_DIR = Path(__file__).parent / "theme"
+THEME_DIR = Path(__file__).resolve().parents[1] / "theme"
 TEMPLATES_DIR = "templates"
 
 _MONTHS = [
@@ -278,13 +278,3 @@ def check_templates(root: Path) -> None:
         dirnames[:] = inside
     if problems:
         raise DigestError(problems)
-
-
-def theme_assets() -> list[tuple[str, bytes]]:
-    """The built-in theme's static files, as (output path, bytes), sorted."""
-    folder = THEME_DIR / "assets"
-    return [
-        (f"assets/{p.name}", p.read_bytes())
-        for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".")
-    ]

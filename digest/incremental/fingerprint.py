@@ -20,7 +20,7 @@ from jinja2 import meta
 
 from digest.config import SiteConfig
 from digest.model import Article, Day, Term
-from digest.plan import Page
+from digest.pipeline.plan import Page
 
 _INLINE = 16
 """Lists up to this long are hashed inline, longer ones by a memoised hash of their own."""

@@ -22,17 +22,17 @@ from typing import Any
 
 from digest import __version__
 
+CACHE_DIR = ".digest-cache"
+
 FORMAT = 2
 FILENAME = "cache.sqlite"
 BATCH = 256
 """New entries are written this many at a time: a cold build of 100,000 articles must not
 hold every parsed article and rendered body in memory until the end."""
 
-
-# Modules that never shape a built page: editing them must not invalidate every cache.
-_NOT_OUTPUT = frozenset(
-    {"__main__.py", "cli.py", "importer.py", "scaffold.py", "serve.py", "watch.py"}
-)
+NOT_OUTPUT = ("__main__.py", "cli.py", "commands/")
+"""What never shapes a built page (the command line, and the commands: orchestration,
+watching, serving, authoring): editing it must not invalidate every cache."""
 
 
 @cache
@@ -40,16 +40,15 @@ def tool_identity() -> str:
     """The version plus the size and modification time of each file of the package that
     shapes the output, so a changed theme or pipeline invalidates every cached result even
     without a version bump (as happens in an editable install)."""
-    package = Path(__file__).parent
+    package = Path(__file__).resolve().parents[1]
     parts = [__version__]
     for path in sorted(package.rglob("*")):
-        if path.name in _NOT_OUTPUT:
+        rel = path.relative_to(package).as_posix()
+        if rel.startswith(NOT_OUTPUT):
             continue
         if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".css", ".js"):
             stat = path.stat()
-            parts.append(
-                f"{path.relative_to(package).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}"
-            )
+            parts.append(f"{rel}:{stat.st_size}:{stat.st_mtime_ns}")
     return key_of("\n".join(parts))
 
 

@@ -27,19 +27,20 @@ import dataclasses
 import os
 import stat
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from digest.build import CACHE_DIR, BuildOptions, BuildResult, BuildState, build
-from digest.cache import Cache, tool_identity
+from digest.commands.build import BuildOptions, BuildResult, BuildState, build
 from digest.errors import DigestError
-from digest.fingerprint import config_identity
-from digest.index import topic_rules, with_rule_topics
-from digest.load import CONTENT_DIR, MAX_ARTICLE_BYTES, parse_article
+from digest.formats.article import parse_article
+from digest.incremental.cache import CACHE_DIR, Cache, tool_identity
+from digest.incremental.fingerprint import config_identity
+from digest.incremental.holders import Holders, Reach
+from digest.incremental.reads import changed_names
 from digest.model import Article
-from digest.reads import changed_names
-from digest.write import InPlaceWriter
+from digest.pipeline.index import topic_rules, with_rule_topics
+from digest.pipeline.load import CONTENT_DIR, MAX_ARTICLE_BYTES
+from digest.pipeline.write import InPlaceWriter
 
 PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics", "draft")
 """Fields that decide where an article appears (its day, order, URL, topic and source
@@ -48,149 +49,6 @@ pages, related articles, duplicates): a change to one of them is a full rebuild.
 
 def same_place(old: Article, new: Article) -> bool:
     return all(getattr(old, name) == getattr(new, name) for name in PLACE_FIELDS)
-
-
-class Reach:
-    """Which articles each container of the plan holds, directly or inside days, terms,
-    groups, months and years; by object identity, kept for the life of the plan."""
-
-    def __init__(self) -> None:
-        self._paths: dict[int, frozenset[str]] = {}
-        self._keep: list[Any] = []  # the objects measured stay alive: their ids stay unique
-
-    def __call__(self, value: Any) -> frozenset[str]:
-        kind = type(value)
-        if kind is Article:
-            return frozenset((value.path,))
-        if kind is str or kind is int or value is None:
-            return _NOTHING
-        found = self._paths.get(id(value))
-        if found is not None:
-            return found
-        parts: Iterable[Any]
-        if kind is dict:
-            parts = value.values()
-        elif kind is tuple or kind is list:
-            parts = value
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
-        else:
-            parts = ()
-        found = _NOTHING.union(*(self(p) for p in parts))
-        self.record(value, found)
-        return found
-
-    def record(self, value: Any, paths: frozenset[str]) -> None:
-        # Only large containers (a term's articles, a month) are worth the memory: small
-        # ones are walked again faster than their sets would be kept.
-        if len(paths) >= _REMEMBERED:
-            self._paths[id(value)] = paths
-            self._keep.append(value)
-
-    def holders(self, pages: Iterable[Any]) -> Holders:
-        """Which pages hold each article (see ``Holders``)."""
-        direct: dict[str, list[int]] = {}
-        groups: dict[int, list[int]] = {}
-        for position, page in enumerate(pages):
-            for value in page.context.values():  # not the context itself: one per page
-                self(value)  # measures, and remembers, its large containers
-            paths: set[str] = set()
-            large: set[int] = set()
-            self._collect(page.context, paths, large, set())
-            for path in paths:
-                direct.setdefault(path, []).append(position)
-            for key in large:
-                groups.setdefault(key, []).append(position)
-        shared: dict[str, list[list[int]]] = {}
-        for key, positions in groups.items():
-            for path in self._paths[key]:
-                shared.setdefault(path, []).append(positions)
-        return Holders(direct, shared)
-
-    def _collect(self, value: Any, paths: set[str], large: set[int], seen: set[int]) -> None:
-        """Articles reached from ``value`` through small containers into ``paths``; the
-        large containers met on the way into ``large``, not walked into."""
-        kind = type(value)
-        if kind is Article:
-            paths.add(value.path)
-            return
-        if kind is str or kind is int or value is None or id(value) in seen:
-            return
-        seen.add(id(value))
-        if id(value) in self._paths:
-            large.add(id(value))
-            return
-        if kind is dict:
-            parts: Iterable[Any] = value.values()
-        elif kind is tuple or kind is list:
-            parts = value
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
-        else:
-            return
-        for part in parts:
-            self._collect(part, paths, large, seen)
-
-    def substitute(self, value: Any, new: Mapping[str, Article], memo: dict[int, Any]) -> Any:
-        """``value`` with the articles at the paths of ``new`` replaced, rebuilding only the
-        containers on the way to one (shared ones once, through ``memo``)."""
-        kind = type(value)
-        if kind is Article:
-            return new.get(value.path, value)
-        if kind is str or kind is int or value is None:
-            return value
-        key = id(value)
-        if key in memo:
-            return memo[key]
-        paths = self._paths.get(key)  # known for large containers only
-        result = value
-        if paths is None or not paths.isdisjoint(new):
-            if kind is dict:
-                items = {k: self.substitute(v, new, memo) for k, v in value.items()}
-                if any(items[k] is not v for k, v in value.items()):
-                    result = items
-            elif kind is tuple or kind is list:
-                # Articles inline: a topic's tuple holds thousands of them.
-                parts = [
-                    new.get(v.path, v) if type(v) is Article else self.substitute(v, new, memo)
-                    for v in value
-                ]
-                if any(a is not b for a, b in zip(parts, value, strict=True)):
-                    result = kind(parts)
-            elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-                # Fields the constructor does not take (a Day's permalink) are derived.
-                fields = {
-                    f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init
-                }
-                changed = {n: self.substitute(v, new, memo) for n, v in fields.items()}
-                if any(changed[n] is not v for n, v in fields.items()):
-                    result = dataclasses.replace(value, **changed)
-            if paths is not None and result is not value:
-                self.record(result, paths)
-        memo[key] = result
-        return result
-
-
-_NOTHING: frozenset[str] = frozenset()
-
-
-@dataclass(slots=True)
-class Holders:
-    """Article path -> positions of the pages whose context holds it. Pages holding a
-    large container (a topic's thousand articles, a year) are listed once for the
-    container, not once per article in it: a site's topic pages all hold their topic."""
-
-    direct: dict[str, list[int]]
-    shared: dict[str, list[list[int]]]
-
-    def get(self, path: str) -> set[int]:
-        found = set(self.direct.get(path, ()))
-        for positions in self.shared.get(path, ()):
-            found.update(positions)
-        return found
-
-
-_REMEMBERED = 32
 
 
 class Session:
@@ -410,12 +268,12 @@ class Session:
         config = state.site.config
         if not config.search:
             return []
-        from digest import search
         from digest.errors import Diagnostic
+        from digest.search import indexer, page, pagefind
 
-        if search.pagefind_binary() is None:
-            return [Diagnostic(config.path, 0, search.INSTALL_HINT)]
-        if any(search.is_article_path(path) for path in written):
-            articles = search.article_paths(state.site.plan.pages)
-            search.INDEXER.request(self.options.output_dir, articles, config.language)
+        if pagefind.pagefind_binary() is None:
+            return [Diagnostic(config.path, 0, page.INSTALL_HINT)]
+        if any(page.is_article_path(path) for path in written):
+            articles = page.article_paths(state.site.plan.pages)
+            indexer.INDEXER.request(self.options.output_dir, articles, config.language)
         return []

@@ -1,0 +1,191 @@
+"""Load: find ``content/**/*.md`` (sorted), split front-matter, validate -> articles + errors."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from digest import records
+from digest.errors import Diagnostic
+from digest.formats.article import parse_article
+from digest.incremental.cache import Cache, key_of, tool_identity
+from digest.incremental.records import ParseResult, Record
+from digest.model import Article
+from digest.parallel import ordered_map
+
+CONTENT_DIR = "content"
+
+MAX_ARTICLE_BYTES = 10_000_000
+"""Larger files are refused unread: Markdown rendering time grows with size, and a
+file this big in ``content/`` is a mistake, not an article."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A content file found on disk."""
+
+    path: Path
+    rel: str
+    """Path relative to the site root, posix separators: the name used in messages."""
+
+
+@dataclass(slots=True)
+class LoadResult:
+    articles: list[Article]
+    """Valid articles, in path order (drafts included only when asked for)."""
+    errors: list[Diagnostic]
+    cache_keys: list[str] = field(default_factory=list)
+    """The cache entry of every file read, to keep them and drop the rest."""
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """What is worth saying but stops nothing (a ``.MD`` file left unread)."""
+
+
+Discovered = tuple[list[SourceFile], list[Diagnostic], list[Diagnostic]]
+"""``discover``'s answer: the content files, the problems met finding them, and warnings."""
+
+_MARKDOWN_LOOKALIKE = (".md", ".markdown", ".mdown", ".mkd")
+"""Endings (any case) of files that look meant as articles though only ``.md`` is read."""
+
+
+def discover(root: Path) -> Discovered:
+    """Every ``*.md`` under ``root/content``, sorted by path; hidden files and folders skipped.
+
+    Symlinks are followed while they stay inside the site project; one leading out, or a
+    loop, is an error rather than a silent skip.
+    """
+    content = root / CONTENT_DIR
+    found: list[SourceFile] = []
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    if not content.is_dir():
+        return found, errors, warnings
+    real_root = root.resolve()
+    seen_dirs: set[str] = set()
+
+    def rel(path: Path) -> str:
+        return path.relative_to(root).as_posix()
+
+    def walk(folder: Path) -> Iterator[Path]:
+        real = os.path.realpath(folder)
+        if real in seen_dirs:
+            errors.append(Diagnostic(rel(folder), 0, "symlink loop: folder already visited"))
+            return
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(Diagnostic(rel(folder), 0, f"cannot read folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink() and not _inside(Path(os.path.realpath(path)), real_root):
+                errors.append(
+                    Diagnostic(rel(path), 0, "symlink leads outside the site project; refused")
+                )
+                continue
+            try:
+                is_dir = entry.is_dir()
+                if not is_dir and entry.name.endswith(".md") and entry.is_symlink():
+                    os.stat(path)  # a broken link or a loop raises here
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    message = "symlink loop: it leads back to itself"
+                elif exc.errno == errno.ENOENT:
+                    message = "broken symlink: what it points to does not exist"
+                else:
+                    message = f"cannot read: {exc.strerror}"
+                errors.append(Diagnostic(rel(path), 0, message))
+                continue
+            if is_dir:
+                yield from walk(path)
+            elif entry.name.endswith(".md") and entry.is_file():
+                yield path
+            elif entry.name.lower().endswith(_MARKDOWN_LOOKALIKE) and entry.is_file():
+                # Left out without a word, an article named ``x.MD`` would just be missing.
+                message = "not read: articles end in .md"
+                warnings.append(Diagnostic(rel(path), 0, message))
+
+    for path in walk(content):
+        found.append(SourceFile(path, rel(path)))
+    found.sort(key=lambda f: f.rel)
+    return found, errors, warnings
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def load_articles(
+    root: Path,
+    tz: ZoneInfo,
+    drafts: bool = False,
+    cache: Cache | None = None,
+    jobs: int = 1,
+    found: Discovered | None = None,
+) -> LoadResult:
+    """Load and validate every article under ``root/content``; all problems are collected.
+
+    A file whose bytes were parsed before (same path, timezone and tool) comes from the
+    cache; the others are parsed. Both happen in ``jobs`` processes, reading included:
+    this process only collects, so it is not the one all the others wait for. ``found``:
+    ``discover(root)``, when the caller already asked (its list is not changed).
+    """
+    files, errors, warnings = found if found is not None else discover(root)
+    errors = list(errors)
+    identity = tool_identity()
+
+    def load(source: SourceFile) -> _Loaded:
+        return _load_one(source, tz, identity, cache)
+
+    results: list[ParseResult] = []
+    keys: list[str] = []
+    for key, result, record in ordered_map(load, files, jobs):
+        results.append(result)
+        if key is None:  # not read: nothing to cache
+            continue
+        keys.append(key)
+        if cache is not None and record is not None:
+            cache.put_record(key, record)
+
+    articles: list[Article] = []
+    for article, problems in results:
+        errors.extend(problems)
+        if article is not None and (drafts or not article.draft):
+            articles.append(article)
+    return LoadResult(articles, errors, keys, list(warnings))
+
+
+_Loaded = tuple[str | None, ParseResult, Record | None]
+"""(cache key, or None when the file was not read; the result; its record when the cache
+should store it, i.e. the file was parsed rather than found in the cache)."""
+
+
+def _load_one(source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | None) -> _Loaded:
+    try:
+        size = source.path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
+            limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
+            message = f"file is {size / 1e6:.1f} MB; {limit}"
+            return None, (None, [Diagnostic(source.rel, 0, message)]), None
+        data = source.path.read_bytes()
+    except FileNotFoundError:
+        # Deleted since it was listed: the site is built as if it had never been there
+        # (the next build sees the folder as it is then).
+        return None, (None, []), None
+    except OSError as exc:
+        return None, (None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")]), None
+    key = key_of(identity, tz.key, source.rel, data)
+    found = cache.get_record(key) if cache is not None else None
+    if found is not None:
+        try:
+            return key, records.decode(*found, tz), None
+        except records.BadRecord:  # damaged or foreign: parsed again, and stored anew
+            pass
+    result = parse_article(source.rel, data, tz)
+    return key, result, records.encode(result)

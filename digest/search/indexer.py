@@ -1,0 +1,152 @@
+"""``watch``/``serve``: re-indexing in the background after a rebuild, the
+new index swapped in whole.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from digest.pipeline.write import exchange
+from digest.search.page import INSTALL_HINT, ArticlePages
+from digest.search.pagefind import SearchIndexError, index_over_links, link_tree, pagefind_binary
+from digest.search.shards import (
+    INDEX_DIR,
+    MANIFEST,
+    SHARD_ENTRY,
+    Shard,
+    manifest_bytes,
+    plan_shards,
+    read_manifest,
+    shard_keys,
+    vocabulary,
+    words_page,
+)
+
+
+class BackgroundIndexer:
+    """Re-indexes an in-place output in a background thread, one run at a time; a request
+    made while a run is going makes one more run after it (the newest request's)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._again: tuple[Path, ArticlePages, str] | None = None
+
+    def request(self, output: Path, articles: ArticlePages, language: str) -> None:
+        """Re-index ``output`` for these article pages (a build never changes them after
+        asking)."""
+        with self._lock:
+            job = (output, articles, language)
+            if self._thread is not None and self._thread.is_alive():
+                self._again = job
+                return
+            self._thread = threading.Thread(
+                target=self._loop, args=(job,), name="digest-search-index", daemon=True
+            )
+            self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the runs going on; True when none is left."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _loop(self, job: tuple[Path, ArticlePages, str]) -> None:
+        while True:
+            problem = reindex_in_place(*job)
+            if problem:
+                print(f"{job[0]}: warning: {problem}", file=sys.stderr, flush=True)
+            with self._lock:
+                if self._again is None:
+                    self._thread = None
+                    return
+                job, self._again = self._again, None
+
+
+INDEXER = BackgroundIndexer()
+
+
+def reindex_in_place(output: Path, articles: ArticlePages, language: str) -> str | None:
+    """Re-index the shards of the output whose pages are newer than their index (or whose
+    articles changed) into a new folder beside ``output/pagefind``, link the other shards
+    in, and swap it in with one rename; returns a problem, or None."""
+    binary = pagefind_binary()
+    if binary is None:
+        return INSTALL_HINT
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
+    except OSError as exc:
+        return f"search: cannot index ({exc})"
+    try:
+        shown = dict(zip(articles, articles.articles, strict=True))
+        # A page may be gone already: a later rebuild removed it (and asked for a new run).
+        present = [rel for rel in articles if (output / rel).is_file()]
+        shards = plan_shards(present)
+        current = read_manifest(output)
+        fresh = tmp / INDEX_DIR
+        fresh.mkdir()
+        # Stamped with the time the run began: a page replaced while it runs is newer than
+        # its shard's index, so the next run takes that shard again.
+        began = _now(tmp)
+        words = None
+        if len(shards) > 1:
+            words = words_page(vocabulary(shown[rel] for rel in present), language)
+        keys = shard_keys(shards, words)
+        stale = [s for s in shards if _outdated(output, s, keys[s.name], current)]
+        index_over_links(binary, output, stale, language, fresh, words)
+        for shard in stale:
+            os.utime(fresh / shard.name / SHARD_ENTRY, ns=(began, began))
+        for shard in shards:
+            if shard not in stale:
+                link_tree(output / shard.folder, fresh / shard.name)
+        (tmp / MANIFEST).write_bytes(manifest_bytes(shards, keys))
+        live = output / INDEX_DIR
+        if not live.is_dir():
+            os.rename(fresh, live)
+            return None
+        # What a site's own static files put under pagefind/ stays.
+        ours = {*current, *keys, Path(MANIFEST).name}
+        for entry in live.iterdir():
+            if entry.name not in ours:
+                link_tree(entry, fresh / entry.name)
+        if not exchange(fresh, live):
+            os.rename(live, tmp / "old")
+            os.rename(fresh, live)
+        return None
+    except SearchIndexError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"search: cannot index ({exc})"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _outdated(output: Path, shard: Shard, key: str, current: dict[str, str]) -> bool:
+    entry = output / shard.folder / SHARD_ENTRY
+    try:
+        indexed = entry.stat().st_mtime_ns
+    except OSError:
+        return True
+    if current.get(shard.name) != key:
+        return True
+    for rel in shard.articles:
+        try:
+            if (output / rel).stat().st_mtime_ns > indexed:
+                return True
+        except OSError:
+            return True
+    return False
+
+
+def _now(folder: Path) -> int:
+    """The file system's idea of now (its clock may differ from ours, e.g. over NFS)."""
+    probe = folder / ".now"
+    probe.touch()
+    return probe.stat().st_mtime_ns

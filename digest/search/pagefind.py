@@ -1,0 +1,365 @@
+"""Site search with Pagefind (the ``search`` extra: ``pip install 'digest-ssg[search]'``).
+
+When ``search = true`` (or ``--search``) the build plans a ``/search/`` page and, after the
+pages are rendered, runs the Pagefind binary over the article pages only (they carry
+``data-pagefind-body``; see ``article.html``). The index goes to ``pagefind/`` in the
+output, in shards:
+
+- Shards: the articles, in date order, are cut into shards of at most ``SHARD_SIZE`` (whole
+  months; a month with more is cut by day), each a Pagefind bundle of its own in
+  ``pagefind/<first month or day>/``; ``pagefind/shards.json`` (``MANIFEST``) lists them.
+  The search page loads them all and Pagefind merges their results (``mergeIndex``). Why:
+  Pagefind's search time in the browser grows faster than the number of pages a word is on
+  (a word on half of 10,000 pages took ~600 ms, on five shards of 2,000 ~250 ms). A site of
+  up to ``SHARD_SIZE`` articles has one shard. Each shard of several is indexed with a
+  words page (``words_page``), so that no shard answers a word of the site it lacks.
+- A normal build runs Pagefind over the staged new site itself, each shard restricted to
+  its articles by a glob (``Shard.glob``), the shards side by side (one process per CPU),
+  and has it write straight into the staging folder, where the ``SiteWriter`` records each
+  file like any other: the index is part of the staged site and swapped in atomically with
+  it, and no page or index file is copied. Pagefind never sees the live output. Only the
+  shards whose articles changed (a page written, an article added or removed, a word new
+  to the site) are re-indexed; the others are carried over. A build that writes nothing
+  re-indexes nothing. (When nothing was staged, e.g. only the index went missing, or the
+  site has a static folder of the index's name, Pagefind runs over scratch folders of hard
+  links to the article pages and the writer takes the index files from there.)
+- ``watch``/``serve`` (in-place builds) keep the index files and, after a rebuild that
+  wrote or removed article pages, re-index in a background thread so the rebuild's own
+  latency does not grow; the shards whose pages are newer than their index are re-indexed
+  into a new ``pagefind/`` folder built beside the output (the others linked in) and
+  exchanged with the old one in one rename, so readers never see half an index.
+
+Where a cold build's time goes: nearly all of the search part is Pagefind's own work
+(reading and stemming every word of every article, then gzip at its best level for some
+10,000 files); at 10,000 articles on 2 CPUs it costs more than the rest of the build.
+
+Determinism: for the same pages Pagefind (1.5) writes byte-identical fragments, word index
+chunks and JS/WASM bundle, but NOT byte-stable filter files: it writes the values of a
+filter (topics, sources) in hash-map order, which changes from run to run on a large site.
+So each shard's ``filter/*.pf_filter``, and the files that name them by content hash
+(``pagefind.*.pf_meta``, ``pagefind-entry.json``), are excluded from the determinism
+guarantee (``NOT_BYTE_STABLE``; tests/test_search.py compares everything else byte for
+byte, ``shards.json`` included). Their content is the same set of values and pages, and a
+build that changes no article page does not re-index, so they do not churn on their own.
+
+Without the extra the build still succeeds: it warns how to install it, and the search
+page says that search is not available.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from digest.config import SiteConfig
+from digest.errors import Diagnostic
+from digest.parallel import usable_cpus
+from digest.pipeline.plan import Page
+from digest.pipeline.write import InPlaceWriter, SiteWriter, safe_relative
+from digest.search.page import INSTALL_HINT, article_paths
+from digest.search.shards import (
+    INDEX_DIR,
+    MANIFEST,
+    SHARD_ENTRY,
+    WORDS_DIR,
+    Shard,
+    current_index,
+    index_files,
+    manifest_bytes,
+    plan_shards,
+    read_manifest,
+    shard_keys,
+    vocabulary,
+    words_page,
+)
+
+TIMEOUT = 600.0
+"""Seconds one Pagefind run may take before it counts as hung."""
+
+
+def pagefind_binary() -> Path | None:
+    """The Pagefind executable shipped by the ``pagefind[bin]`` packages, or None."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    try:
+        path = get_executable()
+    except (OSError, ValueError):
+        return None
+    if path is None or not path.is_file() or not os.access(path, os.X_OK):
+        return None
+    return path
+
+
+class SearchIndexError(Exception):
+    """Pagefind failed; the message says why."""
+
+
+def _pagefind(binary: Path, site: Path, destination: Path, language: str, glob: str) -> None:
+    """Run Pagefind over the pages of ``site`` that ``glob`` matches, into ``destination``."""
+    language = (language or "en").split("-")[0].lower() or "en"
+    cmd = [
+        str(binary),
+        "--site",
+        str(site),
+        "--glob",
+        glob,
+        "--output-path",
+        str(destination),
+        # One index for the whole site, whatever ``lang`` single articles set: the search
+        # page loads one language's index.
+        "--force-language",
+        language,
+        "--silent",
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SearchIndexError(f"search: Pagefind did not run ({exc})") from None
+    if proc.returncode != 0 or not (destination / SHARD_ENTRY).is_file():
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise SearchIndexError(
+            f"search: Pagefind failed (exit {proc.returncode}): {' / '.join(detail)}"
+        )
+
+
+def _pagefind_over_links(
+    binary: Path,
+    source: Path,
+    shard: Shard,
+    language: str,
+    destination: Path,
+    words: bytes | None,
+) -> None:
+    """Index the shard's pages of the site in ``source``, and the words page if given, into
+    ``destination`` (a new folder).
+
+    The pages are hard-linked (else copied) into a scratch site so Pagefind sees exactly
+    these files at their site paths, whatever else is in ``source``, even while a rebuild
+    replaces them (a link keeps the whole file it was made to)."""
+    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=destination.parent) as tmp:
+        site = Path(tmp, "site")
+        site.mkdir()
+        made = {site}
+        if words is not None:
+            (site / WORDS_DIR).mkdir()
+            (site / WORDS_DIR / "index.html").write_bytes(words)
+        for rel in shard.articles:
+            target = site / safe_relative(rel)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            link_file(source / rel, target)
+        _pagefind(binary, site, destination, language, "**/*.html")
+
+
+def index_over_links(
+    binary: Path,
+    source: Path,
+    shards: Sequence[Shard],
+    language: str,
+    destination: Path,
+    words: bytes | None,
+) -> None:
+    """Index each shard of the site in ``source`` into ``destination/<shard name>``."""
+    _in_parallel(
+        lambda shard: _pagefind_over_links(
+            binary, source, shard, language, destination / shard.name, words
+        ),
+        shards,
+    )
+
+
+def _in_parallel(job: Callable[[Shard], None], shards: Sequence[Shard]) -> None:
+    """Run ``job`` for each shard, one CPU each (a job waits on its own Pagefind process);
+    raise the first error, once all have ended."""
+    workers = min(usable_cpus(), len(shards))
+    if workers <= 1:
+        for shard in shards:
+            job(shard)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(job, shard) for shard in shards]
+    for future in futures:
+        future.result()
+
+
+def write_index(
+    writer: SiteWriter,
+    output: Path,
+    pages: list[Page],
+    config: SiteConfig,
+    fingerprints: dict[str, str],
+    warnings: list[Diagnostic],
+) -> None:
+    """For a staged (``SiteWriter``) build: put the index into the new site.
+
+    Re-indexes the shards whose articles changed, or that are missing; carries the others
+    over unchanged."""
+    binary = pagefind_binary()
+    if binary is None:
+        warnings.append(Diagnostic(config.path, 0, INSTALL_HINT))
+        return
+    _clean_leftovers(output)
+    articles = article_paths(pages)
+    shards = plan_shards(articles)
+    words = words_page(vocabulary(articles.articles), config.language) if len(shards) > 1 else None
+    keys = shard_keys(shards, words)
+    current = read_manifest(output)
+    written = set(writer.written)
+    stale = [
+        s
+        for s in shards
+        if current.get(s.name) != keys[s.name]
+        or not (output / s.folder / SHARD_ENTRY).is_file()
+        or not written.isdisjoint(s.articles)
+    ]
+    manifest = manifest_bytes(shards, keys)
+    if not stale and _same_bytes(output / MANIFEST, manifest):
+        _keep(writer, current_index(output), fingerprints)
+        return
+    # Once a file was written the staging folder holds the whole new site (the writer
+    # links unchanged files in): the pages to index are there, else in the output.
+    pages_root = writer.staging if writer.written else output
+    # Pagefind can write straight into the staging folder, unless the site has a static
+    # folder of one of our names there: keep out of its way.
+    direct = bool(writer.written) and not any(
+        (writer.staging / name).exists() for name in (INDEX_DIR, WORDS_DIR)
+    )
+    try:
+        if direct:
+            recorded = _index_staged(binary, writer, stale, config.language, words)
+        else:
+            recorded = _index_scratch(binary, writer, pages_root, stale, config.language, words)
+    except SearchIndexError as exc:
+        if direct:
+            shutil.rmtree(writer.staging / INDEX_DIR, ignore_errors=True)
+        # Keep the old index (stale, but usable) rather than failing the build.
+        warnings.append(Diagnostic(config.path, 0, str(exc)))
+        _keep(writer, current_index(output), fingerprints)
+        return
+    for rel in recorded:
+        fingerprints[rel] = "search-index"
+    for shard in shards:
+        if shard not in stale:
+            _keep(writer, index_files(output, shard.folder), fingerprints)
+    writer.write(MANIFEST, manifest)
+    fingerprints[MANIFEST] = "search-index"
+
+
+def _index_staged(
+    binary: Path, writer: SiteWriter, shards: list[Shard], language: str, words: bytes | None
+) -> list[str]:
+    """Index the shards from the staged pages, straight into the staging folder, and record
+    their files with the writer; returns them."""
+    extra = []
+    if words is not None:
+        (writer.staging / WORDS_DIR).mkdir()
+        (writer.staging / WORDS_DIR / "index.html").write_bytes(words)
+        extra.append(WORDS_DIR)
+    try:
+        _in_parallel(
+            lambda shard: _pagefind(
+                binary, writer.staging, writer.staging / shard.folder, language, shard.glob(*extra)
+            ),
+            shards,
+        )
+    finally:
+        shutil.rmtree(writer.staging / WORDS_DIR, ignore_errors=True)
+    recorded = []
+    for shard in shards:
+        for rel in index_files(writer.staging, shard.folder):
+            staged = writer.staging / rel
+            same = _same_file(writer.output / rel, staged)
+            if same:
+                # Let the writer carry the current file over, keeping its mtime.
+                staged.unlink()
+            writer.record(rel, not same)
+            recorded.append(rel)
+    return recorded
+
+
+def _index_scratch(
+    binary: Path,
+    writer: SiteWriter,
+    pages_root: Path,
+    shards: list[Shard],
+    language: str,
+    words: bytes | None,
+) -> list[str]:
+    """Index the shards from the pages in ``pages_root`` into a scratch folder beside the
+    output, and write their files through the writer; returns them."""
+    output = writer.output
+    scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
+    try:
+        index_over_links(binary, pages_root, shards, language, scratch, words)
+        recorded = []
+        for shard in shards:
+            for rel in index_files(scratch, shard.name):
+                writer.write(f"{INDEX_DIR}/{rel}", (scratch / rel).read_bytes())
+                recorded.append(f"{INDEX_DIR}/{rel}")
+        return recorded
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _keep(writer: SiteWriter, files: list[str], fingerprints: dict[str, str]) -> None:
+    for rel in files:
+        if writer.keep(rel):
+            fingerprints[rel] = "search-index"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _clean_leftovers(output: Path) -> None:
+    """Scratch folders of an indexing run that was killed (they sit beside the output)."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    for entry in parent.iterdir():
+        if entry.name.startswith(f".{output.name}.search-") and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def keep_index(writer: InPlaceWriter, output: Path) -> None:
+    """For an in-place build: the index files stay (the background re-index replaces them)."""
+    for rel in current_index(output):
+        writer.keep(rel)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link (else copy) the file ``source``, or every file of the folder, to ``target``."""
+    if not source.is_dir():
+        link_file(source, target)
+    for dirpath, _dirs, names in os.walk(source):
+        folder = target / Path(dirpath).relative_to(source)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            link_file(Path(dirpath, name), folder / name)
+
+
+def link_file(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

@@ -1,0 +1,195 @@
+"""The index's shards: the articles cut into bundles of whole months, their
+keys and ``pagefind/shards.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.model import Article
+from digest.pipeline.render import format_date, format_time
+
+INDEX_DIR = "pagefind"
+"""The index in the output: ``shards.json`` and one Pagefind bundle per shard."""
+MANIFEST = f"{INDEX_DIR}/shards.json"
+"""The shards: what the search page loads first, and what the next build compares."""
+
+SHARD_SIZE = 2500
+"""Articles in one shard at most (unless one day has more)."""
+NOT_BYTE_STABLE = (
+    f"{INDEX_DIR}/*/filter/*.pf_filter",
+    f"{INDEX_DIR}/*/pagefind.*.pf_meta",
+    f"{INDEX_DIR}/*/pagefind-entry.json",
+)
+"""Index files whose bytes may differ between two runs over the same pages: Pagefind
+writes filter values in hash-map order (see the module's docstring)."""
+
+SHARD_ENTRY = "pagefind-entry.json"
+"""Pagefind's own entry file in each shard: it is there when the shard is whole."""
+WORDS_DIR = "digest-search-words"
+"""Where the words page (see ``words_page``) sits beside the pages Pagefind reads, while it
+runs; never published."""
+_WORD = re.compile(r"\w+")
+_SHARD_NAME = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
+
+def index_files(output: Path, folder: str) -> list[str]:
+    """The files under ``output/folder`` (a shard's), relative to ``output``, sorted."""
+    root = output / folder
+    if not root.is_dir():
+        return []
+    return sorted(
+        Path(dirpath, name).relative_to(output).as_posix()
+        for dirpath, _dirs, names in os.walk(root)
+        for name in names
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Articles indexed together: whole months, or whole days of a month too big for one."""
+
+    units: tuple[str, ...]
+    """Output path prefixes, in date order: ``YYYY/MM`` (a month) or ``YYYY/MM/DD`` (a day)."""
+    articles: tuple[str, ...]
+    """The article pages (``YYYY/MM/DD/<slug>/index.html``), sorted."""
+
+    @property
+    def name(self) -> str:
+        """Its folder under ``pagefind/``: its first month or day, ``2013-11``."""
+        return self.units[0].replace("/", "-")
+
+    @property
+    def folder(self) -> str:
+        return f"{INDEX_DIR}/{self.name}"
+
+    def glob(self, *folders: str) -> str:
+        """Pagefind's ``--glob`` for exactly these articles' pages in a whole site, and the
+        ``index.html`` of each of ``folders`` too."""
+        parts = [unit + ("/*/*" if unit.count("/") == 1 else "/*") for unit in self.units]
+        parts.extend(folders)
+        inner = parts[0] if len(parts) == 1 else "{" + ",".join(parts) + "}"
+        return f"{inner}/index.html"
+
+    @property
+    def key(self) -> str:
+        """Identifies its set of articles: a shard whose key and pages did not change keeps
+        its index."""
+        return _hash("\n".join(self.articles))
+
+
+def plan_shards(articles: Iterable[str], size: int | None = None) -> list[Shard]:
+    """Cut the article pages, in date order, into shards of at most ``size`` articles, at
+    month boundaries (at day boundaries within a month of more than ``size``).
+
+    Cutting at calendar boundaries, in date order, keeps shards stable: articles added on
+    new days change only the newest shard."""
+    size = size or SHARD_SIZE
+    months: dict[str, list[str]] = {}
+    for rel in sorted(articles):
+        parts = rel.split("/")
+        months.setdefault(f"{parts[0]}/{parts[1]}", []).append(rel)
+    units: list[tuple[str, list[str]]] = []
+    for month, rels in sorted(months.items()):
+        if len(rels) <= size:
+            units.append((month, rels))
+            continue
+        days: dict[str, list[str]] = {}
+        for rel in rels:
+            days.setdefault(rel.split("/")[2], []).append(rel)
+        units.extend((f"{month}/{day}", day_rels) for day, day_rels in sorted(days.items()))
+    shards: list[Shard] = []
+    taken: list[str] = []
+    chosen: list[str] = []
+    for unit, rels in units:
+        if chosen and len(chosen) + len(rels) > size:
+            shards.append(Shard(tuple(taken), tuple(chosen)))
+            taken, chosen = [], []
+        taken.append(unit)
+        chosen.extend(rels)
+    if chosen:
+        shards.append(Shard(tuple(taken), tuple(chosen)))
+    return shards
+
+
+def vocabulary(articles: Iterable[Article]) -> list[str]:
+    """Every word of the articles' pages (lower case, sorted): their title, source, topics,
+    author, date and body."""
+    # Split on white space first and take the words out of the distinct pieces: a regular
+    # expression over all the text is twice as slow.
+    pieces: set[str] = set()
+    for article in articles:
+        when = format_date(article.day) + (
+            " " + format_time(article.published) if article.has_time else ""
+        )
+        text = " ".join(
+            (article.title, article.source, article.author, *article.topics, when, article.body)
+        )
+        pieces.update(text.lower().split())
+    return sorted(set(_WORD.findall(" ".join(pieces))))
+
+
+def words_page(words: Sequence[str], language: str) -> bytes:
+    """A page of every word of the site, at weight 0, indexed with each shard of several.
+
+    Pagefind answers a word its index lacks with the pages of the word's longest prefix it
+    has ("officials" -> "of"), so a shard without a word another shard has would add pages
+    that do not contain it. With this page in every shard, every word of the site is in
+    every shard; the page itself scores 0, and the search page drops results that score 0.
+    """
+    text = html.escape(" ".join(words))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(language or "en")}"><body>'
+        f'<div data-pagefind-body><p data-pagefind-weight="0">{text}</p></div>'
+        "</body></html>\n"
+    ).encode()
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def shard_keys(shards: Sequence[Shard], words: bytes | None) -> dict[str, str]:
+    """Each shard's key: its articles, and the words page it is indexed with (if any): a
+    word new to the site re-indexes every shard of several."""
+    if words is None:
+        return {s.name: s.key for s in shards}
+    extra = hashlib.blake2b(words, digest_size=12).hexdigest()
+    return {s.name: _hash(s.key + extra) for s in shards}
+
+
+def manifest_bytes(shards: Sequence[Shard], keys: dict[str, str]) -> bytes:
+    """``shards.json``: what the search page loads, and what the next build compares."""
+    data = {
+        "version": 1,
+        "shards": [{"name": s.name, "pages": len(s.articles), "key": keys[s.name]} for s in shards],
+    }
+    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
+
+
+def read_manifest(output: Path) -> dict[str, str]:
+    """The current index's shards, ``name -> key``; empty when there is none (or it is not
+    one this code wrote)."""
+    try:
+        data = json.loads((output / MANIFEST).read_bytes())
+        shards = {str(s["name"]): str(s["key"]) for s in data["shards"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    # Each name is a folder under pagefind/ that a build may carry over: only ever a shard's.
+    if not all(_SHARD_NAME.fullmatch(name) for name in shards):
+        return {}
+    return shards
+
+
+def current_index(output: Path) -> list[str]:
+    """The current index's files: ``shards.json`` and the folders of the shards it lists,
+    not whatever else a site's own static files put under ``pagefind/``."""
+    folders = (f"{INDEX_DIR}/{name}" for name in read_manifest(output))
+    return [MANIFEST, *(rel for folder in folders for rel in index_files(output, folder))]
