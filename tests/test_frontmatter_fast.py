@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from digest.formats.frontmatter import (
     FrontMatterLoader,
-    _load_yaml,
     decode_text,
+    load_yaml,
     split_front_matter,
 )
 from digest.formats.frontmatter_fast import fast_front_matter
@@ -356,7 +356,7 @@ def test_benchmark_corpus_takes_the_fast_path(tmp_path: Path) -> None:
         fm_text = split[0]
         got = check(fm_text)
         assert got is not None, fm_text
-        meta, problem = _load_yaml(path.name, fm_text)
+        meta, problem = load_yaml(path.name, fm_text)
         assert problem is None and same(meta, got)
 
 

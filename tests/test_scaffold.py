@@ -18,7 +18,7 @@ from conftest import article, run_digest, snapshot
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from digest.commands.authoring import render_article
+from digest.commands.authoring import article_text
 from digest.commands.init import EXAMPLE_URL, WORKFLOW_PATH, init_site, next_steps
 from digest.commands.new import new_article
 from digest.config import SiteConfig, parse_config
@@ -121,7 +121,8 @@ def test_new_title_round_trips_through_the_loader(tmp_path, title):
 def test_any_text_reads_back_as_written(title, topic):
     """Whatever the text, the loader reads back what `new` wrote (whitespace collapsed)."""
     assume(visible(title) and slugify(topic))
-    text = render_article(title, "S", "https://e.com/x", "2024-03-05", [topic])
+    fields = {"title": title, "source": "S", "date": "2024-03-05", "url": "https://e.com/x"}
+    text = article_text({**fields, "topics": [topic]})
     loaded, problems = parse_article("content/x.md", text.encode(), UTC)
     assert problems == [], text
     assert loaded is not None

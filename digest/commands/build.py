@@ -17,7 +17,7 @@ from digest.incremental.manifest import Manifest, Written, files_under, input_sn
 from digest.incremental.reads import PageReads, Reads
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
-from digest.pipeline.assets import STATIC_DIR, _assets
+from digest.pipeline.assets import STATIC_DIR, site_assets
 from digest.pipeline.index import SiteIndex, build_index
 from digest.pipeline.load import Discovered, discover, load_articles
 from digest.pipeline.plan import SitePlan, check_collisions, plan_site
@@ -121,7 +121,7 @@ def prepare(
         from digest.search.pagefind import pagefind_binary
 
         plan.pages.append(search_page(pagefind_binary() is not None))
-    plan.assets.extend(_assets(options.root, config))
+    plan.assets.extend(site_assets(options.root, config))
     check_collisions(plan)
     return Site(config, index, plan, warnings, loaded.cache_keys, loaded.articles)
 

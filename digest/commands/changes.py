@@ -34,7 +34,7 @@ progress instead of waiting for silence that never comes."""
 _EDITOR_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".part", ".crdownload")
 _EDITOR_NAMES = {"4913"}  # vim probes whether it may create files with this name
 
-_INTERESTING = {
+INTERESTING_EVENTS = {
     EVENT_TYPE_CREATED,
     EVENT_TYPE_DELETED,
     EVENT_TYPE_MODIFIED,
@@ -45,7 +45,7 @@ _INTERESTING = {
 """Opened and closed-without-writing are left out: the build itself opens every source,
 and reacting to that would rebuild forever."""
 
-_VERBS = {
+EVENT_VERBS = {
     EVENT_TYPE_CREATED: "created",
     EVENT_TYPE_DELETED: "deleted",
 }

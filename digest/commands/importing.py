@@ -66,11 +66,11 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import yaml
 
-from digest.commands.authoring import _Dumper, _write_new
+from digest.commands.authoring import article_text, create_file
 from digest.errors import Diagnostic, DigestError
 from digest.formats.frontmatter import FrontMatterLoader, decode_text, split_front_matter
 from digest.formats.raw import RawArticle, parse_raw_bytes
@@ -83,29 +83,10 @@ DEFAULT_SLUG = "article"
 
 
 def render_article(raw: RawArticle, topics: Sequence[str] = ()) -> str:
-    """The content file for ``raw``: front-matter per DESIGN section 3, then the body.
-
-    Values go through a YAML dumper so titles with colons, quotes, ``#`` or a leading ``-``
-    read back exactly as written.
-    """
-    meta: dict[str, Any] = {
-        "title": raw.title,
-        "source": raw.source,
-        "date": raw.date,
-        "url": raw.url,
-    }
-    if topics:
-        meta["topics"] = list(topics)
-    front = yaml.dump(
-        meta,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=2**30,
-        default_flow_style=None,
-    )
-    body = raw.body.rstrip("\n")
-    return f"---\n{front}---\n{body}\n" if body else f"---\n{front}---\n"
+    """The content file for ``raw``: its front-matter and body as ``digest new`` writes
+    them (``authoring.article_text``)."""
+    fields = {"title": raw.title, "source": raw.source, "date": raw.date, "url": raw.url}
+    return article_text({**fields, "topics": list(topics)}, raw.body)
 
 
 @dataclass(slots=True)
@@ -239,7 +220,6 @@ def run_import(
     known = _scan_content(content_dir)
     imported = duplicates = 0
     failed = len(missing)
-    made_dirs: set[Path] = set()
     try:
         for done, path in enumerate(files, start=1):
             name = path.as_posix()
@@ -252,7 +232,7 @@ def run_import(
                     report(Diagnostic(name, 0, note).format("note"), err)
                     continue
                 data = render_article(raw, topic_names).encode("utf-8")
-                target = _place(name, raw, data, content_dir, known, dry_run, made_dirs)
+                target = _place(name, raw, data, content_dir, known, dry_run)
                 known.urls[canonical] = target.as_posix()
                 imported += 1
                 report(f"would write {target.as_posix()}" if dry_run else target.as_posix(), out)
@@ -302,7 +282,6 @@ def _place(
     content_dir: Path,
     known: _Content,
     dry_run: bool,
-    made_dirs: set[Path],
 ) -> Path:
     """Write ``data`` as ``content_dir/YYYY/MM/DD/<slug>.md`` with the first free slug
     (``slug``, ``slug-2``, ...); the path it took (or would take, with ``dry_run``).
@@ -322,10 +301,7 @@ def _place(
         if dry_run:
             break
         try:
-            if folder not in made_dirs:
-                folder.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(folder)
-            if _write_new(target, data):
+            if create_file(target, data):
                 break
         except OSError as exc:
             message = f"cannot write {target.as_posix()}: {exc.strerror or exc}"

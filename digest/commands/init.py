@@ -8,7 +8,7 @@ import datetime as dt
 import shlex
 from pathlib import Path
 
-from digest.commands.authoring import _replace_file, render_article
+from digest.commands.authoring import article_text, replace_file
 from digest.config import CONFIG_NAME
 from digest.errors import DigestError
 from digest.model import day_path
@@ -193,13 +193,15 @@ WORKFLOW_PATH = ".github/workflows/pages.yml"
 
 def skeleton(today: dt.date) -> dict[str, str]:
     """Every file of a new site project: relative path -> text, in the order written."""
-    example = render_article(
-        "Welcome to your digest",
-        "Example News",
-        EXAMPLE_URL,
-        today.isoformat(),
-        ["Getting started"],
-        body=_EXAMPLE_BODY,
+    example = article_text(
+        {
+            "title": "Welcome to your digest",
+            "source": "Example News",
+            "date": today,
+            "url": EXAMPLE_URL,
+            "topics": ["Getting started"],
+        },
+        _EXAMPLE_BODY,
     )
     return {
         CONFIG_NAME: _CONFIG_TEXT,
@@ -245,7 +247,7 @@ def init_site(target: Path, force: bool = False, today: dt.date | None = None) -
         path = target / rel
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _replace_file(path, text.encode("utf-8"))
+            replace_file(path, text.encode("utf-8"))
         except OSError as exc:
             raise DigestError.at(str(path), 0, f"cannot write: {exc.strerror or exc}") from None
         written.append(path)

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from digest.commands.authoring import _create_new_file, render_article
+from digest.commands.authoring import article_text, create_file
 from digest.config import load_config
 from digest.errors import Diagnostic, DigestError
 from digest.formats.article import parse_article
@@ -87,7 +87,9 @@ def new_article(
                     "choose one with --slug",
                 )
             )
-    text = render_article(title, source, url, date, topics)
+    text = article_text(
+        {"title": title, "source": source, "date": date, "url": url, "topics": topics}
+    )
     # Validate under a stand-in name: the real one depends on the date being valid.
     article, found = parse_article(f"{CONTENT_DIR}/{slug or 'untitled'}.md", text.encode(), tz)
     problems.extend(_as_option_problem(d) for d in found)
@@ -100,11 +102,11 @@ def new_article(
         raise DigestError.at(rel, 0, "already exists; not overwritten")
     _refuse_duplicates(root, rel, article, tz)
     try:
-        _create_new_file(path, text.encode("utf-8"))
-    except FileExistsError:
-        raise DigestError.at(rel, 0, "already exists; not overwritten") from None
+        created = create_file(path, text.encode("utf-8"))
     except OSError as exc:
         raise DigestError.at(rel, 0, f"cannot write: {exc.strerror or exc}") from None
+    if not created:
+        raise DigestError.at(rel, 0, "already exists; not overwritten")
     return path
 
 

@@ -42,7 +42,7 @@ from digest.commands.livereload import (
     needs_reload,
     url_path,
 )
-from digest.commands.serve_paths import _NOT_FOUND, Target, content_type, resolve
+from digest.commands.serve_paths import NOT_FOUND_PAGE, Target, content_type, resolve
 from digest.commands.watch import (
     EXIT_ERRORS,
     EXIT_USAGE,
@@ -158,7 +158,7 @@ class Handler(BaseHTTPRequestHandler):
             with open(page.file, "rb") as handle:
                 body = handle.read()
         except OSError:
-            body = _NOT_FOUND
+            body = NOT_FOUND_PAGE
         body = self._with_script(body, pages, version)
         self._send(404, "text/html; charset=utf-8", body, head)
 

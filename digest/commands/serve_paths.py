@@ -97,7 +97,7 @@ def resolve(output: Path | str, base: str, raw: str) -> Target:
     return Target(200, file=real, rel="/".join(rel_parts), page=page)
 
 
-_NOT_FOUND = (
+NOT_FOUND_PAGE = (
     b"<!DOCTYPE html>\n<html lang=en>\n<meta charset=utf-8>\n<title>Not found</title>\n"
     b"<body>\n<h1>404 Not found</h1>\n<p>There is no such page, and the site has no "
     b"404.html (yet).</p>\n</body>\n</html>\n"

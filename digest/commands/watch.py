@@ -40,8 +40,8 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from digest.commands.build import BuildOptions, BuildResult
 from digest.commands.changes import (
-    _INTERESTING,
-    _VERBS,
+    EVENT_VERBS,
+    INTERESTING_EVENTS,
     MAX_WAIT,
     QUIET,
     WATCHED_DIRS,
@@ -117,7 +117,7 @@ class Watcher:
 
     def event(self, event: FileSystemEvent) -> None:
         """Feed one watchdog event to the debouncer (what ``_Events`` calls)."""
-        if event.event_type not in _INTERESTING:
+        if event.event_type not in INTERESTING_EVENTS:
             return
         if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_ATTRIB):
             return  # the events of the files inside say what happened
@@ -132,7 +132,7 @@ class Watcher:
                 self.debouncer.add(dest, "changed")  # an editor's save: temp file renamed
             return
         if src:
-            self.debouncer.add(src, _VERBS.get(event.event_type, "changed"))
+            self.debouncer.add(src, EVENT_VERBS.get(event.event_type, "changed"))
 
     # -- watches -----------------------------------------------------------------------
 

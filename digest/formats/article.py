@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from digest.errors import Diagnostic
 from digest.formats.frontmatter import (
-    _FM_HANDLER,
-    _key_lines,
-    _load_yaml,
-    _yaml_kind,
+    FM_HANDLER,
     decode_text,
+    key_lines,
+    load_yaml,
     split_front_matter,
+    yaml_kind,
 )
 from digest.formats.summary import summarize
 from digest.langtags import language_tag_problem
@@ -87,11 +87,11 @@ def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, 
         return None, [Diagnostic(rel, line, "contains a NUL byte")]
     split = split_front_matter(text)
     if split is None:
-        if _FM_HANDLER.detect(text):
+        if FM_HANDLER.detect(text):
             return None, [Diagnostic(rel, 1, "front-matter is not closed by a '---' line")]
         return None, [Diagnostic(rel, 1, "no front-matter: the file must start with a '---' line")]
     fm_text, body, body_line = split
-    meta, problem = _load_yaml(rel, fm_text)
+    meta, problem = load_yaml(rel, fm_text)
     if problem is not None:
         return None, [problem]
     return _validate(rel, data, meta, fm_text, body, body_line, tz)
@@ -106,11 +106,11 @@ def _validate(
     body_line: int,
     tz: ZoneInfo,
 ) -> tuple[Article | None, list[Diagnostic]]:
-    key_lines = _key_lines(fm_text)
+    lines_of = key_lines(fm_text)
     problems: list[Diagnostic] = []
 
     def fail(key: str, message: str) -> None:
-        problems.append(Diagnostic(rel, key_lines.get(key, 1), f"{key}: {message}"))
+        problems.append(Diagnostic(rel, lines_of.get(key, 1), f"{key}: {message}"))
 
     for key in meta:
         if not isinstance(key, str):
@@ -130,7 +130,7 @@ def _validate(
         if value is None:
             return ""
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            fail(key, f"expected text, got {_yaml_kind(value)}")
+            fail(key, f"expected text, got {yaml_kind(value)}")
             return ""
         text = " ".join(str(value).split())
         if not visible(text):
@@ -188,7 +188,7 @@ def _validate(
         fail("lang", p)
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        fail("draft", f"expected true or false, got {_yaml_kind(draft)}")
+        fail("draft", f"expected true or false, got {yaml_kind(draft)}")
     summary = optional_text("summary") if "summary" in meta else ""
 
     if problems or published is None:
@@ -214,7 +214,7 @@ def _validate(
         lang=lang,
         draft=bool(draft),
         extra=extra,
-        lines=key_lines,
+        lines=lines_of,
     )
     return article, []
 
@@ -228,7 +228,7 @@ def parse_date(value: Any, tz: ZoneInfo) -> tuple[dt.datetime | None, bool, str]
     downstream (timezone conversion, timestamps, the days around) can overflow then.
     """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None, False, f"expected a date (YYYY-MM-DD), got {_yaml_kind(value)}"
+        return None, False, f"expected a date (YYYY-MM-DD), got {yaml_kind(value)}"
     text = str(value).strip()
     m = _DATETIME.fullmatch(text)
     if m is None:
@@ -311,7 +311,7 @@ def _topics(value: Any, fail: Callable[[str, str], None]) -> tuple[str, ...]:
         return ()
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        fail("topics", f"expected a list of names or one name, got {_yaml_kind(value)}")
+        fail("topics", f"expected a list of names or one name, got {yaml_kind(value)}")
         return ()
     if len(items) > MAX_TOPICS:
         fail("topics", f"{len(items)} topics; an article may have at most {MAX_TOPICS}")
@@ -323,7 +323,7 @@ def _topics(value: Any, fail: Callable[[str, str], None]) -> tuple[str, ...]:
             fail("topics", f"{item!r} is a number, not a name (in quotes it is one)")
             return ()
         if not isinstance(item, str):
-            fail("topics", f"each topic must be a name, got {_yaml_kind(item)}")
+            fail("topics", f"each topic must be a name, got {yaml_kind(item)}")
             return ()
         name = " ".join(item.split())
         slug = slugify(name)

@@ -66,7 +66,7 @@ FrontMatterLoader.yaml_implicit_resolvers = {
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 
-_FM_HANDLER = frontmatter.YAMLHandler()
+FM_HANDLER = frontmatter.YAMLHandler()
 _KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*:", re.MULTILINE)
 
 
@@ -87,10 +87,10 @@ def decode_text(rel: str, data: bytes) -> tuple[str | None, Diagnostic | None]:
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(front-matter YAML, body, line where the body starts), or None when the text does not
     open with a ``---`` line or never closes it."""
-    if not _FM_HANDLER.detect(text):
+    if not FM_HANDLER.detect(text):
         return None
     try:
-        fm, body = _FM_HANDLER.split(text)
+        fm, body = FM_HANDLER.split(text)
     except ValueError:
         return None
     # ``fm`` starts with the newline that ends line 1 (the opening ``---``) and ends with
@@ -114,7 +114,7 @@ def _unconstructable(fm_text: str) -> tuple[int, str]:
     return 1, ""
 
 
-def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
+def load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | None]:
     meta = fast_front_matter(fm_text, FrontMatterLoader)  # None: not sure, PyYAML decides
     if meta is not None:  # a non-empty mapping of scalars and lists of them: no checks due
         return meta, None
@@ -156,7 +156,7 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
         return {}, Diagnostic(rel, 1, "front-matter is empty (title, source, date and url needed)")
     if not isinstance(meta, dict):
         return {}, Diagnostic(
-            rel, 2, f"front-matter must be a mapping of keys to values, not {_yaml_kind(meta)}"
+            rel, 2, f"front-matter must be a mapping of keys to values, not {yaml_kind(meta)}"
         )
     for key, value in meta.items():
         if _too_deep(value, MAX_DEPTH - 1):
@@ -165,12 +165,12 @@ def _load_yaml(rel: str, fm_text: str) -> tuple[dict[str, Any], Diagnostic | Non
 
 
 def _too_deep_diagnostic(rel: str, fm_text: str, key: Any) -> Diagnostic:
-    line = _key_lines(fm_text).get(key, 1) if isinstance(key, str) else 1
+    line = key_lines(fm_text).get(key, 1) if isinstance(key, str) else 1
     return Diagnostic(rel, line, f"{key}: nested more than {MAX_DEPTH} levels deep")
 
 
 def _too_deep_problem(rel: str, fm_text: str, line: int) -> Diagnostic | None:
-    """``_load_yaml``'s own nesting message, for front-matter YAML refused before that check
+    """``load_yaml``'s own nesting message, for front-matter YAML refused before that check
     could see the value: libyaml's own limit (1,000 levels, since the libyaml of PyYAML
     6.0.4), pure-Python PyYAML's recursion, or any error met after a value already nested too
     deep. At the first top-level key whose value is too deep; at ``line`` when a key itself
@@ -259,12 +259,12 @@ def _too_deep(value: Any, levels: int) -> bool:
     return False
 
 
-def _key_lines(fm_text: str) -> dict[str, int]:
+def key_lines(fm_text: str) -> dict[str, int]:
     """The file line of each top-level key of the front-matter."""
     return {m.group(1): fm_text.count("\n", 0, m.start()) + 1 for m in _KEY_LINE.finditer(fm_text)}
 
 
-def _yaml_kind(value: Any) -> str:
+def yaml_kind(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):

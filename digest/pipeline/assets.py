@@ -23,7 +23,7 @@ WELL_KNOWN = ".well-known"
 domain verification), and GitHub Pages does too."""
 
 
-def _assets(root: Path, config: SiteConfig) -> list[Asset]:
+def site_assets(root: Path, config: SiteConfig) -> list[Asset]:
     assets = [Asset(path, "the built-in theme", data=data) for path, data in theme_assets()]
     assets.append(Asset(MARKER, "digest", data=MARKER_TEXT))
     assets.append(Asset(NOJEKYLL, "digest", data=b""))
