@@ -67,7 +67,10 @@ def test_new_and_import_create_files_with_the_umasks_mode(tmp_path: Path, umask:
     root = tmp_path / f"site-{umask:o}"
     root.mkdir()
     (root / "digest.toml").write_text("")
-    script = f"import os, sys; os.umask({umask}); from digest.cli import main; sys.exit(main(sys.argv[1:]))"
+    script = (
+        f"import os, sys; os.umask({umask}); "
+        "from digest.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
 
     made = run_python(
         "-c",
