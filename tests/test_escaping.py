@@ -69,6 +69,6 @@ def test_the_sites_templates_use_them(tmp_path: Path) -> None:
     renderer = Renderer(tmp_path, load_config(tmp_path))
     # Environment.compile(raw=True): the Python source a template compiles to.
     code = renderer.env.compile("{{ a }}{{ a ~ b }}", raw=True)
-    assert code.rstrip().endswith("from digest.escaping import escape, join as markup_join")
+    assert code.rstrip().endswith("from digest.formats.escaping import escape, join as markup_join")
     source = renderer.env.from_string("{{ a }}|{{ a ~ b }}|{{ m }}")
     assert source.render(a="<b>", b="&", m=Markup("<i>")) == "&lt;b&gt;|&lt;b&gt;&amp;|<i>"

@@ -1,4 +1,4 @@
-"""The front-matter fast path (digest/frontmatter.py) equals PyYAML or says "not sure".
+"""The front-matter fast path (digest/formats/frontmatter_fast.py) equals PyYAML or says "not sure".
 
 For any text, ``fast_front_matter(text, FrontMatterLoader)`` is None or exactly what
 ``yaml.load(text, Loader=FrontMatterLoader)`` returns: same keys in the same order, same

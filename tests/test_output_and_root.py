@@ -328,6 +328,6 @@ def test_watch_with_drafts_builds_beside_site_and_leaves_it_alone(make_site):
     assert sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*")) == before
     assert not (root / "site/2013/11/17/wip").exists()
     # `digest init`'s .gitignore keeps it out of the repository; a build's cleanup keeps it.
-    assert "/.site.*" in (Path(__file__).parents[1] / "digest/scaffold.py").read_text()
+    assert "/.site.*" in (Path(__file__).parents[1] / "digest/commands/init.py").read_text()
     assert main(["build", "--root", str(root), "--force"]) == 0
     assert (root / ".site.drafts/2013/11/17/wip/index.html").is_file()

@@ -64,7 +64,7 @@ def shards_of(site: Path) -> list[dict[str, Any]]:
 
 def page_count(site: Path) -> int:
     """Articles in the index, over all its shards, as Pagefind counted them (less the words
-    page each shard of several has: see digest/search.py)."""
+    page each shard of several has: see digest/search/)."""
     shards = shards_of(site)
     total = 0
     for shard in shards:
@@ -178,7 +178,7 @@ def test_index_is_deterministic_but_for_filter_order(fixture_site, tmp_path):
     """Two builds of the same pages give the same bytes everywhere, the index included,
     except Pagefind's filter files (and the two files naming them by hash): Pagefind writes
     a filter's values in hash-map order, which varies between runs on larger sites (see
-    digest/search.py). Their decompressed size is still the same."""
+    digest/search/). Their decompressed size is still the same."""
     require_pagefind()
     one = files_of(build_search(fixture_site, output=tmp_path / "one"))
     two = files_of(build_search(fixture_site, "--force", "--jobs", "1", output=tmp_path / "two"))
@@ -381,7 +381,7 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     2013, 2 + 2 + 3 a day in the site's timezone) make three shards, one a day. An edit
     re-indexes the shard of its day only, the others are carried over untouched; in place
     (watch) too. But a word new to the site re-indexes them all (each holds every word of
-    the site: see digest/search.py). A day is never cut, even when it has more articles
+    the site: see digest/search/). A day is never cut, even when it has more articles
     than a shard."""
     require_pagefind()
     monkeypatch.setattr(shards, "SHARD_SIZE", 3)

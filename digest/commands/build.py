@@ -1,32 +1,31 @@
-"""The one orchestrator: load -> index -> plan -> render -> write."""
+"""The one orchestrator: ``build`` reads top to bottom, one named call per phase --
+discover -> load, index, plan (``prepare``) -> render and write (``publish``) -> search ->
+commit -> save what the next build starts from."""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
 from digest.incremental.cache import CACHE_DIR, Cache, tool_identity
-from digest.incremental.fingerprint import ContextHasher, TemplateHashes, config_identity
+from digest.incremental.fingerprint import Stamper
 from digest.incremental.manifest import Manifest, Written, files_under, input_snapshot
-from digest.incremental.reads import PageReads, Reads
+from digest.incremental.reads import PageReads
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
 from digest.pipeline.assets import STATIC_DIR, site_assets
 from digest.pipeline.index import SiteIndex, build_index
 from digest.pipeline.load import Discovered, discover, load_articles
-from digest.pipeline.plan import SitePlan, check_collisions, plan_site
+from digest.pipeline.plan import Page, SitePlan, check_collisions, plan_site
+from digest.pipeline.publish import publish, write_assets
 from digest.pipeline.render import TEMPLATES_DIR, Renderer, check_templates
-from digest.pipeline.write import (
-    InPlaceWriter,
-    SiteWriter,
-    check_output_folder,
-)
+from digest.pipeline.write import InPlaceWriter, SiteWriter, check_output_folder
 
 DEFAULT_OUTPUT = "site"
 
@@ -86,7 +85,7 @@ class Site:
     warnings: list[Diagnostic]
     cache_keys: list[str]
     loaded: list[Article] = field(default_factory=list)
-    """The articles as loaded, before indexing merged spellings (for ``digest.session``)."""
+    """The articles as loaded, before indexing merged spellings (for ``digest.commands.patch``)."""
 
 
 def prepare(
@@ -98,7 +97,7 @@ def prepare(
     check_templates(options.root)
     if options.base_url is not None:
         config = config.with_base_url(options.base_url)
-    if options.search and not config.search:  # search: --search
+    if options.search and not config.search:
         config = dataclasses.replace(config, search=True)
     loaded = load_articles(
         options.root,
@@ -116,11 +115,10 @@ def prepare(
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
     plan = plan_site(index, config)
-    if config.search:  # search: the /search/ page
-        from digest.search.page import search_page
-        from digest.search.pagefind import pagefind_binary
+    if config.search:
+        from digest.search.step import plan_search_page  # the extra's machinery, when asked
 
-        plan.pages.append(search_page(pagefind_binary() is not None))
+        plan.pages.append(plan_search_page())
     plan.assets.extend(site_assets(options.root, config))
     check_collisions(plan)
     return Site(config, index, plan, warnings, loaded.cache_keys, loaded.articles)
@@ -129,17 +127,14 @@ def prepare(
 @dataclass(slots=True)
 class BuildState:
     """What a build leaves behind for the next one in the same process (``watch``):
-    filled by ``build(..., state=...)``; see ``digest.session``."""
+    filled by ``build(..., state=...)``; see ``digest.commands.patch``."""
 
     site: Site | None = None
     renderer: Renderer | None = None
     fingerprints: dict[str, str] = field(default_factory=dict)
     reads: PageReads | None = None
     manifest: Manifest | None = None
-    hasher: ContextHasher | None = None
-    templates: TemplateHashes | None = None
-    """The templates' hashes as this build read them: a later patch must not fingerprint
-    its pages with a template edited since (the edit's own rebuild renders those)."""
+    stamp: Stamper | None = None
 
 
 def build(
@@ -154,26 +149,87 @@ def build(
     replaces changed files one by one instead.
     """
     started = time.perf_counter()
-    output = options.output_dir
-    check_output_folder(options.root, output, options.root / CACHE_DIR)
+    root, output = options.root, options.output_dir
+    check_output_folder(root, output, root / CACHE_DIR)
     # Taken before anything is read: a file changed during the build looks changed next time.
-    found = discover(options.root)
+    found = discover(root)
     inputs = _input_snapshot(options, found)
-    if not options.force and not in_place and state is None:
-        manifest = Manifest(options.root / CACHE_DIR, output).load()
-        if manifest.inputs == inputs and manifest.summary and manifest.intact(output):
-            return BuildResult(
-                **manifest.summary,
-                unchanged=len(manifest.entries),
-                seconds=time.perf_counter() - started,
-            )
-    cache_dir = options.root / CACHE_DIR
-    cache = Cache(None if options.force else cache_dir)
+    if not (options.force or in_place or state is not None):
+        skipped = _unchanged(options, inputs, started)
+        if skipped is not None:
+            return skipped
+    cache = Cache(None if options.force else root / CACHE_DIR)
     try:
-        site = prepare(options, cache, found)
-        return _write_site(options, site, cache, in_place, started, inputs, state)
+        site = prepare(options, cache, found)  # load -> index -> plan
+        last = _last_build(options)
+        warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
+        renderer = Renderer(root, site.config, cache)
+        stamp = Stamper(renderer.env, site.config)
+        writer = _writer(output, in_place, last)
+        pages, fingerprints = site.plan.pages, {}
+        with _writing(options, writer):
+            todo = _pages_to_render(pages, stamp, last, writer, output, fingerprints)
+            written = publish(  # render -> write
+                pages,
+                todo,
+                renderer=renderer,
+                writer=writer,
+                reads=last.reads,
+                cache=cache,
+                fingerprints=fingerprints,
+                jobs=options.workers,
+                stamp_late=stamp if not last.entries else None,
+                progress=options.progress,
+            )
+            write_assets(site.plan.assets, writer, fingerprints)
+            if site.config.search:
+                from digest.search.step import index_before_commit, reindex_after_commit
+
+                index_before_commit(writer, output, pages, site.config, fingerprints, warnings)
+            removed = writer.commit()
+        if site.config.search and isinstance(writer, InPlaceWriter):
+            changed = [*writer.written, *removed]
+            warnings += reindex_after_commit(output, pages, site.config, changed)
+        summary = _summary(site)
+        warnings += _save(
+            options,
+            site,
+            renderer,
+            cache,
+            last,
+            fingerprints,
+            written,
+            inputs,
+            summary,
+            clean=not warnings and cache.warning is None,
+        )
     finally:
         cache.close()
+    if state is not None:
+        state.site, state.renderer, state.reads, state.manifest = site, renderer, last.reads, last
+        state.fingerprints, state.stamp = fingerprints, stamp
+    return BuildResult(
+        **summary,
+        written=writer.written,
+        rendered=len(todo),
+        unchanged=writer.unchanged,
+        removed=removed,
+        warnings=warnings,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _unchanged(options: BuildOptions, inputs: str, started: float) -> BuildResult | None:
+    """The last build's result when no input changed since and its output is untouched:
+    there is nothing to do, not even parsing a file."""
+    manifest = Manifest(options.root / CACHE_DIR, options.output_dir).load()
+    if manifest.inputs == inputs and manifest.summary and manifest.intact(options.output_dir):
+        return BuildResult(
+            **manifest.summary,
+            unchanged=len(manifest.entries),
+            seconds=time.perf_counter() - started,
+        )
+    return None
 
 
 def _input_snapshot(options: BuildOptions, found: Discovered) -> str:
@@ -203,139 +259,101 @@ def _where(options: BuildOptions, path: Path) -> str:
         return str(path)
 
 
-def _write_site(
-    options: BuildOptions,
-    site: Site,
-    cache: Cache,
-    in_place: bool,
-    started: float,
-    inputs: str,
-    state: BuildState | None = None,
-) -> BuildResult:
-    output = options.output_dir
-    renderer = Renderer(options.root, site.config, cache)
-    templates = TemplateHashes(renderer.env)
-    hasher = ContextHasher()
-    identity = f"{tool_identity()}:{config_identity(site.config)}"
-    manifest = Manifest(options.root / CACHE_DIR, output)
-    reads = PageReads(options.root / CACHE_DIR, output)
+class _LastBuild(Manifest):
+    """The manifest of the last build into this output, with the reads of its pages."""
+
+    reads: PageReads
+
+
+def _last_build(options: BuildOptions) -> _LastBuild:
+    cache_dir, output = options.root / CACHE_DIR, options.output_dir
+    last = _LastBuild(cache_dir, output)
+    last.reads = PageReads(cache_dir, output)
     if not options.force:
-        manifest.load()
-        reads.load()
-    warnings = list(site.warnings)
-    for problem in (cache.warning, manifest.warning):
-        if problem:
-            warnings.append(Diagnostic(_where(options, options.root / CACHE_DIR), 0, problem))
+        last.load()
+        last.reads.load()
+    return last
 
-    writer: SiteWriter | InPlaceWriter
+
+def _cache_problems(options: BuildOptions, *problems: str | None) -> list[Diagnostic]:
+    where = _where(options, options.root / CACHE_DIR)
+    return [Diagnostic(where, 0, problem) for problem in problems if problem]
+
+
+def _writer(output: Path, in_place: bool, last: Manifest) -> SiteWriter | InPlaceWriter:
     if in_place and output.is_dir():
-        writer = InPlaceWriter(output, manifest.entries.keys() if manifest.entries else None)
-    else:
-        writer = SiteWriter(output)
-    pages = site.plan.pages
-    fingerprints: dict[str, str] = {}
-    written: dict[str, Written] = {}
+        return InPlaceWriter(output, last.entries.keys() if last.entries else None)
+    return SiteWriter(output)
+
+
+@contextmanager
+def _writing(options: BuildOptions, writer: SiteWriter | InPlaceWriter) -> Iterator[None]:
+    """Abort the writer when anything fails: a full disk or a folder we may not write is an
+    error at the file, and the previous site stays as it was."""
     try:
-        # With no manifest every page is rendered: the workers fingerprint the pages as
-        # they render them, rather than this process doing all of it first, alone.
-        late = not manifest.entries
-        todo: list[int] = []
-        for position, page in enumerate(pages):
-            if late:
-                todo.append(position)
-                continue
-            fingerprint = hasher.page(page, templates(page.template), identity)
-            fingerprints[page.path] = fingerprint
-            if not (manifest.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
-                todo.append(position)
-
-        def render(position: int) -> tuple[Written | None, list[tuple[str, str]], Reads, str]:
-            # Runs in the workers, writing included: the files' I/O then overlaps the
-            # other workers' rendering, and no page travels back to this process.
-            page = pages[position]
-            fingerprint = hasher.page(page, templates(page.template), identity) if late else ""
-            renderer.take_reads()
-            data = renderer.render(page)
-            wrote = writer.write_file(page.path, data)
-            return wrote, renderer.take_new_bodies(), renderer.take_reads(), fingerprint
-
-        for done, (position, (wrote, bodies, page_reads, fingerprint)) in enumerate(
-            zip(todo, ordered_map(render, todo, options.workers), strict=True), start=1
-        ):
-            path = pages[position].path
-            if late:
-                fingerprints[path] = fingerprint
-            writer.record(path, wrote is not None)
-            if wrote is not None:
-                written[path] = wrote
-            reads.put(path, fingerprints[path], page_reads)
-            cache.put_bodies(bodies)
-            if options.progress is not None:
-                options.progress(done, len(todo))
-        for asset in site.plan.assets:
-            try:
-                data = asset.read()
-            except OSError as exc:
-                raise DigestError.at(asset.origin, 0, f"cannot read: {exc.strerror}") from None
-            fingerprints[asset.path] = "bytes:" + hashlib.blake2b(data, digest_size=16).hexdigest()
-            writer.write(asset.path, data)
-        # --- search: the Pagefind index (digest/search.py) ---
-        if site.config.search:
-            from digest.search import indexer, page, pagefind, shards
-
-            if isinstance(writer, SiteWriter):
-                pagefind.write_index(writer, output, pages, site.config, fingerprints, warnings)
-            else:
-                pagefind.keep_index(writer, output)
-        # --- end search ---
-        removed = writer.commit()
+        yield
     except OSError as exc:
-        # A full disk or a folder we may not write: the previous site stays as it was.
         writer.abort()
+        output = options.output_dir
         where = _where(options, Path(exc.filename)) if exc.filename else _where(options, output)
         raise DigestError.at(where, 0, f"cannot write the site: {exc.strerror or exc}") from None
     except BaseException:
         writer.abort()
         raise
-    if site.config.search and not isinstance(writer, SiteWriter):  # search: in-place rebuild
-        articles = page.article_paths(pages)
-        touched = set(writer.written) | set(removed)
-        if pagefind.pagefind_binary() is None:
-            warnings.append(Diagnostic(site.config.path, 0, page.INSTALL_HINT))
-        elif (
-            not touched.isdisjoint(articles)
-            or any(page.is_article_path(r) for r in removed)
-            or not (output / shards.MANIFEST).is_file()
-        ):
-            indexer.INDEXER.request(output, articles, site.config.language)
-    cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
-    summary = {
+
+
+def _pages_to_render(
+    pages: list[Page],
+    stamp: Stamper,
+    last: Manifest,
+    writer: SiteWriter | InPlaceWriter,
+    output: Path,
+    fingerprints: dict[str, str],
+) -> list[int]:
+    """Positions of the pages whose fingerprint or file differs from the last build's; the
+    others are carried over by the writer. With no last build, every page (fingerprinted
+    by the workers as they render: see ``publish``)."""
+    if not last.entries:
+        return list(range(len(pages)))
+    todo = []
+    for position, page in enumerate(pages):
+        fingerprint = fingerprints[page.path] = stamp(page)
+        if not (last.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
+            todo.append(position)
+    return todo
+
+
+def _summary(site: Site) -> dict[str, int]:
+    return {
         "articles": len(site.index.articles),
         "days": len(site.index.days),
         "topics": len(site.index.topics),
         "sources": len(site.index.sources),
-        "pages": len(pages) + len(site.plan.assets),
+        "pages": len(site.plan.pages) + len(site.plan.assets),
     }
-    # A build with warnings is never skipped next time: its warnings must be shown again.
-    clean = not warnings and cache.warning is None
-    saved = manifest.save(output, fingerprints, inputs if clean else "", summary, written)
-    reads.keep_only(manifest.entries)
-    reads.save()
-    if state is not None:
-        state.site, state.renderer, state.reads, state.manifest = site, renderer, reads, manifest
-        state.fingerprints, state.hasher, state.templates = fingerprints, hasher, templates
-    for problem in (saved, cache.warning):
-        if problem:
-            warnings.append(Diagnostic(_where(options, options.root / CACHE_DIR), 0, problem))
-    return BuildResult(
-        **summary,
-        written=writer.written,
-        rendered=len(todo),
-        unchanged=writer.unchanged,
-        removed=removed,
-        warnings=warnings,
-        seconds=time.perf_counter() - started,
-    )
+
+
+def _save(
+    options: BuildOptions,
+    site: Site,
+    renderer: Renderer,
+    cache: Cache,
+    last: _LastBuild,
+    fingerprints: dict[str, str],
+    written: dict[str, Written],
+    inputs: str,
+    summary: dict[str, int],
+    clean: bool,
+) -> list[Diagnostic]:
+    """Keep what the next build starts from: the cache's new entries (dropping unused ones),
+    the manifest and the pages' reads. A build with warnings is never skipped next time:
+    its warnings must be shown again."""
+    cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
+    output = options.output_dir
+    saved = last.save(output, fingerprints, inputs if clean else "", summary, written)
+    last.reads.keep_only(last.entries)
+    last.reads.save()
+    return _cache_problems(options, saved, cache.warning)
 
 
 def check(options: BuildOptions) -> BuildResult:

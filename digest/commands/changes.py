@@ -74,7 +74,7 @@ def is_source_path(rel: str) -> bool:
         return True
     if parts[0] not in WATCHED_DIRS or ".." in parts:
         return False
-    # static/.well-known/ is published (digest.build.static_assets), so it is an input.
+    # static/.well-known/ is published (digest.pipeline.assets.static_assets), so it is an input.
     named = parts[2:] if parts[:2] == ["static", WELL_KNOWN] else parts
     return not any(is_editor_litter(part) for part in named)
 

@@ -77,7 +77,7 @@ the built-in theme can be replaced this way; the others keep coming from the the
 
 Start from a copy of the theme's own template. They are in the installed package:
 
-    python -c "from digest.render import THEME_DIR; print(THEME_DIR / 'templates')"
+    python -c "from digest.pipeline.render import THEME_DIR; print(THEME_DIR / 'templates')"
 
 An empty folder (or only this README) means the built-in theme is used as it is.
 """

@@ -9,7 +9,7 @@ Each rebuild is one of two kinds:
   shows) is then what it was, so the last plan is patched instead of rebuilt: the new
   version of each article takes the old one's place in the context of every page holding
   it. Of those pages, only the ones whose last render read a field that changed
-  (``digest.reads``) are rendered, and only files whose bytes differ are written, each
+  (``digest.incremental.reads``) are rendered, and only files whose bytes differ are written, each
   atomically. The others get their new fingerprint, so the next ``digest build`` agrees.
 - **Full**: anything else (a file created, deleted or renamed, a template, ``digest.toml``,
   ``static/``, a structural field, a file with errors, the first build): ``build`` in
@@ -33,13 +33,13 @@ from typing import Any
 from digest.commands.build import BuildOptions, BuildResult, BuildState, build
 from digest.errors import DigestError
 from digest.formats.article import parse_article
-from digest.incremental.cache import CACHE_DIR, Cache, tool_identity
-from digest.incremental.fingerprint import config_identity
+from digest.incremental.cache import CACHE_DIR, Cache
 from digest.incremental.holders import Holders, Reach
 from digest.incremental.reads import changed_names
 from digest.model import Article
 from digest.pipeline.index import topic_rules, with_rule_topics
 from digest.pipeline.load import CONTENT_DIR, MAX_ARTICLE_BYTES
+from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter
 
 PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics", "draft")
@@ -95,14 +95,13 @@ class Session:
         state = self.state
         if not self._unsaved or state is None or state.manifest is None or state.reads is None:
             return
-        site, hasher, templates = state.site, state.hasher, state.templates
-        assert site is not None and hasher is not None and templates is not None
-        identity = f"{tool_identity()}:{config_identity(site.config)}"
+        site, stamp = state.site, state.stamp
+        assert site is not None and stamp is not None
         manifest, reads = state.manifest, state.reads
         for position in sorted(self._stale):
             page = site.plan.pages[position]
             before = state.fingerprints.get(page.path, "")
-            fingerprint = hasher.page(page, templates(page.template), identity)
+            fingerprint = stamp(page)
             state.fingerprints[page.path] = fingerprint
             read = reads.get(page.path, before)
             if read is not None:
@@ -168,7 +167,7 @@ class Session:
         site, renderer, manifest, reads = state.site, state.renderer, state.manifest, state.reads
         if site is None or renderer is None or manifest is None or reads is None:
             return None
-        if state.hasher is None or state.templates is None:  # needed by ``flush``
+        if state.stamp is None:  # needed by ``flush``
             return None
         rules = topic_rules(site.config)
         edits: list[tuple[Article, Article, Article]] = []
@@ -222,31 +221,39 @@ class Session:
         cache = Cache(self.options.root / CACHE_DIR)
         renderer.cache = cache
         try:
-            for position in todo:
-                page = pages[position]
-                renderer.take_reads()
-                data = renderer.render(page)
-                reads.put(page.path, state.fingerprints[page.path], renderer.take_reads())
-                cache.put_bodies(renderer.take_new_bodies())
-                writer.write(page.path, data)
-                written = output / page.path
-                info = written.stat()
-                manifest.entries[page.path] = (
-                    state.fingerprints[page.path],
-                    info.st_size,
-                    info.st_mtime_ns,
-                )
+            written = publish(
+                pages,
+                todo,
+                renderer=renderer,
+                writer=writer,
+                reads=reads,
+                cache=cache,
+                fingerprints=state.fingerprints,
+                jobs=1,  # a few pages: forking costs more than it saves
+            )
         except OSError as exc:
             where = exc.filename or str(output)
             raise DigestError.at(str(where), 0, f"cannot write the site: {exc.strerror}") from None
         finally:
             renderer.cache = None
             cache.close()
+        for position in todo:
+            path = pages[position].path
+            size_mtime = written.get(path)
+            if size_mtime is None and path not in manifest.entries:
+                info = (output / path).stat()
+                size_mtime = (info.st_size, info.st_mtime_ns)
+            if size_mtime is not None:
+                manifest.entries[path] = (state.fingerprints[path], *size_mtime)
         for loaded, _, merged in edits:
             self._loaded[loaded.path] = loaded
             self._indexed[merged.path] = merged
         self._unsaved = True
-        warnings = self._reindex(writer.written)
+        warnings = []
+        if site.config.search:
+            from digest.search.step import reindex_after_commit
+
+            warnings = reindex_after_commit(output, pages, site.config, writer.written)
         summary = manifest.summary
         return BuildResult(
             articles=summary.get("articles", len(self._indexed)),
@@ -260,20 +267,3 @@ class Session:
             warnings=warnings,
             seconds=time.perf_counter() - started,
         )
-
-    def _reindex(self, written: list[str]) -> list[Any]:
-        """Search: re-index in the background when article pages changed (as ``build``)."""
-        state = self.state
-        assert state is not None and state.site is not None
-        config = state.site.config
-        if not config.search:
-            return []
-        from digest.errors import Diagnostic
-        from digest.search import indexer, page, pagefind
-
-        if pagefind.pagefind_binary() is None:
-            return [Diagnostic(config.path, 0, page.INSTALL_HINT)]
-        if any(page.is_article_path(path) for path in written):
-            articles = page.article_paths(state.site.plan.pages)
-            indexer.INDEXER.request(self.options.output_dir, articles, config.language)
-        return []

@@ -193,7 +193,7 @@ class Watcher:
         """The one call into the build. The first build stages the site and swaps it in
         whole, like ``digest build``; rebuilds replace only the changed files, each
         atomically, so a reader never sees half a file, and patch the last build when the
-        changes allow (``digest.session``)."""
+        changes allow (``digest.commands.patch``)."""
         if self.builder is not None:
             return self.builder(self.options, first)
         return self.session.build(changes, first=first)

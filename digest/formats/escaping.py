@@ -65,4 +65,4 @@ class ShortcutCodeGenerator(CodeGenerator):
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         super().visit_Template(node, frame)
-        self.writeline("from digest.escaping import escape, join as markup_join")
+        self.writeline("from digest.formats.escaping import escape, join as markup_join")

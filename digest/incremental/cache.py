@@ -3,7 +3,7 @@
 Two tables: parsed articles keyed by the file's path, bytes and everything that shapes
 parsing (the site timezone, the tool itself), and rendered Markdown bodies keyed by the
 body text and the Markdown settings. Both hold text only (articles as the JSON records of
-``digest.records``): nothing read back from the cache can run code. A build after
+``digest.incremental.records``): nothing read back from the cache can run code. A build after
 ``git pull`` of 20 new articles parses and renders 20 articles, not all of them. The
 cache is an optimisation only: a missing, corrupt, future-format or unwritable cache
 means a full build and a warning, never an error.
@@ -134,7 +134,7 @@ class Cache:
             return None
 
     def get_record(self, key: str) -> tuple[Any, Any] | None:
-        """A parsed article's record as stored (``digest.records``; checked by whoever
+        """A parsed article's record as stored (``digest.incremental.records``; checked by whoever
         decodes it, as it is whatever the cache file holds)."""
         row = self._get("articles", "meta, body", key)
         return (row[0], row[1]) if row else None

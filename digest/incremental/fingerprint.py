@@ -13,14 +13,17 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import meta
 
 from digest.config import SiteConfig
+from digest.incremental.cache import tool_identity
 from digest.model import Article, Day, Term
-from digest.pipeline.plan import Page
+
+if TYPE_CHECKING:  # pages are planned above this layer; only their fields are read here
+    from digest.pipeline.plan import Page
 
 _INLINE = 16
 """Lists up to this long are hashed inline, longer ones by a memoised hash of their own."""
@@ -171,3 +174,17 @@ class ContextHasher:
             self.value(page.context),
         ]
         return _digest(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+class Stamper:
+    """The fingerprint of a page: the tool, the configuration, the sources of the templates
+    it renders with (as this build read them: a later patch must not fingerprint its pages
+    with a template edited since, which the edit's own rebuild renders) and its context."""
+
+    def __init__(self, env: jinja2.Environment, config: SiteConfig) -> None:
+        self.templates = TemplateHashes(env)
+        self.hasher = ContextHasher()
+        self.identity = f"{tool_identity()}:{config_identity(config)}"
+
+    def __call__(self, page: Page) -> str:
+        return self.hasher.page(page, self.templates(page.template), self.identity)

@@ -134,7 +134,7 @@ class Renderer:
         self._abs_urls: dict[str, str] = {}
         self.site_templates = root / TEMPLATES_DIR
         self.search_path = [str(self.site_templates), str(THEME_DIR / "templates")]
-        # Records the article fields each page reads: see digest/reads.py.
+        # Records the article fields each page reads: see digest/incremental/reads.py.
         self.env = ReadTracking(
             loader=jinja2.FileSystemLoader(self.search_path),
             # Plain text (robots.txt) is not HTML: escaping would put ``&amp;`` in its URLs.
@@ -205,7 +205,8 @@ class Renderer:
         return Markup(html)
 
     def take_reads(self) -> Reads:
-        """Article fields read by the pages rendered since the last call (digest/reads.py)."""
+        """Article fields read by the pages rendered since the last call (see
+        ``digest.incremental.reads``)."""
         return self.env.take_reads()
 
     def take_new_bodies(self) -> list[tuple[str, str]]:
