@@ -68,8 +68,8 @@ class Article:
         return self.lines.get(key, 1)
 
     def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]:
-        # Every article crosses a process boundary at least once a build (and sits pickled
-        # in the cache): the dataclass default pickles a slots class through Python-level
+        # Every article crosses a process boundary (the fork pool) at least once a build:
+        # the dataclass default pickles a slots class through Python-level
         # __getstate__/__setstate__ calling fields() each time, twice as slow as this.
         return _restore_article, (tuple([slot.__get__(self) for slot in _ARTICLE_SLOTS]),)
 

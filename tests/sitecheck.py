@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from conftest import article
 
 
 class _Links(HTMLParser):
@@ -77,4 +81,73 @@ def broken_links(site: Path, base_path: str) -> list[str]:
                 problems.append(f"{rel}: {link} (no such file)")
             elif parts.fragment and target in ids and parts.fragment not in ids[target]:
                 problems.append(f"{rel}: {link} (no such id in target)")
+    return problems
+
+
+# -- output safety: what the hostile-input and fuzz tests look for in every built page --
+
+_GOOD = {"content/2013/11/17/good.md": article("Good news", url="https://example.com/good")}
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+_THEME_SCRIPTS: set[tuple[tuple[str, str | None], ...]] | None = None
+
+
+def theme_scripts() -> set[tuple[tuple[str, str | None], ...]]:
+    """The <script> tags the built-in theme writes: those of a plain site's pages."""
+    global _THEME_SCRIPTS
+    if _THEME_SCRIPTS is None:
+        from digest.commands.build import BuildOptions, build
+
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            write(
+                root, {**_GOOD, "content/b.md": article("B", topics="[T]", url="https://e.com/b")}
+            )
+            build(BuildOptions(root=root, jobs=1))
+            _THEME_SCRIPTS = {
+                tuple(sorted(s.items()))
+                for page in html_files(root / "site")
+                for s in parse_html(page).scripts
+            }
+    return _THEME_SCRIPTS
+
+
+_UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|data|file):", re.IGNORECASE)
+
+
+def unsafe_url(value: str) -> bool:
+    # Browsers drop ASCII whitespace and control characters inside a scheme.
+    squeezed = re.sub(r"[\x00-\x20]", "", value)
+    return bool(_UNSAFE_SCHEME.match(squeezed))
+
+
+def assert_safe_output(site: Path) -> None:
+    assert unsafe_output(site) == []
+
+
+def unsafe_output(site: Path) -> list[str]:
+    """Every <script> the theme did not write, javascript:/data: URL in href or src, and
+    event-handler attribute (the theme writes none) in the built pages."""
+    allowed = theme_scripts()
+    problems = []
+    pages = html_files(site)
+    assert pages
+    for page in pages:
+        parsed = parse_html(page)
+        rel = page.relative_to(site).as_posix()
+        for script in parsed.scripts:
+            if tuple(sorted(script.items())) not in allowed:
+                problems.append(f"{rel}: <script {script}>")
+        for tag, name, value in parsed.attrs:
+            if name.lower().startswith("on"):
+                problems.append(f"{rel}: <{tag} {name}={value!r}>")
+            if name in ("href", "src") and value is not None and unsafe_url(value):
+                problems.append(f"{rel}: <{tag} {name}={value!r}>")
     return problems

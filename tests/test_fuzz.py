@@ -22,14 +22,14 @@ from anyascii import anyascii
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
-from sitecheck import html_files
-from test_hostile import unsafe_output, write
+from sitecheck import html_files, unsafe_output, write
 
 from digest.commands.build import BuildOptions, build
 from digest.config import SiteConfig, parse_config
 from digest.errors import Diagnostic, DigestError
 from digest.formats.article import parse_article
 from digest.formats.raw import RawArticle, parse_raw, parse_raw_bytes
+from digest.incremental import records
 from digest.slugs import name_key, slug_problem, slugify
 from digest.urls import canonical_url, web_url_problem
 
@@ -156,6 +156,10 @@ def front_matter_files(draw) -> bytes:
 
 def check_article(data: bytes) -> None:
     art, problems = parse_article(REL, data, UTC)
+    # What the cache keeps of a parse is data only, and reads back as the same parse.
+    record = records.encode((art, problems))
+    if record is not None:
+        assert records.decode(*record, UTC) == (art, problems)
     for problem in problems:
         assert isinstance(problem, Diagnostic)
         assert problem.path == REL

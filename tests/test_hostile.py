@@ -7,14 +7,12 @@ Every test here is a row of the table in docs/reliability.md.
 from __future__ import annotations
 
 import os
-import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
 import pytest
 from conftest import article, run_digest, run_python, snapshot
-from sitecheck import html_files, parse_html
+from sitecheck import assert_safe_output, unsafe_output, write
 
 from digest.cli import main
 from digest.formats.article import MAX_TOPICS
@@ -60,69 +58,7 @@ def with_yaml(text: str, yaml: str) -> str:
     return f"{head}\n{yaml.rstrip()}\n---\n{body}"
 
 
-def write(root: Path, files: dict[str, str | bytes]) -> None:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data if isinstance(data, bytes) else data.encode())
-
-
 # --- Output safety -------------------------------------------------------------------------
-
-_THEME_SCRIPTS: set[tuple[tuple[str, str | None], ...]] | None = None
-
-
-def theme_scripts() -> set[tuple[tuple[str, str | None], ...]]:
-    """The <script> tags the built-in theme writes: those of a plain site's pages."""
-    global _THEME_SCRIPTS
-    if _THEME_SCRIPTS is None:
-        from digest.commands.build import BuildOptions, build
-
-        with tempfile.TemporaryDirectory() as folder:
-            root = Path(folder)
-            write(root, {**GOOD, "content/b.md": article("B", topics="[T]", url="https://e.com/b")})
-            build(BuildOptions(root=root, jobs=1))
-            _THEME_SCRIPTS = {
-                tuple(sorted(s.items()))
-                for page in html_files(root / "site")
-                for s in parse_html(page).scripts
-            }
-    return _THEME_SCRIPTS
-
-
-_UNSAFE_SCHEME = re.compile(r"^(javascript|vbscript|data|file):", re.IGNORECASE)
-
-
-def unsafe_url(value: str) -> bool:
-    # Browsers drop ASCII whitespace and control characters inside a scheme.
-    squeezed = re.sub(r"[\x00-\x20]", "", value)
-    return bool(_UNSAFE_SCHEME.match(squeezed))
-
-
-def assert_safe_output(site: Path) -> None:
-    assert unsafe_output(site) == []
-
-
-def unsafe_output(site: Path) -> list[str]:
-    """Every <script> the theme did not write, javascript:/data: URL in href or src, and
-    event-handler attribute (the theme writes none) in the built pages."""
-    allowed = theme_scripts()
-    problems = []
-    pages = html_files(site)
-    assert pages
-    for page in pages:
-        parsed = parse_html(page)
-        rel = page.relative_to(site).as_posix()
-        for script in parsed.scripts:
-            if tuple(sorted(script.items())) not in allowed:
-                problems.append(f"{rel}: <script {script}>")
-        for tag, name, value in parsed.attrs:
-            if name.lower().startswith("on"):
-                problems.append(f"{rel}: <{tag} {name}={value!r}>")
-            if name in ("href", "src") and value is not None and unsafe_url(value):
-                problems.append(f"{rel}: <{tag} {name}={value!r}>")
-    return problems
-
 
 HOSTILE_BODY = """\
 <script>alert('raw')</script>

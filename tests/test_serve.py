@@ -3,8 +3,6 @@ as a user runs it: responses, base path, 404s, traversal attempts, the event str
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import re
 import socket
@@ -14,85 +12,19 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import article, run_digest
-from test_watch import DEADLINE, DigestProcess, text, wait_until
+from processes import (
+    DEADLINE,
+    DigestProcess,
+    Served,
+    serve_site,
+    text,
+    wait_until,
+)
 
 from digest.commands.build import BuildResult
 from digest.commands.livereload import LiveState, inject, needs_reload, url_path
 from digest.commands.serve_paths import content_type, resolve
 from digest.errors import Diagnostic
-
-NEWS_TOML = 'title = "Serve Test"\nbase_url = "https://example.org/news/"\n'
-
-
-def serve_site(make_site, toml: str = NEWS_TOML) -> Path:  # type: ignore[no-untyped-def]
-    return make_site(
-        {
-            "digest.toml": toml,
-            "content/2013/11/17/alpha.md": article("Alpha story", topics="[Syria]"),
-            "content/2013/11/17/beta.md": article("Beta story", topics="[Syria]"),
-        }
-    )
-
-
-class Served:
-    """A running ``digest serve`` and plain HTTP requests to it, paths sent as they are."""
-
-    def __init__(self, proc: DigestProcess, root: Path) -> None:
-        self.proc = proc
-        self.root = root
-        line = proc.wait_line(
-            r"^serving (.+) at (http://127\.0\.0\.1:(\d+)(/\S*))  \(Ctrl-C to stop\)$"
-        )
-        self.url = line.group(2)
-        self.port = int(line.group(3))
-        self.base = line.group(4)
-
-    def get(
-        self, path: str, method: str = "GET", headers: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
-        try:
-            conn.putrequest(method, path, skip_accept_encoding=True)
-            for key, value in (headers or {}).items():
-                conn.putheader(key, value)
-            conn.endheaders()
-            response = conn.getresponse()
-            body = response.read()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-        finally:
-            conn.close()
-
-    def events(self, query: str = "") -> EventStream:
-        return EventStream(self.port, "/__digest/events" + (f"?{query}" if query else ""))
-
-
-class EventStream:
-    """A Server-Sent Events client good enough for tests: ``next()`` is the next message."""
-
-    def __init__(self, port: int, path: str) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
-        self.conn.request("GET", path)
-        self.response = self.conn.getresponse()
-        assert self.response.status == 200
-        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
-
-    def next(self) -> tuple[str, dict]:  # type: ignore[type-arg]
-        """(id, data) of the next message; comments and ``retry`` lines are skipped."""
-        event_id, data = "", []
-        while True:
-            line = self.response.fp.readline().decode()
-            if not line:
-                raise EOFError("event stream closed")
-            line = line.rstrip("\n")
-            if line == "" and data:
-                return event_id, json.loads("\n".join(data))
-            if line.startswith("id: "):
-                event_id = line[4:]
-            elif line.startswith("data: "):
-                data.append(line[6:])
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import article
-from test_serve import Served, serve_site
-from test_watch import DEADLINE, DigestProcess
+from processes import DEADLINE, DigestProcess, Served, serve_site
 
 RELOAD_WITHIN = 2.0
 """The issue's promise: an edit shows in the open page within two seconds."""

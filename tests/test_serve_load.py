@@ -11,8 +11,7 @@ import threading
 import time
 
 from conftest import article
-from test_serve import NEWS_TOML, Served
-from test_watch import DEADLINE, DigestProcess
+from processes import DEADLINE, NEWS_TOML, DigestProcess, Served
 
 CLIENTS = 200
 SECONDS = 3.0

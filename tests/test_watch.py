@@ -9,16 +9,14 @@ import os
 import queue
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, article, run_digest
+from conftest import article, run_digest
+from processes import DEADLINE, DigestProcess, text, wait_until
 from watchdog.events import (
     DirModifiedEvent,
     DirMovedEvent,
@@ -35,121 +33,6 @@ from digest.commands.build import BuildOptions, BuildResult
 from digest.commands.changes import Debouncer, describe, is_source_path
 from digest.commands.watch import Watcher
 from digest.errors import DigestError
-
-DEADLINE = 20.0
-"""Seconds to wait for something that should take milliseconds: a loaded CI machine is slow,
-and a deadline only costs time when the test fails anyway."""
-
-
-# -- the command in a subprocess --------------------------------------------------------------
-
-
-class DigestProcess:
-    """``python -m digest ARGS`` running in the background, its output read line by line
-    on threads so a test can wait for a line with a deadline instead of sleeping."""
-
-    def __init__(self, *args: str | Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "digest", *map(str, args)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
-        )
-        self.out: list[str] = []
-        self.out_times: list[float] = []
-        """When each stdout line arrived (``time.monotonic``), to measure latencies."""
-        self.err: list[str] = []
-        self._new = threading.Condition()
-        self._closed = 0
-        self._readers = [
-            threading.Thread(target=self._read, args=(stream, lines), daemon=True)
-            for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    def _read(self, stream: io.TextIOBase, lines: list[str]) -> None:
-        for line in stream:
-            with self._new:
-                lines.append(line.rstrip("\n"))
-                if lines is self.out:
-                    self.out_times.append(time.monotonic())
-                self._new.notify_all()
-        with self._new:
-            self._closed += 1
-            self._new.notify_all()
-
-    def mark(self) -> tuple[int, int]:
-        """Where stdout and stderr are now, to wait for lines printed after this point."""
-        with self._new:
-            return len(self.out), len(self.err)
-
-    def wait_line(
-        self, pattern: str, since: tuple[int, int] = (0, 0), stream: str = "out", timeout=DEADLINE
-    ) -> re.Match[str]:
-        """The first line after ``since`` matching ``pattern``; fails after ``timeout``."""
-        lines = self.out if stream == "out" else self.err
-        start = since[0] if stream == "out" else since[1]
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self._new:
-            while True:
-                for line in lines[start:]:
-                    if m := regex.search(line):
-                        return m
-                start = len(lines)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed == 2:  # out of time, or the process ended
-                    break
-                self._new.wait(min(remaining, 0.2))
-        pytest.fail(
-            f"no line matching {pattern!r} on std{stream} within {timeout} s\n"
-            f"stdout:\n{chr(10).join(self.out)}\nstderr:\n{chr(10).join(self.err)}"
-        )
-
-    def lines_since(self, since: tuple[int, int], stream: str = "out") -> list[str]:
-        with self._new:
-            return (self.out if stream == "out" else self.err)[since[0 if stream == "out" else 1] :]
-
-    def interrupt(self, timeout: float = 10) -> tuple[int, float]:
-        """Ctrl-C: SIGINT, then the exit status and how long the exit took."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGINT)
-        code = self.proc.wait(timeout=timeout)
-        return code, time.monotonic() - started
-
-    def stop(self) -> None:
-        """Always called (``finally``/``with``): no process outlives its test."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        for reader in self._readers:
-            reader.join(timeout=5)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-
-    def __enter__(self) -> DigestProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def wait_until(check: Callable[[], object], timeout: float = DEADLINE, what: str = "") -> None:
-    """Poll ``check`` until it is true; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what or check}")
-        time.sleep(0.02)
 
 
 def small_site(make_site: Callable[..., Path]) -> Path:
@@ -168,13 +51,6 @@ REBUILT = r"^rebuilt in (\d+) ms: (\d+) written, (\d+) removed \((.+)\)$"
 
 def page(root: Path, rel: str) -> Path:
     return root / "site" / rel / "index.html"
-
-
-def text(path: Path) -> str:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        return ""
 
 
 @pytest.fixture

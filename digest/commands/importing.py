@@ -1,54 +1,6 @@
-"""Import: raw scraped article text (the seed's form) -> front-matter Markdown under ``content/``.
+"""``digest import``: raw scraped article text -> front-matter Markdown under ``content/``.
 
-A raw article reads, top to bottom::
-
-    Syria, Russia to Discuss Peace Conference on Monday      <- title
-    By [The Moscow Times](#)                                 <- byline
-    November 17, 2013                                        <- date line
-    The  **Moscow Times**                                    <- brand line (optional)
-    A Syrian government delegation ...                       <- body, Markdown as written
-    Original url:
-    <https://www.themoscowtimes.com/...>                     <- url
-
-Blank lines between the parts are optional. The rules, chosen so that a wrong guess never
-loses text silently:
-
-- **Title**: the first non-empty line, with a Markdown heading marker (``# ``, and an ATX
-  closing ``#`` run) removed, and emphasis wrapping the whole line (``**...**``) unwrapped.
-  A first line that is a date line, the ``Original url:`` label, or a byline with no other
-  byline after it is not a title: "no title".
-- **Header**: the non-empty lines straight after the title that are the byline and the date
-  line, in either order, each once. Header lines are compared with links reduced to their
-  text and emphasis stripped, so ``*By Jane Doe*`` and ``**November 17, 2013**`` count.
-- **Byline**: ``By NAME`` (also ``BY``, ``By:``; links reduced to their text; at most 12
-  words, not ending like a sentence -- ``By Monday, talks will resume.`` is the story, so a
-  file whose only "byline" is that fails instead of losing its first paragraph). The source
-  is the publication:
-
-  - ``By Jane Doe for The Guardian`` -> the part after the last `` for ``;
-  - ``By Jane Doe, Reuters`` -> the part after the last comma, unless that part is a job
-    title (``Staff Writer``, ``Correspondent``, ... : then it is dropped and the rest
-    decides) or continues a list of people (``By A, B and C``);
-  - ``By Jane Doe and John Roe`` (``and`` / ``&``, or a comma list of people) names only
-    people: the source is a brand line when one follows the header (a one-line paragraph of
-    at most six words that does not read like a sentence), else the names as written;
-  - ``By Reuters`` / ``By Jane Doe``: one name, which we cannot tell a person from a
-    publication by; the name is the source.
-- **Brand line**: the first non-empty line after the header, dropped when, with emphasis
-  stripped and whitespace collapsed, it equals the source ignoring case (it only repeats
-  the source) -- or when it supplied the source, as above. Any other line there is body.
-- **Date**: ``November 17, 2013``, ``Nov. 17, 2013``, ``Nov 17 2013``, ``17 November 2013``,
-  ``2013-11-17``, ``17.11.2013`` (day.month.year); ordinals (``17th``), a leading weekday
-  (``Sunday, ...``) and a trailing time (``10:42 AM``, ``at 10:42 GMT``, ``T10:42:00Z``)
-  are allowed; only the date is kept. A date-shaped line that is no real date
-  (``February 30, 2013``) is an error on that line.
-- **Url**: the last ``Original url:`` line; the URL on the same line or the next non-empty
-  one, bare, in angle brackets or as a Markdown link. It must be an absolute http(s) URL.
-- **Body**: every line between the header and the ``Original url:`` line, as written (blank
-  lines at either end trimmed). Text after the url block, if any, is appended to the body
-  rather than lost.
-- **Not raw articles**: empty or whitespace-only files, binary files (a NUL byte), invalid
-  UTF-8, and files that already have front-matter (they belong in ``content/`` as they are).
+The text format and how it is read: ``digest.formats.raw``.
 
 ``digest import`` never loses or duplicates an article: a raw article whose canonical url
 (``digest.urls.canonical_url``) is already in ``content/`` -- or earlier in the same run --
@@ -56,8 +8,7 @@ is skipped as a duplicate; paths that would collide get ``-2``, ``-3``... slugs 
 against existing articles of the same day and slug anywhere under ``content/``, which the
 build would reject); files are created with an exclusive hard link from a complete temporary
 file, so an existing file is never overwritten and an interrupted import leaves no partial
-file.
-"""
+file."""
 
 from __future__ import annotations
 

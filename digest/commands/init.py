@@ -1,5 +1,9 @@
-"""``digest init``: a new site project with an example article and a GitHub
-Pages workflow.
+"""``digest init``: a new site project with an example article and a GitHub Pages workflow.
+
+It refuses a folder that already holds something unless told to (``--force``). The skeleton
+lives here as text rather than as package data: nothing to list in ``pyproject.toml``,
+nothing a non-editable install can lose (dotfiles such as ``.gitignore`` and ``.github/``
+are easy to drop from package-data globs).
 """
 
 from __future__ import annotations

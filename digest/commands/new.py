@@ -1,12 +1,5 @@
-"""Scaffolding: ``digest new`` writes one article file, ``digest init`` a new site project.
-
-Both write into the user's own folders, so both are careful: ``new`` validates the article
-exactly as a build would before anything touches the disk and never replaces a file;
-``init`` refuses a folder that already holds something unless told to (``--force``).
-
-The skeleton of a new project lives here as text rather than as package data: nothing to
-list in ``pyproject.toml``, nothing a non-editable install can lose (dotfiles such as
-``.gitignore`` and ``.github/`` are easy to drop from package-data globs).
+"""``digest new``: one article file, validated exactly as a build would validate it before
+anything touches the disk, and never replacing a file (``digest.commands.authoring``).
 """
 
 from __future__ import annotations

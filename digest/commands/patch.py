@@ -1,4 +1,4 @@
-"""Session: what ``watch`` and ``serve`` keep between rebuilds, so that saving an article
+"""Patch: what ``watch`` and ``serve`` keep between rebuilds, so that saving an article
 shows in its pages in milliseconds, not in the seconds a whole-site pass takes.
 
 Each rebuild is one of two kinds:

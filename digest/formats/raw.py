@@ -1,4 +1,19 @@
-"""formats.raw."""
+"""The raw article format that ``digest import`` reads: scraped article text (the seed's form)
+parsed into title, source, date, body and url, with no file touched.
+
+A raw article reads, top to bottom::
+
+    Syria, Russia to Discuss Peace Conference on Monday      <- title
+    By [The Moscow Times](#)                                 <- byline
+    November 17, 2013                                        <- date line
+    The  **Moscow Times**                                    <- brand line (optional)
+    A Syrian government delegation ...                       <- body, Markdown as written
+    Original url:
+    <https://www.themoscowtimes.com/...>                     <- url
+
+The rules, chosen so that a wrong guess never loses text silently, are those of
+``docs/import-format.md``; the importer's tests (``tests/import_cases/``) hold them.
+"""
 
 from __future__ import annotations
 

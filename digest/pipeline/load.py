@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from digest import records
 from digest.errors import Diagnostic
 from digest.formats.article import parse_article
+from digest.incremental import records
 from digest.incremental.cache import Cache, key_of, tool_identity
 from digest.incremental.records import ParseResult, Record
 from digest.model import Article

@@ -13,9 +13,10 @@ from urllib.parse import urljoin
 import jinja2
 from markupsafe import Markup
 
-from digest import __version__, escaping
+from digest import __version__
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
+from digest.formats import escaping
 from digest.formats.markdown import markdown_settings, render_markdown
 from digest.incremental.cache import Cache, key_of, tool_identity
 from digest.incremental.reads import Reads, ReadTracking
