@@ -12,7 +12,7 @@ installed in the same environment. See bench/README.md for what each figure mean
 Every figure comes from the real command in a subprocess, as a user runs it: the wall time
 includes starting Python, and the memory is what the operating system says the process
 tree used (``os.wait4``), not what the code thinks it allocated. Not part of the test
-suite's timing: machines vary too much for a timing assertion; ``tests/test_bench.py``
+suite's timing: machines vary too much for a timing assertion; ``tests/bench/test_bench.py``
 only proves the benchmark runs.
 """
 

@@ -17,7 +17,7 @@ shows its first result in a real browser.
    whole word in one event; "typed" enters it one key every ``TYPING_MS`` ms and measures
    from the last key.
 
-Not part of the test suite's timing (``tests/test_search.py`` only proves it runs, at a
+Not part of the test suite's timing (``tests/search/test_search.py`` only proves it runs, at a
 tiny ``--n``). See bench/README.md.
 """
 

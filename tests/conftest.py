@@ -32,13 +32,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # The "fuzz" profile scales the examples of tests/test_fuzz.py (see FUZZ_SCALE there).
+    # The "fuzz" profile scales the examples of tests/fuzz/test_fuzz.py (see FUZZ_SCALE there).
     from hypothesis import settings
 
     scale = config.getoption("--fuzz") or int(os.environ.get("DIGEST_FUZZ") or 0)
     if scale > 1:
         settings.register_profile("fuzz", max_examples=100 * scale, deadline=None)
         settings.load_profile("fuzz")
+    elif "not slow" in (config.getoption("markexpr", "") or ""):
+        # The inner loop: every property test still runs, on a fifth of its examples; the
+        # whole suite (CI) runs them all.
+        settings.register_profile("quick", max_examples=20)
+        settings.load_profile("quick")
+
+
+PROCESS_FIXTURES = {"watching", "served"}
+"""Fixtures that start ``digest watch``/``serve`` in a subprocess: ~0.7 s each, so the tests
+using them are ``slow`` (the pure parts of watch and serve stay in the inner loop)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Marked by what a test uses, so a new one cannot slip into the inner loop
+    # (`-m "not slow and not browser"`) and fail there for want of a browser, or slow it.
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in fixtures or "/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.browser)
+        if fixtures & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass

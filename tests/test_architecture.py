@@ -8,8 +8,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
-PACKAGE = Path(__file__).resolve().parents[1] / "digest"
+PACKAGE = REPO / "digest"
 
 # Lowest first: a module may import its own layer and the layers before it.
 LAYERS = ["core", "formats", "incremental", "pipeline", "search", "commands", "cli"]

@@ -5,7 +5,7 @@ every ``~`` runs ``jinja2.runtime.markup_join``. MarkupSafe 3 wraps its C escapi
 Python (``Markup.__new__`` asks every plain string for ``__html__``), which made escaping
 a tenth of a page's render. The compiled templates here get the same two functions with a
 shortcut for their common case, plain ``str``, that gives the same result; any other value
-takes the original function. ``tests/test_escaping.py`` compares them on generated values.
+takes the original function. ``tests/formats/test_escaping.py`` compares them on generated values.
 
 How the templates get them: through Jinja's public hook for changing what a template
 compiles to, ``Environment.code_generator_class``. ``CodeGenerator`` writes each module's

@@ -17,7 +17,7 @@ and the same types (``True`` is not ``1``, ``"1"`` is not ``1``) -- or None, mea
 invalid or merely unusual (tabs, anchors, tags, block scalars, multi-line values, nested
 mappings, duplicate keys, indented comments, escapes, floats...) is None, and PyYAML
 decides, with its own messages. So a bug here can only ever be a wrong None (slower),
-never a different value; ``tests/test_frontmatter_fast.py`` checks that against PyYAML.
+never a different value; ``tests/formats/test_frontmatter_fast.py`` checks that against PyYAML.
 
 The subset, one YAML line each (blank lines and ``#`` comments at column 0 between them):
 

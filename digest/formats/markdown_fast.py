@@ -1,7 +1,7 @@
 """A second Markdown renderer, for speed: bodies parsed by
 markdown-it-pyrs (Rust) and rendered exactly as markdown-it-py with our rules renders
 them; anything it is not sure of goes to markdown-it-py. Held equal to it by
-``tests/test_markdown_fast.py`` on generated Markdown.
+``tests/formats/test_markdown_fast.py`` on generated Markdown.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Summaries: the first paragraph of a body as plain words, cut near
 60 words. Paragraphs whose only syntax is simple links skip markdown-it-py's inline
-parser (held equal to it by ``tests/test_summary_fast.py``).
+parser (held equal to it by ``tests/formats/test_summary_fast.py``).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ or reference label, ``\\`` an escape, a newline a line break."""
 def _without_simple_links(markdown_inline: str) -> str | None:
     """The text with each simple link (``_SIMPLE_LINK``) replaced by its text, when nothing
     else in it is inline syntax, else None: then the text is what markdown-it-py's inline
-    parser makes of it (checked in tests/test_summary_fast.py). Most news paragraphs with
+    parser makes of it (checked in tests/formats/test_summary_fast.py). Most news paragraphs with
     syntax in them only have links; the parser takes ~30x as long."""
     if "](" not in markdown_inline:
         return None

@@ -38,7 +38,7 @@ chunks and JS/WASM bundle, but NOT byte-stable filter files: it writes the value
 filter (topics, sources) in hash-map order, which changes from run to run on a large site.
 So each shard's ``filter/*.pf_filter``, and the files that name them by content hash
 (``pagefind.*.pf_meta``, ``pagefind-entry.json``), are excluded from the determinism
-guarantee (``NOT_BYTE_STABLE``; tests/test_search.py compares everything else byte for
+guarantee (``NOT_BYTE_STABLE``; tests/search/test_search.py compares everything else byte for
 byte, ``shards.json`` included). Their content is the same set of values and pages, and a
 build that changes no article page does not re-index, so they do not churn on their own.
 

@@ -39,6 +39,7 @@ def large_site(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.mark.slow  # builds of 3,000 articles, killed five times
 def test_a_build_killed_at_any_moment_leaves_the_old_site_whole(large_site, capsys):
     root = large_site
     before = tree(root / "site")

@@ -11,7 +11,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from conftest import REPO, run_digest, run_python
+
+pytestmark = pytest.mark.slow  # runs the benchmark scripts on generated corpora
 
 ROWS = (
     "cold build",

@@ -123,6 +123,7 @@ def test_created_deleted_and_renamed_files(watching):
     assert "Alpha, saved safely" in text(page(root, "2013/11/17/alpha"))
 
 
+@pytest.mark.slow  # seconds of watching
 def test_created_deleted_and_renamed_folders(watching):
     root, proc = watching
     extra = root / "content/extra"
@@ -204,6 +205,7 @@ def test_broken_file_is_reported_and_fixing_it_rebuilds(watching):
     assert "Alpha story, fixed" in text(page(root, "2013/11/17/alpha"))
 
 
+@pytest.mark.slow  # seconds of watching
 def test_a_broken_first_build_keeps_watching(make_site):
     root = make_site({"content/a.md": article("First", date="someday")})
     with DigestProcess("watch", "--root", root) as proc:
@@ -236,6 +238,7 @@ def test_editor_litter_output_and_cache_are_ignored(watching):
     proc.wait_line(REBUILT, mark)
 
 
+@pytest.mark.slow  # a thousand files
 def test_a_burst_of_a_thousand_files_makes_one_or_two_rebuilds(watching):
     root, proc = watching
     folder = root / "content/burst"
@@ -346,6 +349,7 @@ def test_debouncer_waits_for_quiet():
     assert time.monotonic() - started >= 0.25  # 0.1 + 0.2 quiet, less clock slack
 
 
+@pytest.mark.slow  # seconds of watching
 def test_debouncer_max_wait_under_a_continuous_stream():
     debouncer = Debouncer(quiet=0.2, max_wait=0.5)
     stop = threading.Event()

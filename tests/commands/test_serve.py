@@ -98,6 +98,7 @@ def test_base_path_redirects_and_404(served):
     assert status == 404
 
 
+@pytest.mark.slow  # a digest serve process
 def test_site_at_the_domain_root(make_site):
     root = serve_site(make_site, toml='title = "Root"\n')
     with DigestProcess("serve", "--root", root, "--port", "0") as proc:
@@ -285,6 +286,7 @@ def test_ctrl_c_stops_the_server_promptly(served):
     assert "Traceback" not in "\n".join(served.proc.err)
 
 
+@pytest.mark.slow  # a digest serve process
 def test_a_busy_port_is_a_clear_error(make_site):
     root = serve_site(make_site)
     with socket.socket() as busy:
@@ -296,6 +298,7 @@ def test_a_busy_port_is_a_clear_error(make_site):
             proc.wait_line(rf"cannot listen on 127\.0\.0\.1:{port}", stream="err")
 
 
+@pytest.mark.slow  # a digest serve process
 def test_bad_port_is_bad_usage_and_a_missing_root_an_error(make_site, tmp_path):
     root = serve_site(make_site)
     result = run_digest("serve", "--root", root, "--port", "70000", timeout=DEADLINE)

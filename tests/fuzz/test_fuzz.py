@@ -2,7 +2,7 @@
 importer, URL canonicalisation and whole builds. Any input gives articles or errors, never
 an uncaught exception, a path outside the output folder, or script from content.
 
-`python3 -m pytest tests/test_fuzz.py --fuzz` (or `DIGEST_FUZZ=N`) runs 50 (N) times the
+`python3 -m pytest tests/fuzz/test_fuzz.py --fuzz` (or `DIGEST_FUZZ=N`) runs 50 (N) times the
 examples; `.ci/run` does not.
 """
 
@@ -32,6 +32,8 @@ from digest.formats.raw import RawArticle, parse_raw, parse_raw_bytes
 from digest.incremental import records
 from digest.slugs import name_key, slug_problem, slugify
 from digest.urls import canonical_url, web_url_problem
+
+pytestmark = pytest.mark.slow  # property tests over whole builds and every parser
 
 # The "fuzz" profile (conftest: --fuzz / DIGEST_FUZZ) raises the default of 100 examples.
 FUZZ_SCALE = max(1, settings.default.max_examples // 100)

@@ -270,12 +270,14 @@ document = st.tuples(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+@pytest.mark.slow  # a long property run against PyYAML
 @given(document)
 @example("\ntitle: a\ntopics:\n  - x\n  - y\n")
 def test_fast_is_pyyaml_or_none(text: str) -> None:
     event("fast path" if check(text) is not None else "PyYAML")
 
 
+@pytest.mark.slow  # a long property run against PyYAML
 @settings(max_examples=1000 * FUZZ_SCALE, deadline=None)
 @given(st.tuples(key_line | block_sequence, trailer))
 def test_one_entry_is_pyyaml_or_none(entry: tuple[str, str]) -> None:
@@ -329,6 +331,7 @@ def ordinary_documents(draw: st.DrawFn) -> str:
     return "\n" + "\n".join(lines) + "\n"
 
 
+@pytest.mark.slow  # a long property run against PyYAML
 @settings(max_examples=1000 * FUZZ_SCALE, deadline=None)
 @given(ordinary_documents())
 def test_fast_path_taken_for_ordinary_front_matter(text: str) -> None:
@@ -338,6 +341,7 @@ def test_fast_path_taken_for_ordinary_front_matter(text: str) -> None:
 # -- the benchmark corpus ----------------------------------------------------------------
 
 
+@pytest.mark.slow  # a generated corpus
 def test_benchmark_corpus_takes_the_fast_path(tmp_path: Path) -> None:
     out = tmp_path / "corpus"
     subprocess.run(
@@ -382,6 +386,7 @@ def near_documents(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow  # a long property run against PyYAML
 @settings(max_examples=1000 * FUZZ_SCALE, deadline=None)
 @given(near_documents())
 def test_near_ordinary_is_pyyaml_or_none(text: str) -> None:

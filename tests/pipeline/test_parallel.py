@@ -72,6 +72,7 @@ def test_template_error_in_a_worker_is_reported_with_its_line(make_site, capsys)
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # many processes
 def test_cache_makes_a_pull_of_new_articles_cost_only_those(make_site):
     files = _many(150)
     root = make_site(files)
@@ -162,6 +163,7 @@ def test_a_cache_full_of_crafted_pickles_runs_nothing(make_site, tmp_path, jobs)
     assert tree(root / "site") == expected
 
 
+@pytest.mark.slow  # many processes
 def test_workers_leave_the_parents_signal_handling_behind(tmp_path):
     # ``watch`` turns SIGTERM into KeyboardInterrupt; workers that inherited it were
     # interrupted while closing their pool, some holding its queue's lock, on which a

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from conftest import article, run_digest, snapshot
+from conftest import REPO, article, run_digest, snapshot
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -116,6 +116,7 @@ def test_new_title_round_trips_through_the_loader(tmp_path, title):
     assert loaded.source == f"Source: {title}"
 
 
+@pytest.mark.slow  # 300 generated articles written and read back
 @settings(max_examples=300, deadline=None)
 @given(title=st.text(min_size=1, max_size=80), topic=st.text(min_size=1, max_size=20))
 def test_any_text_reads_back_as_written(title, topic):
@@ -357,6 +358,7 @@ def test_init_site_builds(tmp_path):
     assert (target / "site/topics/getting-started/index.html").is_file()
 
 
+@pytest.mark.slow  # every command in a subprocess
 def test_init_then_new_builds(tmp_path):
     init_site(tmp_path, today=DAY)
     _new(tmp_path, "Second story", date="2024-03-06")
@@ -386,7 +388,7 @@ def test_init_workflow_installs_the_search_extra_when_search_is_on(tmp_path, sea
     # The step as GitHub runs it, with pip replaced by a note of what it would install.
     script = install["run"].replace("python -m pip install", "echo INSTALL")
     script = script.replace("python ", f"{sys.executable} ")
-    env = {**os.environ, "GITHUB_OUTPUT": str(tmp_path / "out")}
+    env = {**os.environ, "GITHUB_OUTPUT": str(tmp_path / "out"), "PYTHONPATH": str(REPO)}
     run = subprocess.run(
         ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
     )
@@ -553,6 +555,7 @@ def test_cli_new_refuses_to_overwrite(make_site):
     assert "url: https://e.com/t" in (root / "content/2013/11/17/t.md").read_text()
 
 
+@pytest.mark.slow  # every command in a subprocess
 def test_cli_init_then_build(tmp_path):
     result = run_digest("init", tmp_path / "site-project")
     assert result.code == 0, result.err
@@ -561,6 +564,7 @@ def test_cli_init_then_build(tmp_path):
     assert run_digest("build", "--root", tmp_path / "site-project").code == 0
 
 
+@pytest.mark.slow  # every command in a subprocess
 def test_cli_init_refuses_a_non_empty_folder_without_force(tmp_path):
     (tmp_path / "keep.txt").write_text("mine\n")
     result = run_digest("init", tmp_path)

@@ -218,6 +218,7 @@ INLINE = st.lists(links() | NEAR_SIMPLE_LINKS | SIMPLE_LINKS | WORDS | PLAIN, ma
 )
 
 
+@pytest.mark.slow  # a long property run against markdown-it-py
 @given(INLINE)
 @settings(max_examples=1000 * FUZZ_SCALE, deadline=None)
 @example("Of to Paris prison to [an energy](https://example.org/energy/70012) disease Pakistan")
@@ -249,11 +250,13 @@ def test_plain_text_is_the_parsers(text: str) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
+@pytest.mark.slow  # a long property run against markdown-it-py
 def test_plain_text_of_simple_links_skips_the_parser(no_parser: None, text: str) -> None:
     got = summary.plain_text(text)  # no_parser: raises if it parses
     assert got == parser_plain_text(text)
 
 
+@pytest.mark.slow  # a long property run against markdown-it-py
 @given(st.lists(NEAR_SIMPLE_LINKS | PLAIN, max_size=4).map("".join))
 @settings(max_examples=1500 * FUZZ_SCALE, deadline=None)
 def test_plain_text_of_near_simple_links_is_the_parsers(text: str) -> None:
@@ -325,6 +328,7 @@ LINE = st.builds(lambda start, rest: start + rest, LINE_STARTS, INLINE)
 BODY = st.lists(LINE | st.sampled_from(("", " ", "\t", "> ")), max_size=8).map("\n".join)
 
 
+@pytest.mark.slow  # a long property run against markdown-it-py
 @given(BODY, st.sampled_from((60, 60, 3, 1, 0, -1, -20, -21)))
 @settings(max_examples=500 * FUZZ_SCALE, deadline=None)
 @example("Intro [link](http://x) text\n\nNext", 60)

@@ -205,6 +205,7 @@ def test_deep_list_as_front_matter_is_not_a_mapping(make_site, capsys):
     fails_cleanly(make_site(GOOD), {"content/deep.md": text}, [expected], capsys)
 
 
+@pytest.mark.slow  # a Python without libyaml, in a subprocess
 def test_deep_nesting_without_libyaml_is_refused_at_its_key(make_site):
     # Pure-Python PyYAML composes recursively: 10,000 levels are a RecursionError there.
     root = make_site(GOOD)

@@ -116,6 +116,7 @@ latin_text = st.text(
 )
 
 
+@pytest.mark.slow  # 300 generated names against the old slugs
 @settings(max_examples=300, deadline=None)
 @given(latin_text)
 def test_latin_text_slugs_as_before(text):

@@ -116,6 +116,7 @@ def _prose(rng: random.Random) -> str:
     return "\n".join(lines) + rng.choice(["", "\n"])
 
 
+@pytest.mark.slow  # a long property run against markdown-it-py
 def test_prose_rendered_without_the_tree_matches_markdown_it_py(monkeypatch) -> None:
     # Paragraphs, headings, plain quotes and links take the direct path: the parser's own
     # HTML, with our link rules and heading ids put in afterwards.

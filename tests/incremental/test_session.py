@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import tree
+from conftest import REPO, tree
 
 from digest.commands.build import BuildOptions, build
 from digest.commands.patch import Session
@@ -19,7 +19,7 @@ from digest.model import Article
 
 RAIN = "content/2013/11/16/sao-paulo-rain.md"
 RAIN_PAGE = "2013/11/16/sao-paulo-rain/index.html"
-THEME_MACROS = Path(__file__).resolve().parents[1] / "digest/theme/templates/_macros.html"
+THEME_MACROS = REPO / "digest/theme/templates/_macros.html"
 
 
 def _clean(root: Path) -> dict[str, bytes]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import FIXTURE_SITE, article, snapshot, tree
+import pytest
+from conftest import FIXTURE_SITE, REPO, article, snapshot, tree
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -43,7 +44,7 @@ def test_template_change_rebuilds_pages_using_it(fixture_site):
     options = BuildOptions(root=fixture_site)
     build(options)
     (fixture_site / "templates").mkdir()
-    theme = Path(__file__).resolve().parents[1] / "digest/theme/templates/month.html"
+    theme = REPO / "digest/theme/templates/month.html"
     (fixture_site / "templates/month.html").write_text(
         theme.read_text().replace("<h1", "<h1 data-custom")
     )
@@ -192,7 +193,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(["day.html", "article.html", "_macros.html", "base.html"]))
     def edit_template(self, name: str) -> None:
-        theme = Path(__file__).resolve().parents[1] / "digest/theme/templates" / name
+        theme = REPO / "digest/theme/templates" / name
         target = self.root / "templates" / name
         target.parent.mkdir(exist_ok=True)
         source = target.read_text() if target.exists() else theme.read_text()
@@ -205,7 +206,7 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
     def list_pages_show_more(self, show: str) -> None:
         """A site template whose article lists read more than the theme's (the body, the
         whole article): edits of those must re-render the lists."""
-        theme = Path(__file__).resolve().parents[1] / "digest/theme/templates/_macros.html"
+        theme = REPO / "digest/theme/templates/_macros.html"
         target = self.root / "templates/_macros.html"
         target.parent.mkdir(exist_ok=True)
         anchor = ANCHORS["_macros.html"]
@@ -256,7 +257,8 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-TestIncrementalEqualsClean = IncrementalEqualsClean.TestCase
+# The whole state machine: many builds per example.
+TestIncrementalEqualsClean = pytest.mark.slow(IncrementalEqualsClean.TestCase)
 
 
 def test_unchanged_inputs_skip_the_build_entirely(fixture_site, monkeypatch):

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from conftest import REPO
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -30,9 +31,9 @@ from digest.errors import DigestError
 from digest.formats.article import parse_article, visible
 from digest.formats.raw import RawArticle, parse_raw, parse_raw_bytes
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO
 SEED = REPO / "tests" / "fixtures" / "raw" / "000_55ba7b0d3d1638ae.txt"
-CASES_DIR = Path(__file__).resolve().parent / "import_cases"
+CASES_DIR = REPO / "tests" / "import_cases"
 CASES: dict[str, dict] = {
     name: case
     for name, case in yaml.safe_load((CASES_DIR / "cases.yaml").read_text("utf-8")).items()
@@ -559,6 +560,7 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert do_import(raw, content=tmp_path / "content", dry_run=True).err.count("\r") == 0
 
 
+@pytest.mark.slow  # imports and builds the example corpus
 def test_imported_articles_build_into_a_site(tmp_path: Path) -> None:
     project = tmp_path / "proj"
     raw = project / "raw"

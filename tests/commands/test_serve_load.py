@@ -10,8 +10,11 @@ import struct
 import threading
 import time
 
+import pytest
 from conftest import article
 from processes import DEADLINE, NEWS_TOML, DigestProcess, Served
+
+pytestmark = pytest.mark.slow  # 200 clients against a rebuilding server
 
 CLIENTS = 200
 SECONDS = 3.0

@@ -5,10 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 from tools import nu_available, nu_check, require_tool
 
 from digest.commands.build import BuildOptions, build
+
+pytestmark = pytest.mark.browser  # the Nu HTML Checker (Java)
 
 
 def _example_copy(tmp_path: Path) -> Path:
