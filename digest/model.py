@@ -12,6 +12,23 @@ LAST_DAY = dt.date(2199, 12, 31)
 any news archive; narrow enough that converting between timezones, ``timestamp()`` and
 the days around a date never leave what ``datetime`` can hold (years 1 to 9999)."""
 
+# English names, not calendar.month_name: that follows the machine's locale.
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 
 def day_path(day: dt.date) -> str:
     """``/YYYY/MM/DD/`` of a date (or date-time): the one rule for every path and id, the

@@ -25,7 +25,7 @@ from digest.formats.frontmatter import (
 )
 from digest.formats.summary import summarize
 from digest.langtags import language_tag_problem
-from digest.model import FIRST_DAY, LAST_DAY, Article
+from digest.model import FIRST_DAY, LAST_DAY, MONTH_NAMES, Article
 from digest.slugs import name_key, slug_problem, slugify
 from digest.urls import canonical_url, site_path_problem, web_url_problem
 
@@ -57,21 +57,6 @@ _DATETIME = re.compile(
     re.IGNORECASE,
 )
 _RANGE = f"the supported range {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
-# Not calendar.month_name: that follows the machine's locale.
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def parse_article(rel: str, data: bytes, tz: ZoneInfo) -> tuple[Article | None, list[Diagnostic]]:
@@ -280,7 +265,7 @@ def _date_problem(year: int, month: int, day: int) -> str | None:
     # Year 0 has no datetime; any leap year has the same month lengths.
     days = calendar.monthrange(year or 2000, month)[1]
     if day > days:
-        return f"{_MONTH_NAMES[month - 1]} {year:04d} has {days} days"
+        return f"{MONTH_NAMES[month - 1]} {year:04d} has {days} days"
     return None
 
 

@@ -20,28 +20,12 @@ from digest.formats import escaping
 from digest.formats.markdown import markdown_settings, render_markdown
 from digest.incremental.cache import Cache, key_of, tool_identity
 from digest.incremental.reads import Reads, ReadTracking
-from digest.model import Article, day_path
+from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
 from digest.pipeline.plan import Page
 from digest.slugs import slugify
 
 THEME_DIR = Path(__file__).resolve().parents[1] / "theme"
 TEMPLATES_DIR = "templates"
-
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def format_date(value: dt.date | dt.datetime, style: str = "long") -> str:
@@ -52,9 +36,9 @@ def format_date(value: dt.date | dt.datetime, style: str = "long") -> str:
     """
     if style == "iso":
         return value.isoformat()
-    month = _MONTHS[value.month - 1]
+    month = MONTH_NAMES[value.month - 1]
     if style == "long":
-        return f"{_WEEKDAYS[value.weekday()]}, {month} {value.day}, {value.year}"
+        return f"{WEEKDAY_NAMES[value.weekday()]}, {month} {value.day}, {value.year}"
     if style == "medium":
         return f"{month} {value.day}, {value.year}"
     if style == "short":
