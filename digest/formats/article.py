@@ -123,8 +123,8 @@ def _validate(
             return ""
         return text
 
-    title = required_text("title")
-    source = required_text("source")
+    title = closed_bidi(required_text("title"))
+    source = closed_bidi(required_text("source"))
     if source and not slugify(source):
         fail("source", f"{source!r} has no letters or digits to make a slug from")
 
@@ -158,7 +158,7 @@ def _validate(
                 Diagnostic(rel, 1, f"file name {stem!r} gives no slug; add a 'slug' field")
             )
 
-    author = optional_text("author")
+    author = closed_bidi(optional_text("author"))
     image = optional_text("image")
     if image.startswith("/"):
         if p := site_path_problem(image):
@@ -174,7 +174,7 @@ def _validate(
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
         fail("draft", f"expected true or false, got {yaml_kind(draft)}")
-    summary = optional_text("summary") if "summary" in meta else ""
+    summary = closed_bidi(optional_text("summary")) if "summary" in meta else ""
 
     if problems or published is None:
         return None, problems
@@ -287,6 +287,33 @@ def visible(text: str) -> bool:
 
 _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 
+_EMBEDDINGS = "\u202a\u202b\u202d\u202e"  # LRE RLE LRO RLO, closed by PDF (U+202C)
+_ISOLATES = "\u2066\u2067\u2068"  # LRI RLI FSI, closed by PDI (U+2069)
+
+
+def closed_bidi(text: str) -> str:
+    """``text`` with every bidirectional embedding, override and isolate it opens closed at
+    its end. A name is shown inside other text (a list item with its source and date, a
+    page's ``<title>``, a feed entry): an override left open there, such as a lone RLO,
+    would reverse everything after the name too. Balanced or absent controls: unchanged."""
+    if not any("\u202a" <= c <= "\u202e" or "\u2066" <= c <= "\u2069" for c in text):
+        return text
+    stack: list[str] = []
+    for c in text:
+        if c in _EMBEDDINGS or c in _ISOLATES:
+            stack.append(c)
+        elif c == "\u202c":
+            # A PDF closes the innermost embedding, but not across an open isolate.
+            if stack and stack[-1] in _EMBEDDINGS:
+                stack.pop()
+        elif c == "\u2069":
+            # A PDI closes the innermost isolate and every embedding opened inside it.
+            while stack and stack[-1] not in _ISOLATES:
+                stack.pop()
+            if stack:
+                stack.pop()
+    return text + "".join("\u2069" if c in _ISOLATES else "\u202c" for c in reversed(stack))
+
 
 def _topics(value: Any, fail: Callable[[str, str], None]) -> tuple[str, ...]:
     """The names of ``topics:``, once each. A YAML number is refused, alone or in a list:
@@ -310,7 +337,7 @@ def _topics(value: Any, fail: Callable[[str, str], None]) -> tuple[str, ...]:
         if not isinstance(item, str):
             fail("topics", f"each topic must be a name, got {yaml_kind(item)}")
             return ()
-        name = " ".join(item.split())
+        name = closed_bidi(" ".join(item.split()))
         slug = slugify(name)
         if not slug:
             fail("topics", f"{name!r} has no letters or digits to make a slug from")

@@ -784,6 +784,26 @@ def test_long_file_name_gives_a_shorter_slug(make_site, capsys):
     assert folder.name == "-".join(["word"] * 16)  # slugify's 80 characters, at a word end
 
 
+def test_a_bidi_override_in_a_name_is_closed_where_the_name_ends(make_site, capsys):
+    # A lone RIGHT-TO-LEFT OVERRIDE in a title would reverse the rest of its list item (the
+    # source, the date) and of the page's <title>; each name now closes what it opens.
+    rlo, pdf = "\u202e", "\u202c"
+    text = article(f"Invoice {rlo}fdp.exe", url="https://e.com/rlo", topics=f"[{rlo}Topic]")
+    text = text.replace("source: The Daily", f"source: Daily {rlo}News")
+    root = make_site({**GOOD, "content/2013/11/17/rlo.md": text})
+    site = builds(root, capsys)
+    pages = [site / "2013/11/17/index.html", site / "2013/11/17/rlo/index.html"]
+    for page in [*pages, site / "feed.xml"]:
+        html = page.read_text()
+        assert f"Invoice {rlo}fdp.exe{pdf}" in html, page
+        assert html.count(rlo) == html.count(pdf), page
+    assert f"Daily {rlo}News{pdf}" in pages[1].read_text()
+    # Balanced controls are left as written.
+    balanced = f"A {rlo}b{pdf} c"
+    root = make_site({"content/2013/11/17/b.md": article(balanced, url="https://e.com/b")}, "b")
+    assert f">{balanced}<" in builds(root, capsys).joinpath("2013/11/17/index.html").read_text()
+
+
 @pytest.mark.parametrize("key", ["title", "source", "summary", "author"])
 @pytest.mark.parametrize("value", ['"\\u200b\\u200b"', '"\\u2060\\ufeff"', '" \\u200d "'])
 def test_invisible_only_text_is_empty(key, value, make_site, capsys):
