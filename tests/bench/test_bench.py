@@ -1,4 +1,5 @@
-"""``bench/run.py`` works end to end on a small corpus: it runs, exits 0 and prints every row.
+"""The benchmark scripts (``bench/run.py``, ``bench/update_bench.py``) work end to end on a
+small corpus: each runs, exits 0 and prints every row.
 
 Proves the benchmark is not broken, nothing more: no figure is asserted, because timings on
 a shared or CI machine say nothing (the targets are checked by running the benchmark by hand,
@@ -23,6 +24,23 @@ ROWS = (
     "peak RSS",
     "pages written",
 )
+
+
+def test_update_bench_measures_every_change_against_a_correct_site() -> None:
+    proc = run_python("bench/update_bench.py", "--n", "60", "--runs", "1", cwd=REPO, timeout=600)
+    assert proc.code == 0, proc.err
+    rows = {line[:28].strip(): line[28:].split() for line in proc.out.splitlines()[2:]}
+    assert list(rows) == [
+        "cold build",
+        "new day (15 articles)",
+        "topic change",
+        "delete",
+        "rename",
+        "body edit",
+        "fresh checkout + new day",
+    ]
+    # The new day writes at least its 15 article pages and its day page.
+    assert int(rows["new day (15 articles)"][2]) >= 16
 
 
 def test_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
