@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,20 +82,35 @@ def page_path(url: str) -> str:
 
 
 def _paginate(items: tuple[Any, ...], size: int) -> list[tuple[Any, ...]]:
-    count = max(1, math.ceil(len(items) / size))
-    return [items[i * size : (i + 1) * size] for i in range(count)]
+    """Newest-first ``items`` as pages: the front page first, then the archive pages from
+    the newest to the oldest.
+
+    Archive pages are numbered from the oldest and hold ``size`` items each, fixed once full:
+    page 1 is the oldest ``size`` items whatever comes later. The front page holds the rest,
+    the newest items (``size`` to ``2 * size - 1`` of them, or all when there are fewer). A
+    new item therefore changes the front page only, and once every ``size`` items one new
+    archive page appears, instead of every page shifting by one."""
+    full = len(items) // size
+    if full <= 1:
+        return [items]
+    front = len(items) - (full - 1) * size
+    pages = [items[:front]]
+    pages.extend(items[front + i * size : front + (i + 1) * size] for i in range(full - 1))
+    return pages
 
 
-def _pagination(base: str, number: int, count: int) -> dict[str, Any]:
-    def url(n: int) -> str:
-        return base if n == 1 else f"{base}page/{n}/"
+def _page_url(base: str, index: int, count: int) -> str:
+    """The URL of page ``index`` of ``_paginate``'s list (0: the front page)."""
+    return base if index == 0 else f"{base}page/{count - index}/"
 
+
+def _pagination(base: str, index: int, count: int) -> dict[str, Any]:
+    """``number``: the archive page's number (1 = the oldest), None on the front page;
+    ``prev_url`` is the newer neighbour, ``next_url`` the older one."""
     return {
-        "number": number,
-        "count": count,
-        "prev_url": url(number - 1) if number > 1 else None,
-        "next_url": url(number + 1) if number < count else None,
-        "urls": [url(n) for n in range(1, count + 1)],
+        "number": None if index == 0 else count - index,
+        "prev_url": _page_url(base, index - 1, count) if index > 0 else None,
+        "next_url": _page_url(base, index + 1, count) if index + 1 < count else None,
     }
 
 
@@ -134,8 +148,8 @@ def _term_pages(term: Term, per_page: int) -> list[Page]:
     chunks = _paginate(term.articles, per_page)
     feed = f"{term.permalink}feed.xml"
     pages = []
-    for number, chunk in enumerate(chunks, start=1):
-        url = term.permalink if number == 1 else f"{term.permalink}page/{number}/"
+    for number, chunk in enumerate(chunks):
+        url = _page_url(term.permalink, number, len(chunks))
         by_day: dict[dt.date, list[Article]] = {}
         for article in chunk:
             by_day.setdefault(article.day, []).append(article)
@@ -145,7 +159,9 @@ def _term_pages(term: Term, per_page: int) -> list[Page]:
                 url,
                 "term.html",
                 {
-                    "term": term,
+                    # An archive page is made from its own articles only, so that it is not
+                    # rendered again each time the term grows; the front page has them all.
+                    "term": term if number == 0 else Term(term.kind, term.name, term.slug, chunk),
                     "days": tuple((d, tuple(items)) for d, items in by_day.items()),
                     "pagination": _pagination(term.permalink, number, len(chunks)),
                 },
@@ -176,8 +192,8 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
     pages: list[Page] = []
 
     day_pages = _paginate(index.days, config.days_per_page)
-    for number, days in enumerate(day_pages, start=1):
-        url = "/" if number == 1 else f"/page/{number}/"
+    for number, days in enumerate(day_pages):
+        url = _page_url("/", number, len(day_pages))
         pages.append(
             Page(
                 page_path(url),

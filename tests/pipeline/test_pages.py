@@ -54,20 +54,27 @@ def test_topics_index_lists_every_topic_by_count_then_name(fixture_site):
 
 def test_topic_page_lists_articles_newest_first_grouped_by_day(fixture_site):
     site = _build(fixture_site)
+
+    def listed(base: str) -> list[str]:  # per_page = 1: along the pages, newest first
+        return [title for page in _chain(site, base) for title in page]
+
     html = (site / "topics/energy/index.html").read_text()
-    assert _titles(html) == ["Gas prices: Europe braces for a cold winter", "New pipeline approved"]
-    assert html.index('id="day-2013-11-17"') < html.index('id="day-2013-11-15"')
+    assert listed("/news/topics/energy/") == [
+        "Gas prices: Europe braces for a cold winter",
+        "New pipeline approved",
+    ]
+    assert 'id="day-2013-11-17"' in html
+    assert 'id="day-2013-11-15"' in (site / "topics/energy/page/1/index.html").read_text()
     assert 'href="/news/topics/energy/feed.xml"' in html
     # Non-ASCII topic: one page for "São Paulo" and "sao paulo", with an ASCII slug.
     sao = (site / "topics/sao-paulo/index.html").read_text()
     assert '<h1 class="page-title">São Paulo' in sao
-    assert _titles(sao) == [
+    assert listed("/news/topics/sao-paulo/") == [
         "São Paulo opens new metro line",
         "Heavy rain floods streets in Sao Paulo",
     ]
     # Source names merge case-insensitively: "reuters" and "Reuters" are one source.
-    reuters = (site / "sources/reuters/index.html").read_text()
-    assert _titles(reuters) == [
+    assert listed("/news/sources/reuters/") == [
         "Gas prices: Europe braces for a cold winter",
         "Late-night vote in parliament",
     ]
@@ -83,20 +90,57 @@ def test_topic_and_source_pagination_with_small_per_page(make_site):
     }
     files["digest.toml"] = "per_page = 2\n"
     site = _build(make_site(files))
-    first = (site / "topics/economy/index.html").read_text()
-    second = (site / "topics/economy/page/2/index.html").read_text()
-    third = (site / "topics/economy/page/3/index.html").read_text()
-    assert _titles(first) == ["Story 4", "Story 3"]
-    assert _titles(second) == ["Story 2", "Story 1"]
-    assert _titles(third) == ["Story 0"]
-    assert not (site / "topics/economy/page/4").exists()
-    assert 'rel="next" href="/topics/economy/page/2/"' in first
-    assert 'rel="prev" href="/topics/economy/"' in second
-    assert 'rel="next" href="/topics/economy/page/3/"' in second
-    assert "Page 3 of 3" in third
-    assert _titles((site / "sources/wire/page/3/index.html").read_text()) == ["Story 0"]
+    front = (site / "topics/economy/index.html").read_text()
+    oldest = (site / "topics/economy/page/1/index.html").read_text()
+    # The archive page holds the oldest two for good; the front page the rest, newest first.
+    assert _titles(front) == ["Story 4", "Story 3", "Story 2"]
+    assert _titles(oldest) == ["Story 1", "Story 0"]
+    assert not (site / "topics/economy/page/2").exists()
+    assert 'rel="next" href="/topics/economy/page/1/"' in front
+    assert 'rel="prev"' not in front and "Latest" in front
+    assert 'rel="prev" href="/topics/economy/"' in oldest and 'rel="next"' not in oldest
+    assert "Page 1<" in oldest and "page 1</span>" in oldest
+    assert _titles((site / "sources/wire/page/1/index.html").read_text()) == ["Story 1", "Story 0"]
     # The feed has every article, not a page of them.
     assert len(feedparser.parse(site / "topics/economy/feed.xml").entries) == 5
+
+
+def _chain(site: Path, base: str) -> list[list[str]]:
+    """The titles of each page from the front page along its "Older" links."""
+    prefix = base[: base.index("/", 1) + 1] if base.startswith("/news/") else "/"
+    pages, url = [], base
+    while url:
+        html = (site / url.removeprefix(prefix) / "index.html").read_text()
+        pages.append(_titles(html))
+        older = re.search(r'rel="next" href="([^"]+)"', html)
+        url = older.group(1) if older else ""
+    return pages
+
+
+def test_a_new_article_changes_the_front_page_and_at_most_one_archive_page(make_site):
+    per_page = 3
+    root = make_site({"digest.toml": f"per_page = {per_page}\n"})
+    (root / "content").mkdir(exist_ok=True)
+    before: dict[str, str] = {}
+    for n in range(1, 4 * per_page + 2):
+        day = f"2013-11-{n:02d}"
+        path = root / f"content/a{n:02d}.md"
+        path.write_text(article(f"Story {n}", date=day, topics="[Economy]", source="Wire"))
+        site = _build(root, "--base-url", "https://example.org/")
+        chain = _chain(site, "/topics/economy/")
+        # Every article once, newest first along the chain; full archive pages.
+        assert [t for page in chain for t in page] == [f"Story {i}" for i in range(n, 0, -1)]
+        assert all(len(page) == per_page for page in chain[1:])
+        assert per_page <= len(chain[0]) < 2 * per_page or len(chain) == 1
+        pages = {
+            p.parent.name: p.read_text()
+            for p in (site / "topics/economy/page").glob("*/index.html")
+        }
+        changed = {k for k, html in before.items() if pages[k] != html}
+        newest = str(len(pages) - 1)
+        # Only the archive page just before a new one changes (its "Newer" link).
+        assert changed <= ({newest} if len(pages) > len(before) else set()), (n, changed)
+        before = pages
 
 
 def test_keyword_rules_assign_topics_only_to_articles_without_topics(make_site):

@@ -50,9 +50,11 @@ def test_fixture_site_pages_a_reader_needs(fixture_site):
     # The draft is left out unless asked for.
     assert not (site / "2013/11/15/draft-story").exists()
     home = (site / "index.html").read_text()
-    assert home.index("November 17") < home.index("November 16")
-    assert "November 15" not in home  # days_per_page = 2
-    assert "November 15" in (site / "page/2/index.html").read_text()
+    # days_per_page = 1: the front page holds the newest day, archive pages from the oldest.
+    assert "November 16" not in home and "November 15" not in home
+    assert "November 15" in (site / "page/1/index.html").read_text()
+    assert "November 16" in (site / "page/2/index.html").read_text()
+    assert 'rel="next" href="/news/page/2/"' in home
     # The slug field wins over the file name; an article outside the dated folders works.
     assert (site / "2013/11/16/metro-line/index.html").is_file()
     assert (site / "2013/11/15/quiet-day/index.html").is_file()
