@@ -10,22 +10,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
 from digest.incremental.cache import CACHE_DIR, Cache, tool_identity
-from digest.incremental.fingerprint import Stamper
 from digest.incremental.manifest import Manifest, Written, files_under, input_snapshot
-from digest.incremental.reads import PageReads
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
-from digest.pipeline.assets import STATIC_DIR, site_assets
-from digest.pipeline.index import SiteIndex, build_index
-from digest.pipeline.load import Discovered, discover, load_articles
-from digest.pipeline.plan import Page, SitePlan, check_collisions, plan_site
-from digest.pipeline.publish import publish, write_assets
-from digest.pipeline.render import TEMPLATES_DIR, Renderer, check_templates
+from digest.pipeline.discover import Discovered, discover
 from digest.pipeline.write import InPlaceWriter, SiteWriter, check_output_folder
+from digest.project import STATIC_DIR, TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    from digest.incremental.fingerprint import Stamper
+    from digest.incremental.reads import PageReads
+    from digest.pipeline.index import SiteIndex
+    from digest.pipeline.plan import Page, SitePlan
+    from digest.pipeline.render import Renderer
 
 DEFAULT_OUTPUT = "site"
 
@@ -93,6 +95,14 @@ def prepare(
 ) -> Site:
     """Load, index and plan; raises DigestError with every problem found. ``found``: the
     content files as ``discover`` listed them, when the caller already did."""
+    # Imported here, not above: a build with nothing to do returns before it needs the
+    # parsers, Jinja or Markdown, and so starts in a fraction of the time.
+    from digest.pipeline.assets import site_assets
+    from digest.pipeline.index import build_index
+    from digest.pipeline.load import load_articles
+    from digest.pipeline.plan import check_collisions, plan_site
+    from digest.pipeline.render import check_templates
+
     config = load_config(options.root)
     check_templates(options.root)
     if options.base_url is not None:
@@ -158,6 +168,10 @@ def build(
         skipped = _unchanged(options, inputs, started)
         if skipped is not None:
             return skipped
+    from digest.incremental.fingerprint import Stamper  # see prepare: not for an unchanged site
+    from digest.pipeline.publish import publish, write_assets
+    from digest.pipeline.render import Renderer
+
     cache = Cache(None if options.force else root / CACHE_DIR)
     try:
         site = prepare(options, cache, found)  # load -> index -> plan
@@ -266,6 +280,8 @@ class _LastBuild(Manifest):
 
 
 def _last_build(options: BuildOptions) -> _LastBuild:
+    from digest.incremental.reads import PageReads
+
     cache_dir, output = options.root / CACHE_DIR, options.output_dir
     last = _LastBuild(cache_dir, output)
     last.reads = PageReads(cache_dir, output)
@@ -358,6 +374,8 @@ def _save(
 
 def check(options: BuildOptions) -> BuildResult:
     """Everything a build does but writing: load, index, plan and render every page."""
+    from digest.pipeline.render import Renderer
+
     started = time.perf_counter()
     site = prepare(options)
     renderer = Renderer(options.root, site.config)

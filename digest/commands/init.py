@@ -16,7 +16,7 @@ from digest.commands.authoring import article_text, replace_file
 from digest.config import CONFIG_NAME
 from digest.errors import DigestError
 from digest.model import day_path
-from digest.pipeline.load import CONTENT_DIR
+from digest.project import CONTENT_DIR
 
 EXAMPLE_URL = "https://example.com/welcome-to-your-digest"
 

@@ -14,7 +14,8 @@ from digest.config import load_config
 from digest.errors import Diagnostic, DigestError
 from digest.formats.article import parse_article
 from digest.model import Article, day_path
-from digest.pipeline.load import CONTENT_DIR, discover
+from digest.pipeline.discover import discover
+from digest.project import CONTENT_DIR
 from digest.slugs import slug_problem, slugify
 
 # What each front-matter key is called on the command line, so a problem found by the

@@ -38,9 +38,10 @@ from digest.incremental.holders import Holders, Reach
 from digest.incremental.reads import changed_names
 from digest.model import Article
 from digest.pipeline.index import topic_rules, with_rule_topics
-from digest.pipeline.load import CONTENT_DIR, MAX_ARTICLE_BYTES
+from digest.pipeline.load import MAX_ARTICLE_BYTES
 from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter
+from digest.project import CONTENT_DIR
 
 PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics", "draft")
 """Fields that decide where an article appears (its day, order, URL, topic and source

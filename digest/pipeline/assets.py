@@ -16,8 +16,8 @@ from digest.pipeline.write import (
     MARKER_TEXT,
     NOJEKYLL,
 )
+from digest.project import STATIC_DIR
 
-STATIC_DIR = "static"
 WELL_KNOWN = ".well-known"
 """The one hidden folder of ``static/`` that is published: hosts serve it (security.txt,
 domain verification), and GitHub Pages does too."""

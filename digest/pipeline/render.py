@@ -22,10 +22,10 @@ from digest.incremental.cache import Cache, key_of, tool_identity
 from digest.incremental.reads import Reads, ReadTracking
 from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
 from digest.pipeline.plan import Page
+from digest.project import TEMPLATES_DIR
 from digest.slugs import slugify
 
 THEME_DIR = Path(__file__).resolve().parents[1] / "theme"
-TEMPLATES_DIR = "templates"
 
 
 def format_date(value: dt.date | dt.datetime, style: str = "long") -> str:

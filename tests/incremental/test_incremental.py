@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_SITE, REPO, article, snapshot, tree
+from conftest import FIXTURE_SITE, REPO, article, run_python, snapshot, tree
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -333,3 +333,18 @@ def test_unchanged_inputs_skip_the_build_entirely(fixture_site, monkeypatch):
     monkeypatch.undo()
     (fixture_site / "site/404.html").write_text("edited by hand")
     assert build(options).written == ["404.html"]
+
+
+def test_a_build_with_nothing_to_do_loads_no_parser_or_template_engine(fixture_site):
+    assert main(["build", "--root", str(fixture_site)]) == 0
+    heavy = ("jinja2", "markdown_it", "markdown_it_pyrs", "yaml", "markupsafe")
+    script = (
+        "import sys\n"
+        "from digest.cli import main\n"
+        f"code = main(['build', '--root', {str(fixture_site)!r}])\n"
+        f"print(code, sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    result = run_python("-c", script)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[-1] == "0 []"
+    assert "(0 written, " in result.out
