@@ -311,7 +311,7 @@ def test_a_build_without_base_url_warns_once(make_site, capsys):
 
 @pytest.mark.slow  # a digest watch process
 def test_watch_with_drafts_builds_beside_site_and_leaves_it_alone(make_site):
-    from test_watch import DigestProcess
+    from processes import DigestProcess
 
     root = make_site(
         {
