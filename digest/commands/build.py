@@ -179,6 +179,11 @@ def build(
         warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
         renderer = Renderer(root, site.config, cache)
         stamp = Stamper(renderer.env, site.config)
+        # The template sources as this build reads them, taken now in this process: pages
+        # fingerprinted later (by workers, or by watch's flush after a patch) must not see a
+        # template edited since, or its pages would look up to date without a render.
+        for template in sorted({page.template for page in site.plan.pages}):
+            stamp.templates(template)
         writer = _writer(output, in_place, last)
         pages, fingerprints = site.plan.pages, {}
         with _writing(options, writer):

@@ -22,7 +22,9 @@ it open and a closed tab is noticed (its write fails)."""
 _PAGE_LIKE = (".html", ".htm", ".xml", ".txt", "/")
 """Changed outputs that concern only themselves; any other (a stylesheet, a script, an
 image) may be used by every page, so every page reloads."""
-_SELF_CONTAINED_NAMES = {".nojekyll", ".digest-site", "CNAME"}
+_SELF_CONTAINED_NAMES = {".nojekyll", ".digest-site", "CNAME", "feed.json", "digests.json"}
+"""Files no page uses: the markers, and the JSON feeds (a ``.json`` in ``static/`` may be
+read by a page's script, so it is not page-like)."""
 
 
 def url_path(rel: str, base: str) -> str:

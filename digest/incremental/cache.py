@@ -23,6 +23,8 @@ from typing import Any
 from digest import __version__
 
 CACHE_DIR = ".digest-cache"
+_TOOL_SUFFIXES = (".py", ".html", ".xml", ".json", ".txt", ".css", ".js")
+"""The files of the package whose change makes it another tool: code, templates, assets."""
 
 FORMAT = 2
 FILENAME = "cache.sqlite"
@@ -46,7 +48,15 @@ def tool_identity() -> str:
         rel = path.relative_to(package).as_posix()
         if rel.startswith(NOT_OUTPUT):
             continue
-        if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".css", ".js"):
+        if path.is_file() and path.suffix in (
+            ".py",
+            ".html",
+            ".xml",
+            ".json",
+            ".txt",
+            ".css",
+            ".js",
+        ):
             stat = path.stat()
             parts.append(f"{rel}:{stat.st_size}:{stat.st_mtime_ns}")
     return key_of("\n".join(parts))

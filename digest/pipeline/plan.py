@@ -170,21 +170,25 @@ def _term_pages(term: Term, per_page: int) -> list[Page]:
                 title=term.name,
             )
         )
-    pages.append(
-        Page(
-            page_path(feed),
-            feed,
-            "atom.xml",
-            {
-                "feed_title": term.name,
-                "feed_url": feed,
-                "alternate_url": term.permalink,
-                "entries": term.articles[:FEED_SIZE],
-            },
-            lastmod=None,
-        )
-    )
+    context = {"feed_title": term.name, "alternate_url": term.permalink}
+    context["entries"] = term.articles[:FEED_SIZE]
+    pages.extend(_feeds(feed, "atom.xml", context))
     return pages
+
+
+def json_feed_url(atom_url: str) -> str:
+    """The JSON Feed beside an Atom feed: ``/topics/x/feed.xml`` -> ``/topics/x/feed.json``."""
+    return atom_url.removesuffix(".xml") + ".json"
+
+
+def _feeds(url: str, template: str, context: dict[str, Any]) -> list[Page]:
+    """An Atom feed and its JSON Feed twin, made from the same context."""
+    json_url = json_feed_url(url)
+    json_template = "feed.json" if template == "atom.xml" else json_feed_url(template)
+    return [
+        Page(page_path(url), url, template, {**context, "feed_url": url}),
+        Page(page_path(json_url), json_url, json_template, {**context, "feed_url": json_url}),
+    ]
 
 
 def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
@@ -281,32 +285,10 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
                 )
             )
 
-    pages.append(
-        Page(
-            "feed.xml",
-            "/feed.xml",
-            "atom.xml",
-            {
-                "feed_title": config.title,
-                "feed_url": "/feed.xml",
-                "alternate_url": "/",
-                "entries": index.articles[:FEED_SIZE],
-            },
-        )
-    )
-    pages.append(
-        Page(
-            "digests.xml",
-            "/digests.xml",
-            "digests.xml",
-            {
-                "feed_title": f"{config.title}: daily digests",
-                "feed_url": "/digests.xml",
-                "alternate_url": "/",
-                "days": index.days[:FEED_SIZE],
-            },
-        )
-    )
+    newest = {"feed_title": config.title, "alternate_url": "/"}
+    pages.extend(_feeds("/feed.xml", "atom.xml", {**newest, "entries": index.articles[:FEED_SIZE]}))
+    digests = {"feed_title": f"{config.title}: daily digests", "alternate_url": "/"}
+    pages.extend(_feeds("/digests.xml", "digests.xml", {**digests, "days": index.days[:FEED_SIZE]}))
     pages.append(Page("404.html", "/404.html", "404.html", {}))
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
     pages.append(

@@ -21,7 +21,7 @@ from digest.formats.markdown import markdown_settings, render_markdown
 from digest.incremental.cache import Cache, key_of, tool_identity
 from digest.incremental.reads import Reads, ReadTracking
 from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
-from digest.pipeline.plan import Page
+from digest.pipeline.plan import Page, json_feed_url
 from digest.project import TEMPLATES_DIR
 from digest.slugs import slugify
 
@@ -68,6 +68,14 @@ def rfc3339(value: dt.datetime) -> str:
 
 
 _MINUTE = dt.timedelta(minutes=1)
+
+
+def json_value(value: object) -> Markup:
+    """``value`` as JSON text, for the JSON feeds: UTF-8 as written (no ``\\u`` escapes),
+    never HTML-escaped (the file is JSON, not HTML)."""
+    if isinstance(value, tuple):
+        value = list(value)
+    return Markup(json.dumps(value, ensure_ascii=False))
 
 
 def uuid_urn(name: str) -> str:
@@ -149,6 +157,8 @@ class Renderer:
             uuid_urn=uuid_urn,
             entry_id=entry_id,
             slugify=slugify,
+            json_feed=json_feed_url,
+            json=json_value,
             body_html=self.body_html,
         )
         # Our string and date filters fail on an article: no need to watch them.
@@ -162,6 +172,8 @@ class Renderer:
                 "day_path",
                 "uuid_urn",
                 "slugify",
+                "json_feed",
+                "json",
             )
         )
         self.env.tests["slugified"] = lambda name, slug: slugify(name) == slug
