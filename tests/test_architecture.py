@@ -13,7 +13,7 @@ from conftest import REPO
 PACKAGE = REPO / "digest"
 
 # Lowest first: a module may import its own layer and the layers before it.
-LAYERS = ["core", "formats", "incremental", "pipeline", "search", "commands", "cli"]
+LAYERS = ["core", "clustering", "formats", "incremental", "pipeline", "search", "commands", "cli"]
 STAGES = ["discover", "load", "index", "related", "plan", "render", "write", "assets", "publish"]
 MAX_LINES = 400
 
@@ -30,7 +30,7 @@ MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 def layer(module: str) -> str:
     parts = module.split(".")
-    if len(parts) > 2 or parts[-1] in LAYERS[1:6]:
+    if len(parts) > 2 or parts[-1] in LAYERS[1:-1]:
         return parts[1]
     if module in ("digest.cli", "digest.__main__"):
         return "cli"
