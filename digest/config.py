@@ -54,6 +54,8 @@ class SiteConfig:
     """Let raw HTML in Markdown through; off, it is shown escaped."""
     search: bool = False
     """Build ``/search/`` (needs the ``search`` extra)."""
+    stories: bool = True
+    """Group the articles about one news development into stories (``/stories/<id>/``)."""
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Automatic topic rules: (topic, keywords) for articles whose front-matter has none."""
     path: str = field(default=CONFIG_NAME, compare=False)
@@ -99,6 +101,7 @@ _TYPES: dict[str, type] = {
     "cname": str,
     "allow_html": bool,
     "search": bool,
+    "stories": bool,
 }
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false"}
 

@@ -69,6 +69,10 @@ class Article:
     image: str = ""
     lang: str = ""
     draft: bool = False
+    story: str = ""
+    """Front-matter ``story: <id>``: the story the editor put the article in ("" if none)."""
+    story_alone: bool = False
+    """Front-matter ``story: false``: the article is a story of its own."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Front-matter keys we do not know, for templates (``article.extra.section``)."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)

@@ -14,7 +14,18 @@ PACKAGE = REPO / "digest"
 
 # Lowest first: a module may import its own layer and the layers before it.
 LAYERS = ["core", "clustering", "formats", "incremental", "pipeline", "search", "commands", "cli"]
-STAGES = ["discover", "load", "index", "related", "plan", "render", "write", "assets", "publish"]
+STAGES = [
+    "discover",
+    "load",
+    "index",
+    "related",
+    "stories",
+    "plan",
+    "render",
+    "write",
+    "assets",
+    "publish",
+]
 MAX_LINES = 400
 
 

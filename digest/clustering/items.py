@@ -56,8 +56,8 @@ def override_problem(value: object) -> str | None:
     if value is False:
         return None
     if not isinstance(value, str) or isinstance(value, bool):
-        return "story must be a story id (letters, digits, '.', '_', '~', '-') or false"
+        return "must be a story id (letters, digits, '.', '_', '~', '-') or false"
     if len(value) > MAX_ID_LENGTH:
-        return f"story id {value[:20]!r}... is longer than {MAX_ID_LENGTH} characters"
+        return f"the id {value[:20]!r}... is longer than {MAX_ID_LENGTH} characters"
     problem = slug_problem(value)
-    return None if problem is None else f"story id {problem}"
+    return problem

@@ -18,6 +18,9 @@ _TITLE_SLUG = 60
 # Chosen on tests/fixtures/stories/dev (see tests/stories/evaluation.py).
 _THRESHOLDS = (0.16, 0.23, 0.30)  # cosine with a story, by days since its first article
 _MIN_EVIDENCE = 0.4  # shared names and numbers (see _best) two articles need at least
+SAME_SOURCE = 0.1
+"""Added to the threshold for joining a story that has an article of the same source and day:
+one outlet rarely writes one development twice a day, and often writes one city twice."""
 
 
 def cluster(items: Iterable[StoryItem], window_days: int = WINDOW_DAYS) -> list[Story]:
@@ -50,7 +53,7 @@ def _sorted(items: Iterable[StoryItem]) -> list[StoryItem]:
 class _Open:
     """A story under construction: its automatic members in time order, and their sum."""
 
-    __slots__ = ("centroid", "first_day", "joinable", "members", "norm2", "sid")
+    __slots__ = ("centroid", "first_day", "joinable", "members", "norm2", "sid", "sources")
 
     def __init__(self, sid: str, first_day: int, joinable: bool = True) -> None:
         self.sid = sid
@@ -59,6 +62,7 @@ class _Open:
         self.centroid: dict[str, float] = {}  # the sum of the members' unit vectors
         self.norm2 = 0.0  # its squared length
         self.joinable = joinable
+        self.sources: set[tuple[str, int]] = set()  # (source, day) of its members
 
     def dot(self, vector: dict[str, float]) -> float:
         centroid = self.centroid
@@ -160,14 +164,25 @@ class _Clusterer:
                     taken.add(sid)
                 if story is not _FINAL:
                     story.add(index, vector, story.dot(vector))
+                    story.sources.add((item.source, day))
             else:
                 story, dot = _best(
-                    vector, item_names, postings, days, day, story_of, df, n, thresholds
+                    vector,
+                    item_names,
+                    (item.source, day),
+                    postings,
+                    days,
+                    day,
+                    story_of,
+                    df,
+                    n,
+                    thresholds,
                 )
                 if story is None:
                     story = _Open(_new_id(item, taken), day)
                     stories.append(story)
                 story.add(index, vector, dot)
+                story.sources.add((item.source, day))
             story_of[index] = story
             for term in item_names:
                 posting = postings.get(term)
@@ -226,6 +241,7 @@ def _strip(story: Story, members: list[str], items: list[StoryItem], at: dict[st
 def _best(
     vector: dict[str, float],
     item_names: set[str],
+    source_day: tuple[str, int],
     postings: dict[str, deque[int]],
     days: list[int],
     day: int,
@@ -240,7 +256,8 @@ def _best(
     the names' idf, each relative to that of a term only one item of the window has,
     summed (a name the two alone have counts about 0.7 whatever the size of the window,
     one that half the window has about 0.2). Of those, the story whose centroid is nearest
-    by cosine, when that clears the threshold of its age.
+    by cosine, when that clears the threshold of its age (higher by ``SAME_SOURCE`` for a
+    story that has an article of this source on this day).
     """
     oldest = day - len(thresholds) + 1
     scale = math.log(1.0 + n)
@@ -266,6 +283,8 @@ def _best(
         seen.add(id(story))
         dot = story.dot(vector)
         margin = dot / math.sqrt(story.norm2) - thresholds[day - story.first_day]
+        if source_day in story.sources:
+            margin -= SAME_SOURCE
         if margin >= 0 and (best is None or margin > best_margin):
             best, best_dot, best_margin = story, dot, margin
     return best, best_dot

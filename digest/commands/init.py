@@ -54,6 +54,9 @@ _CONFIG_TEXT = """\
 # true: build a search page, /search/ (needs the search extra: pip install "digest-ssg[search]").
 # search = false
 
+# false: no story grouping (each article is its own entry on the day pages; no /stories/).
+# stories = true
+
 # Automatic topics for articles whose front-matter has none: topic = [words to look for].
 # [topics]
 # Syria = ["Syria", "Assad", "Damascus"]

@@ -5,7 +5,8 @@ Each rebuild is one of two kinds:
 
 - **Patch** (the edit-save-look loop): the batch only changes existing articles, and only
   in fields that do not move them in the site: not the path, date, slug, url, source,
-  topics or draft flag. The site's structure (its pages, their order, which articles each
+  topics or draft flag (nor, with stories on, what clustering reads: the title, summary,
+  language and ``story:``). The site's structure (its pages, their order, which articles each
   shows) is then what it was, so the last plan is patched instead of rebuilt: the new
   version of each article takes the old one's place in the context of every page holding
   it. Of those pages, only the ones whose last render read a field that changed
@@ -48,8 +49,14 @@ PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics"
 pages, related articles, duplicates): a change to one of them is a full rebuild."""
 
 
-def same_place(old: Article, new: Article) -> bool:
-    return all(getattr(old, name) == getattr(new, name) for name in PLACE_FIELDS)
+STORY_FIELDS = ("title", "summary", "lang", "story", "story_alone")
+"""What story clustering reads besides the place fields (``pipeline.stories.story_item``): with
+stories on, a change to one of them may regroup the stories around the article."""
+
+
+def same_place(old: Article, new: Article, stories: bool = False) -> bool:
+    names = PLACE_FIELDS + STORY_FIELDS if stories else PLACE_FIELDS
+    return all(getattr(old, name) == getattr(new, name) for name in names)
 
 
 class Session:
@@ -181,7 +188,9 @@ class Session:
             # With [topics] keyword rules, an article without topics of its own gets
             # topics from its words: compared after the rules, like the index sees it.
             if article is None or not same_place(
-                with_rule_topics(loaded, rules), with_rule_topics(article, rules)
+                with_rule_topics(loaded, rules),
+                with_rule_topics(article, rules),
+                stories=site.config.stories,
             ):
                 return None
             if article.content_hash != loaded.content_hash:

@@ -23,6 +23,7 @@ from digest.formats.frontmatter import (
     split_front_matter,
     yaml_kind,
 )
+from digest.clustering.items import override_problem
 from digest.formats.summary import summarize
 from digest.langtags import language_tag_problem
 from digest.model import FIRST_DAY, LAST_DAY, MONTH_NAMES, Article
@@ -42,6 +43,7 @@ KNOWN_KEYS = frozenset(
         "image",
         "draft",
         "lang",
+        "story",
     }
 )
 
@@ -175,6 +177,9 @@ def _validate(
     if not isinstance(draft, bool):
         fail("draft", f"expected true or false, got {yaml_kind(draft)}")
     summary = closed_bidi(optional_text("summary")) if "summary" in meta else ""
+    story = meta.get("story")
+    if "story" in meta and (p := override_problem(story)):
+        fail("story", p)
 
     if problems or published is None:
         return None, problems
@@ -198,6 +203,8 @@ def _validate(
         image=image,
         lang=lang,
         draft=bool(draft),
+        story=story if isinstance(story, str) else "",
+        story_alone=story is False,
         extra=extra,
         lines=lines_of,
     )

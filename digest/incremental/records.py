@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from digest.errors import Diagnostic
 from digest.model import Article
 
-FORMAT = 1
+FORMAT = 2
 """Changes whenever the record's shape does (the cache key includes the tool's identity,
 so an old record is never even looked up; this guards records of a foreign cache)."""
 
@@ -34,6 +34,7 @@ _TYPES: dict[str, type] = {
     "body_line": int,
     "has_time": bool,
     "draft": bool,
+    "story_alone": bool,
     "extra": dict,
     "lines": dict,
 }

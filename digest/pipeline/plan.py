@@ -10,10 +10,17 @@ from typing import Any
 
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
-from digest.model import Article, Day, Term, archive
-from digest.pipeline.index import OTHER_TOPIC, SiteIndex
+from digest.model import Article, Term, archive
+from digest.pipeline.index import SiteIndex
 from digest.pipeline.related import related_articles
-from digest.slugs import slugify
+from digest.pipeline.stories import (
+    Stories,
+    Story,
+    day_entries,
+    day_groups,
+    find_stories,
+    first_topic,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +58,6 @@ class Asset:
             return self.data
         assert self.source is not None
         return self.source.read_bytes()
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Articles of one day under one topic heading."""
-
-    name: str
-    slug: str
-    """Empty for the "Other" group: it has no topic page."""
-    articles: tuple[Article, ...]
 
 
 @dataclass(slots=True)
@@ -114,28 +111,6 @@ def _pagination(base: str, index: int, count: int) -> dict[str, Any]:
     }
 
 
-def day_groups(day: Day) -> tuple[Group, ...]:
-    """A day's articles under their first topic, so a reader meets each article once (its
-    other topics are shown beside it); groups by size then name, "Other" last for articles
-    with no topic."""
-    groups: dict[str, list[Article]] = {}
-    names: dict[str, str] = {}
-    other: list[Article] = []
-    for article in day.articles:
-        if not article.topics:
-            other.append(article)
-            continue
-        name = article.topics[0]
-        slug = slugify(name)
-        groups.setdefault(slug, []).append(article)
-        names.setdefault(slug, name)
-    ordered = sorted(groups, key=lambda s: (-len(groups[s]), names[s].casefold(), s))
-    result = [Group(names[s], s, tuple(groups[s])) for s in ordered]
-    if other:
-        result.append(Group(OTHER_TOPIC, "", tuple(other)))
-    return tuple(result)
-
-
 FEED_SIZE = 50
 """Entries in each Atom feed: the newest articles (or days)."""
 
@@ -176,6 +151,25 @@ def _term_pages(term: Term, per_page: int) -> list[Page]:
     return pages
 
 
+def _story_with_page(stories: Stories | None, article: Article) -> Story | None:
+    story = stories.of[article.path] if stories is not None else None
+    return story if story is not None and story.has_page else None
+
+
+def _story_page(story: Story) -> Page:
+    days: dict[dt.date, list[Article]] = {}
+    for article in story.articles:
+        days.setdefault(article.day, []).append(article)
+    return Page(
+        page_path(story.permalink),
+        story.permalink,
+        "story.html",
+        {"story": story, "days": tuple((d, tuple(items)) for d, items in days.items())},
+        lastmod=story.articles[-1].day,
+        title=story.title,
+    )
+
+
 def json_feed_url(atom_url: str) -> str:
     """The JSON Feed beside an Atom feed: ``/topics/x/feed.xml`` -> ``/topics/x/feed.json``."""
     return atom_url.removesuffix(".xml") + ".json"
@@ -191,9 +185,13 @@ def _feeds(url: str, template: str, context: dict[str, Any]) -> list[Page]:
     ]
 
 
-def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
-    """Every page of the site; two outputs claiming one path is an error naming both."""
+def plan_site(index: SiteIndex, config: SiteConfig, stories: Stories | None = None) -> SitePlan:
+    """Every page of the site; two outputs claiming one path is an error naming both.
+    ``stories``: the site's stories when the caller has them (else found here, unless the
+    site has them off)."""
     pages: list[Page] = []
+    if stories is None and config.stories:
+        stories = find_stories(index.articles)
 
     day_pages = _paginate(index.days, config.days_per_page)
     for number, days in enumerate(day_pages):
@@ -213,6 +211,7 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
     for position, day in enumerate(index.days):
         newer = index.days[position - 1] if position > 0 else None
         older = index.days[position + 1] if position + 1 < len(index.days) else None
+        top, rest = day_entries(day, stories)
         pages.append(
             Page(
                 page_path(day.permalink),
@@ -220,7 +219,9 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
                 "day.html",
                 {
                     "day": day,
-                    "groups": day_groups(day),
+                    "top": top,
+                    "groups": day_groups(rest),
+                    "topic_count": len({first_topic(a) for a in day.articles}),
                     "sources": sorted({a.source for a in day.articles}, key=str.casefold),
                     "newer": newer,
                     "older": older,
@@ -235,10 +236,18 @@ def plan_site(index: SiteIndex, config: SiteConfig) -> SitePlan:
                     page_path(article.permalink),
                     article.permalink,
                     "article.html",
-                    {"article": article, "day": day, "related": related_of[id(article)]},
+                    {
+                        "article": article,
+                        "day": day,
+                        "related": related_of[id(article)],
+                        "story": _story_with_page(stories, article),
+                    },
                     lastmod=article.day,
                 )
             )
+
+    if stories is not None:
+        pages.extend(_story_page(story) for story in stories.with_pages())
 
     for kind, terms in (("topics", index.topics), ("sources", index.sources)):
         ranked = sorted(terms, key=lambda t: (-len(t.articles), t.name.casefold(), t.slug))

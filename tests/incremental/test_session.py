@@ -57,7 +57,12 @@ def test_body_edit_renders_and_writes_only_its_page(fixture_site, session):
     assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
-def test_title_edit_reaches_every_page_listing_the_article(fixture_site, session):
+def test_title_edit_reaches_every_page_listing_the_article(fixture_site):
+    # Stories off: with them on, a title may regroup stories, which is a full build (below).
+    config = fixture_site / "digest.toml"
+    config.write_text(config.read_text().replace("[topics]", "stories = false\n\n[topics]"))
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
     _edit(fixture_site, RAIN, "title:", "title: Updated,")
     result = session.build({RAIN: "changed"})
     assert session.patched == 1
@@ -79,8 +84,8 @@ def test_title_edit_reaches_every_page_listing_the_article(fixture_site, session
 def test_site_templates_reading_more_rerender_what_they_read(fixture_site, show, shows_change):
     # A list item that shows more of an article than the theme's: its body, or all of it.
     (fixture_site / "templates").mkdir()
-    anchor = '<li class="article-item">'
-    macros = THEME_MACROS.read_text().replace(anchor, f"{anchor}{{{{ {show} }}}}", 1)
+    anchor = '<h3 class="article-item-title"'  # in both the article and the story item
+    macros = THEME_MACROS.read_text().replace(anchor, f"{{{{ {show} }}}}{anchor}")
     (fixture_site / "templates/_macros.html").write_text(macros)
     session = Session(BuildOptions(root=fixture_site))
     session.build(None, first=True)
@@ -98,9 +103,14 @@ def test_site_templates_reading_more_rerender_what_they_read(fixture_site, show,
         ("date: 2013-11-16", "date: 2013-11-15"),
         ("source:", "source: Other"),
         ("topics:", "slug: moved-slug\ntopics:"),
+        ("title:", "title: Updated,"),
+        ("topics:", "summary: Another summary.\ntopics:"),
+        ("topics:", "story: false\ntopics:"),
     ],
 )
-def test_an_edit_that_moves_the_article_is_a_full_rebuild(fixture_site, session, old, new):
+def test_an_edit_that_moves_the_article_or_its_story_is_a_full_rebuild(
+    fixture_site, session, old, new
+):
     _edit(fixture_site, RAIN, old, new)
     session.build({RAIN: "changed"})
     assert session.patched == 0

@@ -107,7 +107,7 @@ def test_index_is_written_and_covers_every_article_page(fixture_site):
     require_pagefind()
     site = build_search(fixture_site)
     pages = article_pages(site)
-    assert len(pages) == 7  # the fixture's published articles
+    assert len(pages) == 8  # the fixture's published articles
     assert page_count(site) == len(pages)
     assert [shard["name"] for shard in shards_of(site)] == ["2013-11"]  # small: one shard
     assert (site / "pagefind/2013-11/pagefind.js").is_file()
@@ -144,7 +144,7 @@ def test_search_on_in_digest_toml(fixture_site):
     config.write_text("search = true\n" + config.read_text())
     result = run_digest("build", "--root", fixture_site)
     assert result.code == 0, result.err
-    assert page_count(fixture_site / "site") == 7
+    assert page_count(fixture_site / "site") == 8
 
 
 @pytest.mark.slow  # Pagefind runs, several builds
@@ -233,10 +233,10 @@ def test_an_added_or_removed_article_is_indexed_atomically(fixture_site):
     new = fixture_site / "content/2013/11/17/comet.md"
     new.write_text(article("Comet seen over Lisbon", body="A bright comet appeared."))
     site = build_search(fixture_site)
-    assert page_count(site) == 8
+    assert page_count(site) == 9
     new.unlink()
     site = build_search(fixture_site)
-    assert page_count(site) == 7
+    assert page_count(site) == 8
     # No staging or scratch folder is left beside the output.
     assert sorted(p.name for p in fixture_site.iterdir() if p.name.startswith(".site")) == []
 
@@ -246,14 +246,14 @@ def test_in_place_rebuild_reindexes_in_the_background(fixture_site):
     options = BuildOptions(root=fixture_site, search=True, jobs=1)
     build(options)
     site = fixture_site / "site"
-    assert page_count(site) == 7
+    assert page_count(site) == 8
     (fixture_site / "content/2013/11/17/comet.md").write_text(
         article("Comet seen over Lisbon", body="A bright comet appeared.")
     )
     result = build(options, in_place=True)
     assert "2013/11/17/comet/index.html" in result.written
     assert INDEXER.wait(60)
-    assert page_count(site) == 8
+    assert page_count(site) == 9
     # A rebuild that touches no article page leaves the index alone.
     entry = site / "pagefind/shards.json"
     mtime = entry.stat().st_mtime_ns
@@ -276,7 +276,7 @@ def test_a_lost_index_is_rebuilt_though_no_page_changed(fixture_site):
         if path.is_file() and not path.name.endswith(".js"):
             path.unlink()
     site = build_search(fixture_site)
-    assert page_count(site) == 7
+    assert page_count(site) == 8
     rebuilt = {rel: data for rel, data in files_of(site).items() if rel.startswith("pagefind/")}
     assert _stable(rebuilt) == _stable(index)
     assert page.stat().st_mtime_ns == mtime  # the pages themselves were left alone
@@ -303,7 +303,7 @@ def test_unchanged_index_files_keep_their_mtime_when_one_article_changes(fixture
         for p in (site / "pagefind").rglob("*")
         if p.is_file()
     }
-    assert page_count(site) == 7
+    assert page_count(site) == 8
     same = [rel for rel in after if rel in before and before[rel][0] == after[rel][0]]
     assert "pagefind/2013-11/pagefind.js" in same
     assert "pagefind/shards.json" in same
@@ -398,7 +398,7 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     options = BuildOptions(root=fixture_site, search=True, jobs=1)
     build_here(options)
     site = fixture_site / "site"
-    assert shard_sizes(site) == [("2013-11-15", 2), ("2013-11-16", 2), ("2013-11-17", 3)]
+    assert shard_sizes(site) == [("2013-11-15", 2), ("2013-11-16", 2), ("2013-11-17", 4)]
     before = _shard_files(site)
     time.sleep(0.05)
     pipeline = fixture_site / "content/2013/11/15/pipeline.md"
@@ -413,13 +413,13 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     assert after["2013-11-16"] == before["2013-11-16"]
     assert after["2013-11-17"] == before["2013-11-17"]
     assert after["2013-11-15"] != before["2013-11-15"]
-    assert page_count(site) == 7
+    assert page_count(site) == 8
 
     pipeline.write_text(text.replace("two-year", "three-year"))  # "three" is new
     build_here(options)
     again = _shard_files(site)
     assert all(again[name] != after[name] for name in after)
-    assert page_count(site) == 7
+    assert page_count(site) == 8
 
     # In place: an article of known words added on the 17th re-indexes that day's shard,
     # in the background.
@@ -428,7 +428,7 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     )
     time.sleep(0.05)
     assert "2013/11/17/budget/index.html" in build_here(options, in_place=True)
-    assert shard_sizes(site) == [("2013-11-15", 2), ("2013-11-16", 2), ("2013-11-17", 4)]
+    assert shard_sizes(site) == [("2013-11-15", 2), ("2013-11-16", 2), ("2013-11-17", 5)]
     last = _shard_files(site)
     assert last["2013-11-15"] == again["2013-11-15"]
     assert last["2013-11-16"] == again["2013-11-16"]
@@ -504,16 +504,16 @@ def test_a_static_folder_named_pagefind_stays_beside_the_index(fixture_site):
     notes.parent.mkdir(parents=True)
     notes.write_text("Our own notes.\n")
     site = build_search(fixture_site)
-    assert page_count(site) == 7
+    assert page_count(site) == 8
     build_search(fixture_site)
     comet = fixture_site / "content/2013/11/17/comet.md"
     comet.write_text(article("Comet seen over Lisbon", body="A bright comet appeared."))
     build_search(fixture_site)
-    assert page_count(site) == 8
+    assert page_count(site) == 9
     assert (site / "pagefind/notes.txt").read_text() == "Our own notes.\n"
     comet.unlink()
     build_here(BuildOptions(root=fixture_site, search=True), in_place=True)
-    assert page_count(site) == 7
+    assert page_count(site) == 8
     assert (site / "pagefind/notes.txt").read_text() == "Our own notes.\n"
 
 
@@ -645,7 +645,7 @@ def test_search_page_finds_one_article_and_filters_by_topic(
         # A topic alone lists all its articles; a source filter narrows them.
         page.fill("#search-input", "")
         page.select_option("#search-topic", "Diplomacy")
-        _wait_status(page, "^2 articles$")
+        _wait_status(page, "^3 articles$")
         page.select_option("#search-source", "Reuters")
         _wait_status(page, "^1 article$")
         assert _titles(page) == ["Late-night vote in parliament"]

@@ -41,7 +41,7 @@ def test_fixture_site_pages_a_reader_needs(fixture_site):
     # The 23:30 UTC article of the 16th is on the 17th in Berlin; grouped by topic.
     assert "Late-night vote in parliament" in day
     assert "Sunday, November 17, 2013" in day
-    assert "3 articles from 2 sources in 3 topics" in day
+    assert "4 articles from 3 sources in 3 topics" in day
     assert day.index('id="topic-diplomacy"') < day.index('id="topic-energy"')
     assert 'href="https://www.reuters.com/article/gas-prices-winter?utm_source=feed"' in day
     assert "Wholesale gas prices rose for a third week." in day  # the explicit summary

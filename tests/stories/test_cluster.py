@@ -149,17 +149,17 @@ def test_override_problem() -> None:
     assert override_problem(False) is None
     assert override_problem("2013-11-15-bohol-quake") is None
     assert override_problem(True) == (
-        "story must be a story id (letters, digits, '.', '_', '~', '-') or false"
+        "must be a story id (letters, digits, '.', '_', '~', '-') or false"
     )
     assert override_problem(2013) == override_problem(True)
-    assert override_problem("") == "story id must not be empty"
-    assert override_problem("a/b") == "story id 'a/b' must not contain '/' or '\\'"
+    assert override_problem("") == "must not be empty"
+    assert override_problem("a/b") == "'a/b' must not contain '/' or '\\'"
     assert override_problem("Bohol quake") == (
-        "story id 'Bohol quake' may only contain letters, digits, '.', '_', '~' and '-'"
+        "'Bohol quake' may only contain letters, digits, '.', '_', '~' and '-'"
     )
     assert (
         override_problem("x" * 81)
-        == "story id 'xxxxxxxxxxxxxxxxxxxx'... is longer than 80 characters"
+        == "the id 'xxxxxxxxxxxxxxxxxxxx'... is longer than 80 characters"
     )
 
 

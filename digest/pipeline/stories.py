@@ -1,0 +1,167 @@
+"""Stories: the site's articles grouped into news stories (``digest.clustering``), and a day's
+articles as the entries of its day page, one per story.
+
+A story is shown on the day pages as one entry per day: the day's first article of it (the
+lead: headline, summary, source) and every other article of it that day ("also covered
+by"). Entries of two or more articles open the day as its top stories, most sources first;
+the rest sit under their lead's first topic. A story of two or more articles also has its
+page, ``/stories/<id>/``, with its full coverage in time order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from digest.clustering import StoryItem, cluster
+from digest.model import Article, Day
+from digest.pipeline.index import OTHER_TOPIC
+from digest.slugs import slugify
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One story of the site: its articles in time order, oldest first."""
+
+    id: str
+    title: str
+    """The first article's title."""
+    articles: tuple[Article, ...]
+    sources: tuple[str, ...]
+    """Distinct sources in order of first appearance."""
+    days: tuple[dt.date, ...]
+    permalink: str = field(init=False, compare=False, repr=False)
+    """``/stories/<id>/``: the page a story of two or more articles has."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "permalink", f"/stories/{self.id}/")
+
+    @property
+    def has_page(self) -> bool:
+        return len(self.articles) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One story on one day page: the day's articles of it, the lead first."""
+
+    story: Story | None
+    """None when the site has stories off: the entry is one article, as before stories."""
+    articles: tuple[Article, ...]
+    earlier: dt.date | None = None
+    """The story's first day when it began before this one (a continuing story)."""
+
+    @property
+    def lead(self) -> Article:
+        return self.articles[0]
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.source for a in self.articles))
+
+
+@dataclass(frozen=True, slots=True)
+class Stories:
+    """Every story of the site, in order of their first article, and each article's."""
+
+    all: tuple[Story, ...]
+    of: dict[str, Story]
+    """Article path -> its story."""
+
+    def with_pages(self) -> tuple[Story, ...]:
+        return tuple(story for story in self.all if story.has_page)
+
+
+def story_item(article: Article) -> StoryItem:
+    """What clustering reads of an article: its title, summary, source, time and the editor's
+    ``story:``; a change to any of these may move it to another story."""
+    override: str | bool | None = article.story or (False if article.story_alone else None)
+    return StoryItem(
+        key=article.path,
+        title=article.title,
+        text=article.summary,
+        source=article.source,
+        published=article.published,
+        lang=article.lang,
+        override=override,
+    )
+
+
+def find_stories(articles: Iterable[Article]) -> Stories:
+    """The stories of ``articles`` (the whole site: a story is a matter of its neighbours)."""
+    by_path = {article.path: article for article in articles}
+    found = cluster(story_item(article) for article in by_path.values())
+    stories = []
+    of: dict[str, Story] = {}
+    for group in found:
+        members = tuple(by_path[key] for key in group.keys)
+        story = Story(group.id, group.title, members, group.sources, group.days)
+        stories.append(story)
+        for article in members:
+            of[article.path] = story
+    return Stories(tuple(stories), of)
+
+
+def day_entries(day: Day, stories: Stories | None) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
+    """A day's (top stories, other entries): top are the entries of two or more articles,
+    most sources first; the others, one article each, in the day's order (newest first).
+    Without stories every article is an entry of its own, and none is top."""
+    if stories is None:
+        return (), tuple(Entry(None, (article,)) for article in day.articles)
+    members: dict[str, list[Article]] = {}
+    for article in day.articles:
+        members.setdefault(stories.of[article.path].id, []).append(article)
+    top: list[Entry] = []
+    rest: list[Entry] = []
+    for articles in members.values():
+        story = stories.of[articles[0].path]
+        # Time order within the entry: the lead is the first to report it that day.
+        ordered = tuple(a for a in story.articles if a.day == day.date)
+        first = story.days[0]
+        entry = Entry(story, ordered, first if first < day.date else None)
+        (top if len(ordered) > 1 else rest).append(entry)
+    top.sort(key=lambda e: (-len(e.sources), -len(e.articles), e.lead.published, e.lead.path))
+    return tuple(top), tuple(rest)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Articles of one day under one topic heading."""
+
+    name: str
+    slug: str
+    """Empty for the "Other" group: it has no topic page."""
+    articles: tuple[Article, ...]
+    entries: tuple[Entry, ...] = ()
+    """The same articles as entries, one per story (or one per article, stories off)."""
+
+
+def day_groups(entries: tuple[Entry, ...]) -> tuple[Group, ...]:
+    """A day's entries under their lead's first topic, so a reader meets each article once
+    (its other topics are shown beside it); groups by size then name, "Other" last for
+    articles with no topic."""
+    groups: dict[str, list[Entry]] = {}
+    names: dict[str, str] = {}
+    other: list[Entry] = []
+    for entry in entries:
+        if not entry.lead.topics:
+            other.append(entry)
+            continue
+        name = entry.lead.topics[0]
+        slug = slugify(name)
+        groups.setdefault(slug, []).append(entry)
+        names.setdefault(slug, name)
+    ordered = sorted(groups, key=lambda s: (-len(groups[s]), names[s].casefold(), s))
+    result = [Group(names[s], s, _articles(groups[s]), tuple(groups[s])) for s in ordered]
+    if other:
+        result.append(Group(OTHER_TOPIC, "", _articles(other), tuple(other)))
+    return tuple(result)
+
+
+def _articles(entries: list[Entry]) -> tuple[Article, ...]:
+    return tuple(article for entry in entries for article in entry.articles)
+
+
+def first_topic(article: Article) -> str:
+    return slugify(article.topics[0]) if article.topics else ""
