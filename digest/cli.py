@@ -1,4 +1,4 @@
-"""Command line: ``digest build|check|watch|serve|new|import|init``.
+"""Command line: ``digest build|check|stories|watch|serve|new|import|init``.
 
 Exit status: 0 done, 1 content or build errors, 2 bad usage, 141 the reader of the output
 went away (a closed pipe). Every error of a run is printed as ``path:line: error: message``;
@@ -112,6 +112,15 @@ def _check_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _stories_command(args: argparse.Namespace) -> int:
+    from digest.commands.stories import print_stories, site_stories
+
+    stories, warnings = site_stories(_options(args))
+    print_diagnostics(warnings, sys.stderr, "warning")
+    print_stories(stories, sys.stdout, args.day, args.json)
+    return EXIT_OK
+
+
 def _watch_command(args: argparse.Namespace) -> int:
     from digest.commands.watch import run_watch
 
@@ -167,6 +176,19 @@ def _topic_list(text: str) -> list[str]:
         if not slugify(name):
             raise argparse.ArgumentTypeError(f"{name!r} has no letters or digits")
     return names
+
+
+def _day(text: str):  # type: ignore[no-untyped-def]
+    """``--day YYYY-MM-DD``: exactly that form (``fromisoformat`` also takes ``20131117``)."""
+    import datetime as dt
+    import re
+
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)")
 
 
 def _positive_int(text: str) -> int:
@@ -237,6 +259,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("check", _check_command, "validate content, config and templates; write nothing")
     content_options(p)
+
+    p = command("stories", _stories_command, "print the stories the articles form")
+    p.add_argument("--day", type=_day, metavar="YYYY-MM-DD", help="only the stories of that day")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="every story, singletons too, as JSON: id, title, days, articles",
+    )
+    p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="leave bad articles out with a warning instead of failing",
+    )
 
     p = command("watch", _watch_command, "build, then rebuild on every change until Ctrl-C")
     p.add_argument("--output", metavar="DIR", help="output folder (default: ROOT/site)")

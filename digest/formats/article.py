@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from digest.clustering.items import override_problem
 from digest.errors import Diagnostic
 from digest.formats.frontmatter import (
     FM_HANDLER,
@@ -23,7 +24,6 @@ from digest.formats.frontmatter import (
     split_front_matter,
     yaml_kind,
 )
-from digest.clustering.items import override_problem
 from digest.formats.summary import summarize
 from digest.langtags import language_tag_problem
 from digest.model import FIRST_DAY, LAST_DAY, MONTH_NAMES, Article
