@@ -50,6 +50,9 @@ TARGET_EDIT_MS = 150.0
 """One saved edit to its page on disk, through ``digest watch``."""
 TARGET_RSS_MB = 250.0
 """Peak resident memory of the largest process of a build."""
+TARGET_STORIES_RATIO = 1.05
+"""The cold build with stories (the default) at most this many times one with ``stories =
+false``."""
 
 COMMAND_TIMEOUT = 3600.0
 """A build that takes an hour is hung: kill it rather than wait for ever."""
@@ -467,6 +470,8 @@ class Figures:
     digest_cold_s: list[float] = field(default_factory=list)
     digest_cold_rss_kb: list[int] = field(default_factory=list)
     digest_written: int | None = None
+    digest_nostories_s: list[float] = field(default_factory=list)
+    """Cold builds of the same site with ``stories = false``, alternating with the others."""
     digest_nochange_s: list[float] = field(default_factory=list)
     digest_nochange_rss_kb: list[int] = field(default_factory=list)
     edit_s: list[float] = field(default_factory=list)
@@ -488,8 +493,11 @@ class Figures:
         nochange = median(self.digest_nochange_s)
         rss = median(self.digest_cold_rss_kb)
         hugo_rss = median(self.hugo_rss_kb)
+        nostories = median(self.digest_nostories_s)
         return {
             "cold_build_s": cold,
+            "cold_build_no_stories_s": nostories,
+            "ratio_stories": _ratio(cold, nostories),
             "nochange_rebuild_s": nochange,
             "edit_ms": _ms(median(self.edit_s)),
             "peak_rss_mb": _mb(rss),
@@ -558,6 +566,16 @@ def table(f: Figures) -> str:
     )
     rows.append(
         (
+            "cold build, stories / stories = false",
+            ratio(s["ratio_stories"]),
+            "-",
+            "-",
+            f"<= {TARGET_STORIES_RATIO:.2f}x",
+            met(within(s["ratio_stories"], TARGET_STORIES_RATIO)),
+        )
+    )
+    rows.append(
+        (
             "no-change rebuild",
             fmt(s["nochange_rebuild_s"], "s", 2),
             "-",
@@ -622,6 +640,7 @@ def table(f: Figures) -> str:
     lines.append("runs:")
     lines.append(f"  digest cold build (s):        {listed(f.digest_cold_s, 1, 2)}")
     lines.append(f"  digest cold build RSS (MB):   {listed(f.digest_cold_rss_kb, 1 / 1024, 0)}")
+    lines.append(f"  stories = false, cold (s):    {listed(f.digest_nostories_s, 1, 2)}")
     lines.append(f"  digest no-change (s):         {listed(f.digest_nochange_s, 1, 2)}")
     failed = f" ({f.edit_failed} more timed out)" if f.edit_failed else ""
     lines.append(f"  digest edit, save->page (ms): {listed(f.edit_s, 1000, 0)}{failed}")
@@ -688,6 +707,19 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> Figures:
         figures.digest_written = written
         progress(f"digest cold build {number}/{args.runs}: {run.seconds:.2f} s")
 
+    # The same articles with stories off, for what grouping them costs.
+    plain = tmp / "plain"
+    plain.mkdir()
+    (plain / "content").symlink_to(site / "content", target_is_directory=True)
+    config = (site / "digest.toml").read_text(encoding="utf-8")  # no tables: a key goes first
+    (plain / "digest.toml").write_text("stories = false\n" + config, encoding="utf-8")
+
+    def digest_cold_plain(number: int) -> None:
+        clear_digest_output(plain)
+        run, _ = digest_build(plain, args.jobs, "digest build (cold, stories = false)")
+        figures.digest_nostories_s.append(run.seconds)
+        progress(f"digest cold build, stories = false {number}/{args.runs}: {run.seconds:.2f} s")
+
     def hugo_cold(number: int) -> None:
         if binary is None or figures.hugo_problem:
             return
@@ -706,8 +738,9 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> Figures:
     # The two tools' cold builds alternate, each going first every other time: a machine
     # whose speed drifts (a shared VM does) then slows both alike, not the one run last.
     for number in range(1, args.runs + 1):
-        pair = (digest_cold, hugo_cold) if number % 2 else (hugo_cold, digest_cold)
-        for build_once in pair:
+        turn = [digest_cold, digest_cold_plain, hugo_cold]
+        turn = turn if number % 2 else turn[::-1]
+        for build_once in turn:
             build_once(number)
     if binary is not None and not figures.hugo_problem:
         figures.hugo_files = count_files(output)

@@ -81,3 +81,45 @@ def ordered_map(
             yield from pool.imap(_run, items, chunksize)
     finally:
         _task = None
+
+
+_background: Callable[[], Any] | None = None
+
+
+def _run_background() -> Any:
+    assert _background is not None
+    return _background()
+
+
+def in_background(func: Callable[[], R], jobs: int) -> Callable[[], R]:
+    """Start ``func()`` in a forked process now, and return a call that waits for its result:
+    for work the parent can overlap with its own (the process inherits the parent's data,
+    so only the result is pickled, back). With one job, or no fork, ``func`` runs when the
+    result is asked for; so it does if the process fails, so that the outcome never depends
+    on the process."""
+    global _background
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return func
+    _background = func
+    try:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(1, initializer=_die_with_parent)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        pending = pool.apply_async(_run_background)
+    except OSError:
+        return func
+    finally:
+        _background = None  # the forked process has its own copy
+
+    def result() -> R:
+        try:
+            return pending.get()
+        except Exception:  # the process died or failed: do it here, as with one job
+            return func()
+        finally:
+            pool.terminate()
+            pool.join()
+
+    return result

@@ -71,6 +71,10 @@ class _Open:
     def add(self, index: int, vector: dict[str, float], dot: float) -> None:
         self.members.append(index)
         centroid = self.centroid
+        if len(self.members) == 1:  # a new story, most of them: its first vector is its sum
+            self.centroid = dict(vector)
+            self.norm2 = 1.0
+            return
         for term, weight in vector.items():
             centroid[term] = centroid.get(term, 0.0) + weight
         self.norm2 += 2.0 * dot + 1.0

@@ -13,6 +13,9 @@ from digest.clustering.items import StoryItem
 # only checks them.
 _PREFIX = 5
 TITLE_WEIGHT = 2.0
+TEXT_WORDS = 40
+"""Words of the text read: the lead of a news text says what happened; the rest adds cost
+(a quarter of the clustering time at 60 words) and no grouping on the labeled set."""
 NAME_WEIGHT = 2.0
 
 
@@ -91,7 +94,7 @@ class Terms:
     def bag(self, item: StoryItem) -> tuple[dict[str, float], set[str]]:
         bag: dict[str, float] = {}
         names: set[str] = set()
-        self._add(bag, names, item.text.split(), 1.0, True)
+        self._add(bag, names, item.text.split()[:TEXT_WORDS], 1.0, True)
         title = item.title.split()
         long_words = [raw for raw in title if len(raw) > 3 and raw[0].isalpha()]
         capitals = sum(1 for raw in long_words if raw[0].isupper())

@@ -124,7 +124,7 @@ def prepare(
         warnings.extend(loaded.errors)
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
-    plan = plan_site(index, config)
+    plan = plan_site(index, config, jobs=options.workers)
     if config.search:
         from digest.search.step import plan_search_page  # the extra's machinery, when asked
 

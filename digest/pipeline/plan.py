@@ -11,15 +11,18 @@ from typing import Any
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
 from digest.model import Article, Term, archive
+from digest.parallel import in_background
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.related import related_articles
 from digest.pipeline.stories import (
+    BACKGROUND_FROM,
     Stories,
     Story,
     day_entries,
     day_groups,
-    find_stories,
     first_topic,
+    stories_of,
+    story_groups,
 )
 
 
@@ -185,29 +188,11 @@ def _feeds(url: str, template: str, context: dict[str, Any]) -> list[Page]:
     ]
 
 
-def plan_site(index: SiteIndex, config: SiteConfig, stories: Stories | None = None) -> SitePlan:
-    """Every page of the site; two outputs claiming one path is an error naming both.
-    ``stories``: the site's stories when the caller has them (else found here, unless the
-    site has them off)."""
+def _day_pages(
+    index: SiteIndex, stories: Stories | None, related_of: dict[int, tuple[Article, ...]]
+) -> list[Page]:
+    """The day pages, each followed by its articles' pages, then the story pages."""
     pages: list[Page] = []
-    if stories is None and config.stories:
-        stories = find_stories(index.articles)
-
-    day_pages = _paginate(index.days, config.days_per_page)
-    for number, days in enumerate(day_pages):
-        url = _page_url("/", number, len(day_pages))
-        pages.append(
-            Page(
-                page_path(url),
-                url,
-                "home.html",
-                {"days": days, "pagination": _pagination("/", number, len(day_pages))},
-                lastmod=days[0].date if days else None,
-            )
-        )
-
-    related = related_articles(index.articles)
-    related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
     for position, day in enumerate(index.days):
         newer = index.days[position - 1] if position > 0 else None
         older = index.days[position + 1] if position + 1 < len(index.days) else None
@@ -245,10 +230,41 @@ def plan_site(index: SiteIndex, config: SiteConfig, stories: Stories | None = No
                     lastmod=article.day,
                 )
             )
-
     if stories is not None:
         pages.extend(_story_page(story) for story in stories.with_pages())
+    return pages
 
+
+def plan_site(
+    index: SiteIndex, config: SiteConfig, stories: Stories | None = None, jobs: int = 1
+) -> SitePlan:
+    """Every page of the site; two outputs claiming one path is an error naming both.
+    ``stories``: the site's stories when the caller has them; else, unless the site has
+    them off, found here, in a process of their own (``jobs`` > 1) while the pages that do
+    not show them are planned."""
+    pages: list[Page] = []
+    grouping = None
+    if stories is None and config.stories:
+        articles = index.articles
+        background = jobs if len(articles) >= BACKGROUND_FROM else 1
+        grouping = in_background(lambda: story_groups(articles), background)
+
+    day_pages = _paginate(index.days, config.days_per_page)
+    for number, days in enumerate(day_pages):
+        url = _page_url("/", number, len(day_pages))
+        pages.append(
+            Page(
+                page_path(url),
+                url,
+                "home.html",
+                {"days": days, "pagination": _pagination("/", number, len(day_pages))},
+                lastmod=days[0].date if days else None,
+            )
+        )
+    related = related_articles(index.articles)
+    related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
+
+    later = len(pages)
     for kind, terms in (("topics", index.topics), ("sources", index.sources)):
         ranked = sorted(terms, key=lambda t: (-len(t.articles), t.name.casefold(), t.slug))
         pages.append(
@@ -299,6 +315,11 @@ def plan_site(index: SiteIndex, config: SiteConfig, stories: Stories | None = No
     digests = {"feed_title": f"{config.title}: daily digests", "alternate_url": "/"}
     pages.extend(_feeds("/digests.xml", "digests.xml", {**digests, "days": index.days[:FEED_SIZE]}))
     pages.append(Page("404.html", "/404.html", "404.html", {}))
+    if grouping is not None:
+        stories = stories_of(index.articles, grouping())
+    # In the order of the site's menu, as the sitemap lists them: home, days and articles,
+    # stories, then the rest.
+    pages[later:later] = _day_pages(index, stories, related_of)
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
     pages.append(
         Page(

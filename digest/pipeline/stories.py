@@ -88,19 +88,40 @@ def story_item(article: Article) -> StoryItem:
     )
 
 
-def find_stories(articles: Iterable[Article]) -> Stories:
+BACKGROUND_FROM = 1000
+"""Sites of this many articles find their stories in a process of their own, while the other
+pages are planned (a second or so at 10,000 articles); for fewer, starting it costs more."""
+
+Groups = list[tuple[str, tuple[str, ...]]]
+"""Each story's id and its articles' paths in time order: what clustering decides, compact
+enough to come back from another process."""
+
+
+def story_groups(articles: Iterable[Article]) -> Groups:
     """The stories of ``articles`` (the whole site: a story is a matter of its neighbours)."""
+    return [(story.id, story.keys) for story in cluster(story_item(a) for a in articles)]
+
+
+def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
+    """The ``Stories`` of ``story_groups(articles)``."""
     by_path = {article.path: article for article in articles}
-    found = cluster(story_item(article) for article in by_path.values())
     stories = []
     of: dict[str, Story] = {}
-    for group in found:
-        members = tuple(by_path[key] for key in group.keys)
-        story = Story(group.id, group.title, members, group.sources, group.days)
+    for sid, keys in groups:
+        members = tuple(by_path[key] for key in keys)
+        sources = tuple(dict.fromkeys(a.source for a in members))
+        days = tuple(sorted({a.day for a in members}))
+        story = Story(sid, members[0].title, members, sources, days)
         stories.append(story)
         for article in members:
             of[article.path] = story
     return Stories(tuple(stories), of)
+
+
+def find_stories(articles: Iterable[Article]) -> Stories:
+    """The stories of ``articles``, here and now."""
+    articles = tuple(articles)
+    return stories_of(articles, story_groups(articles))
 
 
 def day_entries(day: Day, stories: Stories | None) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:

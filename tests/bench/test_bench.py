@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow  # runs the benchmark scripts on generated corpora
 
 ROWS = (
     "cold build",
+    "cold build, stories / stories = false",
     "no-change rebuild",
     "one edit (watch), median",
     "peak RSS",
@@ -57,6 +58,7 @@ def test_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
     summary = json.loads(figures.read_text())["summary"]
     assert summary["pages_written"] > 200  # every article's page, and the rest
     assert summary["cold_build_s"] > 0
+    assert summary["cold_build_no_stories_s"] > 0 and summary["ratio_stories"] > 0
 
 
 # -- the corpus generator ---------------------------------------------------------------------

@@ -180,3 +180,33 @@ def test_workers_leave_the_parents_signal_handling_behind(tmp_path):
     result = run_python(script, timeout=60)
     assert (result.code, result.out) == (0, "done\n")
     assert "KeyboardInterrupt" not in result.err
+
+
+def test_stories_found_in_a_process_of_their_own_are_the_same(make_site, tmp_path, monkeypatch):
+    import digest.pipeline.plan as plan
+
+    monkeypatch.setattr(plan, "BACKGROUND_FROM", 1)  # the fixture is smaller than a real site
+    root = make_site(_many(150))
+    for jobs in (1, 2):
+        out = tmp_path / f"out-{jobs}"
+        args = ["build", "--root", str(root), "--output", str(out), "--jobs", str(jobs)]
+        assert main([*args, "--force"]) == 0
+    assert tree(tmp_path / "out-1") == tree(tmp_path / "out-2")
+
+
+def test_work_in_the_background_gives_its_result_or_is_done_here():
+    from digest.parallel import in_background
+
+    parent = os.getpid()
+    assert in_background(lambda: os.getpid(), 2)() != parent  # another process
+    assert in_background(lambda: os.getpid(), 1)() == parent
+    calls = []
+
+    def fails_there() -> int:
+        calls.append(os.getpid())  # seen only here: the forked process has its own list
+        if os.getpid() != parent:
+            raise RuntimeError("lost")
+        return 42
+
+    assert in_background(fails_there, 2)() == 42
+    assert calls == [parent]
