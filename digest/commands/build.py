@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
-from digest.incremental.cache import CACHE_DIR, Cache, tool_identity
+from digest.incremental.cache import CACHE_DIR, STORIES_MEMO, Cache, tool_identity
 from digest.incremental.manifest import Manifest, Written, files_under, input_snapshot
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
@@ -124,7 +124,8 @@ def prepare(
         warnings.extend(loaded.errors)
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
-    plan = plan_site(index, config, jobs=options.workers)
+    memo = cache.get_memo(STORIES_MEMO) if cache is not None and config.stories else None
+    plan = plan_site(index, config, jobs=options.workers, story_memo=memo)
     if config.search:
         from digest.search.step import plan_search_page  # the extra's machinery, when asked
 
@@ -369,6 +370,7 @@ def _save(
     """Keep what the next build starts from: the cache's new entries (dropping unused ones),
     the manifest and the pages' reads. A build with warnings is never skipped next time:
     its warnings must be shown again."""
+    cache.put_memo(STORIES_MEMO, site.plan.story_memo)
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
     output = options.output_dir
     saved = last.save(output, fingerprints, inputs if clean else "", summary, written)

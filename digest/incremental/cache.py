@@ -1,9 +1,11 @@
 """A persistent cache of what is expensive and pure, in ``.digest-cache/cache.sqlite``.
 
-Two tables: parsed articles keyed by the file's path, bytes and everything that shapes
-parsing (the site timezone, the tool itself), and rendered Markdown bodies keyed by the
-body text and the Markdown settings. Both hold text only (articles as the JSON records of
-``digest.incremental.records``): nothing read back from the cache can run code. A build after
+Three tables: parsed articles keyed by the file's path, bytes and everything that shapes
+parsing (the site timezone, the tool itself); rendered Markdown bodies keyed by the
+body text and the Markdown settings; and memos, what a stage keeps of the last build to
+redo only what changed (the stories, by ``digest.pipeline.stories``). All hold text only
+(articles as the JSON records of ``digest.incremental.records``): nothing read back from
+the cache can run code. A build after
 ``git pull`` of 20 new articles parses and renders 20 articles, not all of them. The
 cache is an optimisation only: a missing, corrupt, future-format or unwritable cache
 means a full build and a warning, never an error.
@@ -23,6 +25,8 @@ from typing import Any
 from digest import __version__
 
 CACHE_DIR = ".digest-cache"
+STORIES_MEMO = "stories"
+"""The memo of the last build's stories (``digest.pipeline.stories.story_groups``)."""
 _TOOL_SUFFIXES = (".py", ".html", ".xml", ".json", ".txt", ".css", ".js")
 """The files of the package whose change makes it another tool: code, templates, assets."""
 
@@ -81,6 +85,7 @@ class Cache:
         self._pid = os.getpid()
         self._new_articles: list[tuple[str, str, str]] = []
         self._new_bodies: list[tuple[str, str]] = []
+        self._new_memos: dict[str, str] = {}
         self._empty: set[str] = set()
         if folder is None:
             return
@@ -99,6 +104,7 @@ class Cache:
                 "CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, meta TEXT, body TEXT)"
             )
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS memos (name TEXT PRIMARY KEY, value TEXT)")
             db.execute(f"PRAGMA user_version={FORMAT}")
             # A cold build asks for every article and body: with nothing stored there is
             # nothing to find (entries this build writes are ones it already has).
@@ -170,6 +176,7 @@ class Cache:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", self._new_articles)
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
+            db.executemany("INSERT OR REPLACE INTO memos VALUES (?, ?)", self._new_memos.items())
             then(db)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -178,6 +185,26 @@ class Cache:
             self._off(exc)
         self._new_articles.clear()
         self._new_bodies.clear()
+        self._new_memos.clear()
+
+    def get_memo(self, name: str) -> str | None:
+        """What a stage kept of the last build under ``name`` (text, checked by its reader)."""
+        try:
+            db = self._reader()
+            row = (
+                db.execute("SELECT value FROM memos WHERE name=?", (name,)).fetchone()
+                if db
+                else None
+            )
+        except sqlite3.Error as exc:
+            self._off(exc)
+            return None
+        return row[0] if row and isinstance(row[0], str) else None
+
+    def put_memo(self, name: str, value: str | None) -> None:
+        """Kept with the next ``save`` (one value per name: the last build's; None: none)."""
+        if self._db is not None and value is not None:
+            self._new_memos[name] = value
 
     def get_body(self, key: str) -> str | None:
         row = self._get("bodies", "html", key)

@@ -67,6 +67,8 @@ class Asset:
 class SitePlan:
     pages: list[Page]
     assets: list[Asset]
+    story_memo: str | None = None
+    """What the next build's stories start from (``pipeline.stories.story_groups``)."""
 
     def paths(self) -> Iterator[str]:
         for page in self.pages:
@@ -236,18 +238,23 @@ def _day_pages(
 
 
 def plan_site(
-    index: SiteIndex, config: SiteConfig, stories: Stories | None = None, jobs: int = 1
+    index: SiteIndex,
+    config: SiteConfig,
+    stories: Stories | None = None,
+    jobs: int = 1,
+    story_memo: str | None = None,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
     them off, found here, in a process of their own (``jobs`` > 1) while the pages that do
-    not show them are planned."""
+    not show them are planned, from ``story_memo`` (the last build's) on when given; the
+    plan's ``story_memo`` is the one to keep."""
     pages: list[Page] = []
     grouping = None
     if stories is None and config.stories:
         articles = index.articles
         background = jobs if len(articles) >= BACKGROUND_FROM else 1
-        grouping = in_background(lambda: story_groups(articles), background)
+        grouping = in_background(lambda: story_groups(articles, story_memo), background)
 
     day_pages = _paginate(index.days, config.days_per_page)
     for number, days in enumerate(day_pages):
@@ -315,8 +322,10 @@ def plan_site(
     digests = {"feed_title": f"{config.title}: daily digests", "alternate_url": "/"}
     pages.extend(_feeds("/digests.xml", "digests.xml", {**digests, "days": index.days[:FEED_SIZE]}))
     pages.append(Page("404.html", "/404.html", "404.html", {}))
+    kept = None
     if grouping is not None:
-        stories = stories_of(index.articles, grouping())
+        groups, kept = grouping()
+        stories = stories_of(index.articles, groups)
     # In the order of the site's menu, as the sitemap lists them: home, days and articles,
     # stories, then the rest.
     pages[later:later] = _day_pages(index, stories, related_of)
@@ -330,7 +339,7 @@ def plan_site(
         )
     )
     pages.append(Page("robots.txt", "/robots.txt", "robots.txt", {}))
-    return SitePlan(pages, [])
+    return SitePlan(pages, [], story_memo=kept)
 
 
 def check_collisions(plan: SitePlan) -> None:

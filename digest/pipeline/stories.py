@@ -11,10 +11,13 @@ page, ``/stories/<id>/``, with its full coverage in time order.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from digest.clustering import StoryItem, cluster
+from digest.clustering import Story as ClusterStory
+from digest.clustering import StoryItem, cluster, recluster
 from digest.model import Article, Day
 from digest.pipeline.index import OTHER_TOPIC
 from digest.slugs import slugify
@@ -97,9 +100,76 @@ Groups = list[tuple[str, tuple[str, ...]]]
 enough to come back from another process."""
 
 
-def story_groups(articles: Iterable[Article]) -> Groups:
-    """The stories of ``articles`` (the whole site: a story is a matter of its neighbours)."""
-    return [(story.id, story.keys) for story in cluster(story_item(a) for a in articles)]
+def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[Groups, str]:
+    """The stories of ``articles`` (the whole site: a story is a matter of its neighbours),
+    and the memo to keep for the next build. ``memo``: the last build's, when there is one;
+    then only the articles from the first changed one on are grouped again (``recluster``),
+    which for a new day is the days just before it, not the archive."""
+    items = [story_item(a) for a in articles]
+    signatures = {item.key: (item.published.isoformat(), _signature(item)) for item in items}
+    found = None
+    previous = _read_memo(memo)
+    if previous is not None:
+        old, stories = previous
+        changed = [k for k in old.keys() | signatures.keys() if old.get(k) != signatures.get(k)]
+        if not changed:
+            found = stories
+        else:
+            since = min(
+                dt.datetime.fromisoformat(signature[0])
+                for key in changed
+                for signature in (old.get(key), signatures.get(key))
+                if signature is not None
+            )
+            try:
+                found = recluster(stories, items, since)
+            except ValueError:  # a memo that does not match after all: from scratch
+                found = None
+    if found is None:
+        found = cluster(items)
+    kept = {
+        "format": MEMO_FORMAT,
+        "items": [[key, *signature] for key, signature in sorted(signatures.items())],
+        "stories": [[story.id, list(story.keys), story.explicit] for story in found],
+    }
+    groups = [(story.id, story.keys) for story in found]
+    return groups, json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+
+
+MEMO_FORMAT = 1
+"""The cache is per tool version; this guards a memo of a foreign one."""
+
+
+def _signature(item: StoryItem) -> str:
+    fields = [item.title, item.text, item.source, item.lang, repr(item.override)]
+    return hashlib.blake2b("\0".join(fields).encode(), digest_size=12).hexdigest()
+
+
+def _read_memo(memo: str | None) -> tuple[dict[str, tuple[str, str]], list[ClusterStory]] | None:
+    """The last build's signatures and stories, or None for anything but what
+    ``story_groups`` writes (the cache is data from anywhere: read, never trusted)."""
+    if memo is None:
+        return None
+    try:
+        data = json.loads(memo)
+        if type(data) is not dict or data.get("format") != MEMO_FORMAT:
+            return None
+        items: dict[str, tuple[str, str]] = {}
+        for key, published, signature in data["items"]:
+            if not (type(key) is type(published) is type(signature) is str):
+                return None
+            dt.datetime.fromisoformat(published)
+            items[key] = (published, signature)
+        stories = []
+        for sid, keys, explicit in data["stories"]:
+            if type(sid) is not str or type(keys) is not list or type(explicit) is not bool:
+                return None
+            if not keys or not all(type(k) is str and k in items for k in keys):
+                return None
+            stories.append(ClusterStory(sid, tuple(keys), keys[0], "", (), (), explicit))
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return None
+    return items, stories
 
 
 def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
@@ -121,7 +191,7 @@ def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
 def find_stories(articles: Iterable[Article]) -> Stories:
     """The stories of ``articles``, here and now."""
     articles = tuple(articles)
-    return stories_of(articles, story_groups(articles))
+    return stories_of(articles, story_groups(articles)[0])
 
 
 def day_entries(day: Day, stories: Stories | None) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:

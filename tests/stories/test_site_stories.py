@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -173,6 +175,53 @@ def test_a_later_article_joining_keeps_the_story_id_and_renders_only_what_it_tou
     assert f"stories/{GAS}/index.html" not in result.written
     assert "2013/11/15/index.html" not in result.written
     assert before[f"stories/{GAS}/index.html"] == after[f"stories/{GAS}/index.html"]
+    # Grouped again from the last build's memo on, the same as from nothing.
+    assert after == _clean(fixture_site)
+
+
+def _clean(root: Path) -> dict[str, bytes]:
+    fresh = root.parent / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("site", ".digest-cache"))
+    return tree(_build(fresh))
+
+
+@pytest.mark.parametrize(
+    "memo",
+    [
+        "not json",
+        '{"format": 1, "items": [["content/x.md", "2013-11-17T00:00:00+00:00", "ab"]],'
+        ' "stories": [["x", ["content/x.md"], false]]}',
+        '{"format": 1, "items": "", "stories": [[1, 2, 3]]}',
+        '[{"__reduce__": "os.system"}]',
+    ],
+)
+def test_a_stories_memo_from_anywhere_is_read_never_trusted(fixture_site, memo):
+    _build(fixture_site)
+    db = sqlite3.connect(fixture_site / ".digest-cache/cache.sqlite")
+    with db:
+        db.execute("UPDATE memos SET value = ? WHERE name = 'stories'", (memo,))
+    db.close()
+    _set(fixture_site, "content/2013/11/17/syria-talks.md", "title:", "title: Now,")
+    _build(fixture_site)
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_an_edit_of_an_old_article_regroups_from_its_day_on(fixture_site):
+    _build(fixture_site)
+    # The delegation's article no longer reads like the talks': the story comes apart.
+    _set(
+        fixture_site,
+        "content/2013/11/17/syria-delegation.md",
+        "title: Syrian Government Team Heads to Moscow for Talks",
+        "title: Rain expected across the region",
+    )
+    path = fixture_site / "content/2013/11/17/syria-delegation.md"
+    front, _body = path.read_text().rsplit("---\n", 1)
+    path.write_text(front + "---\nForecasters expect rain across the region on Sunday.\n")
+    _build(fixture_site)
+    assert not (fixture_site / "site/stories" / SYRIA).exists()
+    assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
 def test_the_same_site_whatever_the_jobs(fixture_site, tmp_path):
