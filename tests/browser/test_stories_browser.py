@@ -4,13 +4,7 @@ root and under ``/<repo>/`` as GitHub Pages serves a project site."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,29 +13,9 @@ from digest.commands.build import BuildOptions, build
 SYRIA = "2013-11-17-syrian-government-team-heads-to-moscow-for-talks"
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def www(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A plain static host on 127.0.0.1 over ``tmp_path/www``."""
-    folder = tmp_path / "www"
-    folder.mkdir()
-    handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", folder
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.parametrize("base", ["/", "/world-digest/"])
-def test_a_story_from_the_day_page_to_its_coverage(fixture_site, www, browser, base):
-    url, folder = www
+def test_a_story_from_the_day_page_to_its_coverage(fixture_site, static_server, browser, base):
+    url, folder = static_server
     build(BuildOptions(root=fixture_site, base_url=f"https://example.org{base}"))
     target = folder / base.strip("/") if base != "/" else folder
     if base == "/":

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import functools
 import gzip
-import http.server
 import json
 import re
 import stat
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -532,27 +529,6 @@ def test_without_pagefind_the_build_succeeds_and_says_how_to_install(fixture_sit
 
 
 # --- in a browser ------------------------------------------------------------------------
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def static_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A plain static host (like GitHub Pages) on 127.0.0.1 over ``tmp_path/www``."""
-    www = tmp_path / "www"
-    www.mkdir()
-    handler = functools.partial(_Quiet, directory=str(www))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", www
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _titles(page: Any) -> list[str]:
