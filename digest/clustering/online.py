@@ -296,8 +296,21 @@ def _best(
 
 def _weigh(bag: dict[str, float], df: dict[str, int], n: int) -> dict[str, float]:
     """Unit TF-IDF vector of ``bag`` against the window's document frequencies."""
-    vector = {term: (1.0 + math.log(tf)) * math.log(1.0 + n / df[term]) for term, tf in bag.items()}
-    norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+    # The same figures as (1 + log tf) * log(1 + n / df) for each term, with one logarithm per
+    # distinct df (most terms share a handful of small ones) and none for tf = 1.
+    idf: dict[int, float] = {}
+    vector: dict[str, float] = {}
+    total = 0.0
+    for term, tf in bag.items():
+        count = df[term]
+        weight = idf.get(count)
+        if weight is None:
+            weight = idf[count] = math.log(1.0 + n / count)
+        if tf != 1.0:
+            weight = (1.0 + math.log(tf)) * weight
+        vector[term] = weight
+        total += weight * weight
+    norm = math.sqrt(total) or 1.0
     return {term: w / norm for term, w in vector.items()}
 
 

@@ -102,6 +102,7 @@ def prepare(
     from digest.pipeline.load import load_articles
     from digest.pipeline.plan import check_collisions, plan_site
     from digest.pipeline.render import check_templates
+    from digest.pipeline.stories import start_stories  # begun before the index: runs beside it
 
     config = load_config(options.root)
     check_templates(options.root)
@@ -122,10 +123,11 @@ def prepare(
         if not options.keep_going:
             raise DigestError(loaded.errors)
         warnings.extend(loaded.errors)
+    memo = cache.get_memo(STORIES_MEMO) if cache is not None and config.stories else None
+    grouping = start_stories(loaded.articles, options.workers, memo) if config.stories else None
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
-    memo = cache.get_memo(STORIES_MEMO) if cache is not None and config.stories else None
-    plan = plan_site(index, config, jobs=options.workers, story_memo=memo)
+    plan = plan_site(index, config, jobs=options.workers, story_memo=memo, grouping=grouping)
     if config.search:
         from digest.search.step import plan_search_page  # the extra's machinery, when asked
 
@@ -137,8 +139,7 @@ def prepare(
 
 @dataclass(slots=True)
 class BuildState:
-    """What a build leaves behind for the next one in the same process (``watch``):
-    filled by ``build(..., state=...)``; see ``digest.commands.patch``."""
+    """What ``build(..., state=...)`` leaves for the next one in-process (``commands.patch``)."""
 
     site: Site | None = None
     renderer: Renderer | None = None
@@ -152,13 +153,10 @@ def build(
     options: BuildOptions, in_place: bool = False, state: BuildState | None = None
 ) -> BuildResult:
     """Build the site into the output folder; raises DigestError on bad input, leaving the
-    previous output as it was.
-
-    Pages whose fingerprint matches the last build's (and whose file is untouched) are not
-    rendered; the others are rendered in ``options.workers`` processes. By default the new
-    site is staged and swapped in whole; ``in_place`` (for ``watch`` and ``serve``)
-    replaces changed files one by one instead.
-    """
+    previous output as it was. Pages whose fingerprint matches the last build's (and whose
+    file is untouched) are not rendered; the others are rendered in ``options.workers``
+    processes. By default the new site is staged and swapped in whole; ``in_place`` (for
+    ``watch`` and ``serve``) replaces changed files one by one instead."""
     started = time.perf_counter()
     root, output = options.root, options.output_dir
     check_output_folder(root, output, root / CACHE_DIR)

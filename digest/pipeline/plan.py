@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,16 +11,17 @@ from typing import Any
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
 from digest.model import Article, Term, archive
-from digest.parallel import in_background
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.related import related_articles
 from digest.pipeline.stories import (
-    BACKGROUND_FROM,
+    Groups,
     Stories,
     Story,
+    covers,
     day_entries,
     day_groups,
     first_topic,
+    start_stories,
     stories_of,
     story_groups,
 )
@@ -243,18 +244,19 @@ def plan_site(
     stories: Stories | None = None,
     jobs: int = 1,
     story_memo: str | None = None,
+    grouping: Callable[[], tuple[Groups, str]] | None = None,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
     them off, found here, in a process of their own (``jobs`` > 1) while the pages that do
     not show them are planned, from ``story_memo`` (the last build's) on when given; the
-    plan's ``story_memo`` is the one to keep."""
+    plan's ``story_memo`` is the one to keep. ``grouping``: those stories already begun
+    (``start_stories``), on the articles as loaded."""
     pages: list[Page] = []
-    grouping = None
-    if stories is None and config.stories:
-        articles = index.articles
-        background = jobs if len(articles) >= BACKGROUND_FROM else 1
-        grouping = in_background(lambda: story_groups(articles, story_memo), background)
+    if stories is not None or not config.stories:
+        grouping = None
+    elif grouping is None:
+        grouping = start_stories(index.articles, jobs, story_memo)
 
     day_pages = _paginate(index.days, config.days_per_page)
     for number, days in enumerate(day_pages):
@@ -325,6 +327,8 @@ def plan_site(
     kept = None
     if grouping is not None:
         groups, kept = grouping()
+        if not covers(groups, index.articles):  # the index left an article out (--keep-going)
+            groups, kept = story_groups(index.articles, story_memo)
         stories = stories_of(index.articles, groups)
     # In the order of the site's menu, as the sitemap lists them: home, days and articles,
     # stories, then the rest.

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from digest.clustering import Story as ClusterStory
 from digest.clustering import StoryItem, cluster, recluster
 from digest.model import Article, Day
+from digest.parallel import in_background
 from digest.pipeline.index import OTHER_TOPIC
 from digest.slugs import slugify
 
@@ -84,11 +85,23 @@ def story_item(article: Article) -> StoryItem:
         key=article.path,
         title=article.title,
         text=article.summary,
-        source=article.source,
+        # By slug, as the index merges spellings: so the stories of the articles as loaded
+        # are those of the indexed ones (``start_stories``).
+        source=_source_key(article.source),
         published=article.published,
         lang=article.lang,
         override=override,
     )
+
+
+_source_keys: dict[str, str] = {}
+
+
+def _source_key(source: str) -> str:
+    key = _source_keys.get(source)
+    if key is None:
+        key = _source_keys[source] = slugify(source)
+    return key
 
 
 BACKGROUND_FROM = 1000
@@ -136,7 +149,25 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
     return groups, json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
 
 
-MEMO_FORMAT = 1
+def start_stories(
+    articles: Sequence[Article], jobs: int, memo: str | None
+) -> Callable[[], tuple[Groups, str]]:
+    """Begin ``story_groups(articles, memo)`` and return the call that waits for it: in a
+    process of its own for a site large enough (``BACKGROUND_FROM``) when ``jobs`` > 1, so
+    that it runs while the site is indexed and planned. ``articles`` may be the articles as
+    loaded: the stories are those of the index's articles (``plan_site`` checks it)."""
+    background = jobs if len(articles) >= BACKGROUND_FROM else 1
+    return in_background(lambda: story_groups(articles, memo), background)
+
+
+def covers(groups: Groups, articles: Iterable[Article]) -> bool:
+    """Whether ``groups`` puts each of ``articles`` in exactly one story, and nothing else."""
+    paths = [path for _, keys in groups for path in keys]
+    wanted = {article.path for article in articles}
+    return len(paths) == len(wanted) and wanted.issuperset(paths)
+
+
+MEMO_FORMAT = 2
 """The cache is per tool version; this guards a memo of a foreign one."""
 
 

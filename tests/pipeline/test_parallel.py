@@ -183,9 +183,9 @@ def test_workers_leave_the_parents_signal_handling_behind(tmp_path):
 
 
 def test_stories_found_in_a_process_of_their_own_are_the_same(make_site, tmp_path, monkeypatch):
-    import digest.pipeline.plan as plan
+    import digest.pipeline.stories as stories
 
-    monkeypatch.setattr(plan, "BACKGROUND_FROM", 1)  # the fixture is smaller than a real site
+    monkeypatch.setattr(stories, "BACKGROUND_FROM", 1)  # the fixture is smaller than a real site
     root = make_site(_many(150))
     for jobs in (1, 2):
         out = tmp_path / f"out-{jobs}"
@@ -210,3 +210,22 @@ def test_work_in_the_background_gives_its_result_or_is_done_here():
 
     assert in_background(fails_there, 2)() == 42
     assert calls == [parent]
+
+
+def test_stories_begun_before_the_index_leave_out_what_it_drops(make_site, tmp_path, monkeypatch):
+    """Stories are begun on the articles as loaded; a duplicate the index then leaves out
+    (``--keep-going``) is in no story, and the site equals the one-process build."""
+    import digest.pipeline.stories as stories
+
+    monkeypatch.setattr(stories, "BACKGROUND_FROM", 1)
+    files = _many(60)
+    files["content/zz-copy.md"] = article(
+        "Story number 1 again", date="2013-11-02", url="https://example.com/story/1"
+    )
+    root = make_site(files)
+    for jobs in (1, 2):
+        out = tmp_path / f"out-{jobs}"
+        args = ["build", "--root", str(root), "--output", str(out), "--jobs", str(jobs)]
+        assert main([*args, "--force", "--keep-going"]) == 0
+    assert tree(tmp_path / "out-1") == tree(tmp_path / "out-2")
+    assert "again" not in (tmp_path / "out-2/2013/11/02/index.html").read_text()
