@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import Diagnostic, DigestError
+from digest.l10n import Text, language_warning, strings_problems
 from digest.langtags import language_tag_problem
 from digest.slugs import name_key, slugify
 from digest.urls import web_url_problem
@@ -56,6 +57,8 @@ class SiteConfig:
     """Build ``/search/`` (needs the ``search`` extra)."""
     stories: bool = True
     """Group the articles about one news development into stories (``/stories/<id>/``)."""
+    strings: tuple[tuple[str, Text], ...] = ()
+    """The site's own theme words (``[strings]``), over the language's: see digest/l10n.py."""
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Automatic topic rules: (topic, keywords) for articles whose front-matter has none."""
     path: str = field(default=CONFIG_NAME, compare=False)
@@ -84,6 +87,12 @@ class SiteConfig:
         if problem:
             raise DigestError.at("--base-url", 0, problem)
         return replace(self, base_url=base_url, base_url_set=True)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """What a build warns of in these settings: a language the theme has no words in."""
+        message = language_warning(self.language)
+        return [Diagnostic(self.path, 0, message)] if message else []
 
     def fingerprint_data(self) -> dict[str, Any]:
         """Every setting, for cache keys: a page depends on the config it is rendered with."""
@@ -186,11 +195,11 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
     values: dict[str, Any] = {}
 
     for key, value in data.items():
-        if key == "topics":
+        if key in ("topics", "strings"):
             continue
         expected = _TYPES.get(key)
         if expected is None:
-            known = ", ".join(sorted([*_TYPES, "topics"]))
+            known = ", ".join(sorted([*_TYPES, "strings", "topics"]))
             problems.append(
                 Diagnostic(name, lines.line(key), f"unknown setting {key!r} (known: {known})")
             )
@@ -248,9 +257,42 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
             continue
         topics.append((topic, tuple(k.strip() for k in keywords)))
 
+    strings = _strings(data.get("strings", {}), lines, name, problems)
     if problems:
         raise DigestError(problems)
-    return SiteConfig(**values, topics=tuple(topics), path=name, base_url_set="base_url" in values)
+    return SiteConfig(
+        **values,
+        strings=strings,
+        topics=tuple(topics),
+        path=name,
+        base_url_set="base_url" in values,
+    )
+
+
+def _strings(
+    raw: Any, lines: _KeyLines, name: str, problems: list[Diagnostic]
+) -> tuple[tuple[str, Text], ...]:
+    """``[strings]``: theme words by key (``"nav.latest" = "Últimas"``, a plural as a table
+    of CLDR categories); every unknown key or bad value a located error."""
+    if not isinstance(raw, dict):
+        problems.append(Diagnostic(name, lines.line("strings"), "strings: expected a table"))
+        return ()
+    found = []
+    for key, problem, value in strings_problems(raw):
+        if problem:
+            problems.append(Diagnostic(name, _strings_line(lines, key), problem))
+        else:
+            found.append((key, value))
+    return tuple(sorted(found))
+
+
+def _strings_line(lines: _KeyLines, key: str) -> int:
+    """A dotted key's line: written whole (``"nav.latest" =``) or as a table of its own."""
+    head, _, last = key.rpartition(".")
+    for where in (("strings", key), (f"strings.{head}", last), (f"strings.{key}", "")):
+        if where in lines._lines:
+            return lines._lines[where]
+    return lines.line("", "strings")
 
 
 def _value_problems(values: dict[str, Any]) -> list[tuple[str, str]]:

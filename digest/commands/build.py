@@ -118,7 +118,7 @@ def prepare(
         jobs=options.workers,
         found=found,
     )
-    warnings: list[Diagnostic] = list(loaded.warnings)
+    warnings: list[Diagnostic] = [*loaded.warnings, *config.warnings]
     if loaded.errors:
         if not options.keep_going:
             raise DigestError(loaded.errors)

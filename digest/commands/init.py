@@ -60,6 +60,10 @@ _CONFIG_TEXT = """\
 # Automatic topics for articles whose front-matter has none: topic = [words to look for].
 # [topics]
 # Syria = ["Syria", "Assad", "Damascus"]
+
+# The theme's words in your own, by key (README, Languages).
+# [strings]
+# "nav.latest" = "Front page"
 """
 
 _EXAMPLE_BODY = """\

@@ -60,6 +60,7 @@ def tool_identity() -> str:
             ".txt",
             ".css",
             ".js",
+            ".toml",
         ):
             stat = path.stat()
             parts.append(f"{rel}:{stat.st_size}:{stat.st_mtime_ns}")

@@ -25,6 +25,7 @@ from digest.pipeline.stories import (
     stories_of,
     story_groups,
 )
+from digest.words import words_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +322,8 @@ def plan_site(
 
     newest = {"feed_title": config.title, "alternate_url": "/"}
     pages.extend(_feeds("/feed.xml", "atom.xml", {**newest, "entries": index.articles[:FEED_SIZE]}))
-    digests = {"feed_title": f"{config.title}: daily digests", "alternate_url": "/"}
+    digests_title = words_for(config.language, config.strings).plain("feed.digests")
+    digests = {"feed_title": f"{config.title}: {digests_title}", "alternate_url": "/"}
     pages.extend(_feeds("/digests.xml", "digests.xml", {**digests, "days": index.days[:FEED_SIZE]}))
     pages.append(Page("404.html", "/404.html", "404.html", {}))
     kept = None

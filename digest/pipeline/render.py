@@ -24,6 +24,7 @@ from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
 from digest.pipeline.plan import Page, json_feed_url
 from digest.project import TEMPLATES_DIR
 from digest.slugs import slugify
+from digest.words import words_for
 
 THEME_DIR = Path(__file__).resolve().parents[1] / "theme"
 
@@ -147,10 +148,11 @@ class Renderer:
             ),
         )
         self.env.code_generator_class = escaping.ShortcutCodeGenerator
+        words = self.words = words_for(config.language, config.strings)
         self.env.filters.update(
             url=self.url,
             abs_url=self.abs_url,
-            date=format_date,
+            date=words.date,
             time=format_time,
             rfc3339=rfc3339,
             day_path=day_path,
@@ -178,6 +180,17 @@ class Renderer:
         )
         self.env.tests["slugified"] = lambda name, slug: slugify(name) == slug
         self.env.globals.update(site=config, base_path=config.base_path, version=__version__)
+        # The theme's words (digest/l10n.py): t('key', name=value), n('plural.key', count).
+        self.env.globals.update(
+            t=words.text,
+            n=words.count,
+            plain=words.plain,
+            plain_count=words.plain_count,
+            number=words.number,
+            lang_attrs=words.lang_attrs,
+            dir_attr=words.dir_attr,
+            search_strings=words.search_strings,
+        )
 
     def url(self, site_path: str) -> str:
         """A site path (``/2013/11/17/``) as a link carrying the base path."""

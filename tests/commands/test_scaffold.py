@@ -328,12 +328,14 @@ def test_init_config_documents_every_setting_with_its_default(tmp_path):
     init_site(tmp_path, today=DAY)
     text = (tmp_path / "digest.toml").read_text()
     assert parse_config(text) == SiteConfig()  # all commented out: the defaults
-    uncommented = re.sub(r"(?m)^# (?=\w+ = |\[topics\])", "", text)
+    uncommented = re.sub(r"(?m)^# (?=\w+ = |\[topics\]|\[strings\]|\"nav)", "", text)
     config = parse_config(uncommented)
     assert config.topics == (("Syria", ("Syria", "Assad", "Damascus")),)
-    assert dataclasses.replace(config, topics=()) == SiteConfig()
+    assert config.strings == (("nav.latest", "Front page"),)
+    assert dataclasses.replace(config, topics=(), strings=()) == SiteConfig()
     shown = set(re.findall(r"(?m)^# ([a-z_]+) = ", text))
-    settings_ = {f.name for f in dataclasses.fields(SiteConfig) if f.compare} - {"topics"}
+    tables = {"topics", "strings"}
+    settings_ = {f.name for f in dataclasses.fields(SiteConfig) if f.compare} - tables
     assert shown == settings_
 
 

