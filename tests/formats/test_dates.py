@@ -182,7 +182,10 @@ def test_language_tags_that_pass_in_settings_and_front_matter(make_site, tag):
             "content/a.md": article("A", lang=tag),
         }
     )
-    assert _run(root, "build") == (0, "")
+    code, err = _run(root, "build")
+    # A language the theme has no words in is built with English words and says so, once.
+    shipped = tag.split("-")[0] in {"en", "de", "es", "fr", "pt", "ru", "ar"}
+    assert (code, err.count("warning:")) == (0, 0 if shipped else 1), err
     assert f'<html lang="{tag}"' in (root / "site/index.html").read_text()
 
 
