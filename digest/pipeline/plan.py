@@ -21,6 +21,7 @@ from digest.pipeline.stories import (
     day_entries,
     day_groups,
     first_topic,
+    neighbours,
     stories_of,
     story_groups,
 )
@@ -199,6 +200,8 @@ def _day_pages(
         newer = index.days[position - 1] if position > 0 else None
         older = index.days[position + 1] if position + 1 < len(index.days) else None
         top, rest = day_entries(day, stories)
+        groups = day_groups(rest)
+        near = neighbours(top, groups)
         pages.append(
             Page(
                 page_path(day.permalink),
@@ -207,7 +210,7 @@ def _day_pages(
                 {
                     "day": day,
                     "top": top,
-                    "groups": day_groups(rest),
+                    "groups": groups,
                     "topic_count": len({first_topic(a) for a in day.articles}),
                     "sources": sorted({a.source for a in day.articles}, key=str.casefold),
                     "newer": newer,
@@ -228,6 +231,8 @@ def _day_pages(
                         "day": day,
                         "related": related_of[id(article)],
                         "story": _story_with_page(stories, article),
+                        "previous": near[article.path][0],
+                        "next": near[article.path][1],
                     },
                     lastmod=article.day,
                 )
