@@ -67,12 +67,17 @@ class Article:
     """Hash of the file's bytes: the identity of everything derived from it."""
     author: str = ""
     image: str = ""
+    image_alt: str = ""
+    """Front-matter ``image_alt``: the lead image's alt text ("": decorative)."""
     lang: str = ""
     draft: bool = False
     story: str = ""
     """Front-matter ``story: <id>``: the story the editor put the article in ("" if none)."""
     story_alone: bool = False
     """Front-matter ``story: false``: the article is a story of its own."""
+    reading_time: int = 1
+    """Minutes the body takes to read (``digest.formats.reading``), worked out once at load
+    and kept in the cache's record: every list of the day shows it."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Front-matter keys we do not know, for templates (``article.extra.section``)."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)

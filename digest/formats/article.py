@@ -24,6 +24,7 @@ from digest.formats.frontmatter import (
     split_front_matter,
     yaml_kind,
 )
+from digest.formats.reading import reading_minutes
 from digest.formats.summary import summarize
 from digest.langtags import language_tag_problem
 from digest.model import FIRST_DAY, LAST_DAY, MONTH_NAMES, Article
@@ -41,6 +42,7 @@ KNOWN_KEYS = frozenset(
         "slug",
         "author",
         "image",
+        "image_alt",
         "draft",
         "lang",
         "story",
@@ -170,6 +172,7 @@ def _validate(
             "image",
             p if p.startswith("must") else p + " (or a path on this site starting with '/')",
         )
+    image_alt = optional_text("image_alt")
     lang = optional_text("lang")
     if lang and (p := language_tag_problem(lang)):
         fail("lang", p)
@@ -201,10 +204,12 @@ def _validate(
         content_hash=hashlib.blake2b(data, digest_size=16).hexdigest(),
         author=author,
         image=image,
+        image_alt=image_alt,
         lang=lang,
         draft=bool(draft),
         story=story if isinstance(story, str) else "",
         story_alone=story is False,
+        reading_time=reading_minutes(body),
         extra=extra,
         lines=lines_of,
     )

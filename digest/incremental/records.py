@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from digest.errors import Diagnostic
 from digest.model import Article
 
-FORMAT = 2
+FORMAT = 3
 """Changes whenever the record's shape does (the cache key includes the tool's identity,
 so an old record is never even looked up; this guards records of a foreign cache)."""
 
@@ -32,6 +32,7 @@ _FIELDS = tuple(f.name for f in fields(Article) if f.init)
 _SPECIAL = {"published", "topics", "body"}
 _TYPES: dict[str, type] = {
     "body_line": int,
+    "reading_time": int,
     "has_time": bool,
     "draft": bool,
     "story_alone": bool,

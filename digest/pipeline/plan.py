@@ -21,6 +21,7 @@ from digest.pipeline.stories import (
     day_entries,
     day_groups,
     first_topic,
+    neighbours,
     start_stories,
     stories_of,
     story_groups,
@@ -69,8 +70,7 @@ class Asset:
 class SitePlan:
     pages: list[Page]
     assets: list[Asset]
-    story_memo: str | None = None
-    """What the next build's stories start from (``pipeline.stories.story_groups``)."""
+    story_memo: str | None = None  # what the next build's stories start from (story_groups)
 
     def paths(self) -> Iterator[str]:
         for page in self.pages:
@@ -86,14 +86,11 @@ def page_path(url: str) -> str:
 
 
 def _paginate(items: tuple[Any, ...], size: int) -> list[tuple[Any, ...]]:
-    """Newest-first ``items`` as pages: the front page first, then the archive pages from
-    the newest to the oldest.
-
-    Archive pages are numbered from the oldest and hold ``size`` items each, fixed once full:
-    page 1 is the oldest ``size`` items whatever comes later. The front page holds the rest,
-    the newest items (``size`` to ``2 * size - 1`` of them, or all when there are fewer). A
-    new item therefore changes the front page only, and once every ``size`` items one new
-    archive page appears, instead of every page shifting by one."""
+    """Newest-first ``items`` as pages: the front page, then the archive pages newest to
+    oldest. Archive pages are numbered from the oldest and hold ``size`` items each, fixed
+    once full; the front page holds the newest rest (``size`` to ``2 * size - 1``, or all).
+    So a new item changes the front page only, and every ``size`` items one new archive
+    page appears, instead of every page shifting by one."""
     full = len(items) // size
     if full <= 1:
         return [items]
@@ -118,8 +115,7 @@ def _pagination(base: str, index: int, count: int) -> dict[str, Any]:
     }
 
 
-FEED_SIZE = 50
-"""Entries in each Atom feed: the newest articles (or days)."""
+FEED_SIZE = 50  # entries in each feed: the newest articles (or days)
 
 
 def _newest(articles: tuple[Article, ...]) -> dt.date | None:
@@ -201,6 +197,8 @@ def _day_pages(
         newer = index.days[position - 1] if position > 0 else None
         older = index.days[position + 1] if position + 1 < len(index.days) else None
         top, rest = day_entries(day, stories)
+        groups = day_groups(rest)
+        near = neighbours(top, groups)
         pages.append(
             Page(
                 page_path(day.permalink),
@@ -209,7 +207,7 @@ def _day_pages(
                 {
                     "day": day,
                     "top": top,
-                    "groups": day_groups(rest),
+                    "groups": groups,
                     "topic_count": len({first_topic(a) for a in day.articles}),
                     "sources": sorted({a.source for a in day.articles}, key=str.casefold),
                     "newer": newer,
@@ -230,6 +228,8 @@ def _day_pages(
                         "day": day,
                         "related": related_of[id(article)],
                         "story": _story_with_page(stories, article),
+                        "previous": near[article.path][0],
+                        "next": near[article.path][1],
                     },
                     lastmod=article.day,
                 )

@@ -281,6 +281,21 @@ def day_groups(entries: tuple[Entry, ...]) -> tuple[Group, ...]:
     return tuple(result)
 
 
+def neighbours(
+    top: tuple[Entry, ...], groups: tuple[Group, ...]
+) -> dict[str, tuple[Article | None, Article | None]]:
+    """Each article of a day -> (the one before it, the one after it) in the order its day
+    page lists them (top stories, then the topic groups, each story's articles lead
+    first): the previous and next links of its page take a reader through the day's
+    page as it reads."""
+    order = [a for entry in top for a in entry.articles]
+    order += [a for group in groups for a in group.articles]
+    return {
+        article.path: (order[i - 1] if i else None, order[i + 1] if i + 1 < len(order) else None)
+        for i, article in enumerate(order)
+    }
+
+
 def _articles(entries: list[Entry]) -> tuple[Article, ...]:
     return tuple(article for entry in entries for article in entry.articles)
 

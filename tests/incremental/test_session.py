@@ -70,6 +70,19 @@ def test_title_edit_reaches_every_page_listing_the_article(fixture_site):
         result.written
     ) == {"archive/index.html"}  # the archive shows counts, not titles
     assert tree(fixture_site / "site") == _clean(fixture_site)
+    # The day's other article links it as its neighbour, by title.
+    assert "2013/11/16/metro-line/index.html" in result.written
+    assert "Updated," in (fixture_site / "site/2013/11/16/metro-line/index.html").read_text()
+
+
+def test_a_body_edit_that_changes_the_reading_time_renders_its_day(fixture_site, session):
+    path = fixture_site / RAIN
+    path.write_text(path.read_text() + "\n" + " ".join(["word"] * 700) + "\n")
+    result = session.build({RAIN: "changed"})
+    assert session.patched == 1
+    assert {RAIN_PAGE, "2013/11/16/index.html"} <= set(result.written)
+    assert "3 min read" in (fixture_site / "site" / RAIN_PAGE).read_text()
+    assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
 @pytest.mark.parametrize(

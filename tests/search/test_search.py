@@ -125,6 +125,39 @@ def test_index_is_written_and_covers_every_article_page(fixture_site):
     assert 'data-pagefind-meta="date"' in syria
 
 
+def fragments(site: Path) -> dict[str, dict[str, Any]]:
+    """Pagefind's record of each indexed page (what a result's excerpt, meta and filters
+    come from), by URL: gzipped JSON after a short signature."""
+    found = {}
+    for path in sorted(site.glob("pagefind/*/fragment/*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        record = json.loads(data[data.index(b"{") :])
+        found[record["url"]] = record
+    return found
+
+
+def test_the_indexed_text_is_the_body_and_the_rest_is_meta_and_filters(fixture_site):
+    """A result's excerpt is cut from the indexed text: it starts with the article's own
+    words, not its headline, source and date, which are meta and filters instead."""
+    require_pagefind()
+    site = build_search(fixture_site)
+    syria = fragments(site)["/2013/11/17/syria-talks/"]
+    assert syria["content"].startswith("A Syrian government delegation is due to meet")
+    for shown in (SYRIA_TALKS, "The Moscow Times", "November 17, 2013", "Staff Writer"):
+        assert shown not in syria["content"]
+    assert syria["meta"]["title"] == SYRIA_TALKS
+    assert syria["meta"]["source"] == "The Moscow Times"
+    assert syria["meta"]["date"].startswith("Sunday, November 17, 2013")
+    assert syria["filters"] == {
+        "source": ["The Moscow Times"],
+        "topic": ["Syria", "Russia", "Diplomacy"],
+    }
+    # Reading time, the neighbours' links and the footer are no part of the text either.
+    for record in fragments(site).values():
+        assert "min read" not in record["content"], record["url"]
+        assert "Read the original" not in record["content"], record["url"]
+
+
 @pytest.mark.browser  # the Nu HTML Checker
 def test_pages_stay_valid_html_with_search_on(fixture_site):
     require_pagefind()
@@ -625,6 +658,14 @@ def test_search_page_finds_one_article_and_filters_by_topic(
         page.select_option("#search-source", "Reuters")
         _wait_status(page, "^1 article$")
         assert _titles(page) == ["Late-night vote in parliament"]
+        # With no word to centre on, the excerpt is the start of the article's own text.
+        result = page.locator("#search-results .search-result").first
+        excerpt = result.locator(".excerpt").inner_text()
+        assert excerpt.startswith("Lawmakers voted shortly after midnight"), excerpt
+        assert "Late-night vote" not in excerpt and "Reuters" not in excerpt
+        assert "2013" not in excerpt
+        assert result.locator(".source").inner_text() == "Reuters"
+        assert "2013" in result.locator(".date").inner_text()
 
         # The result link opens the article under the base path.
         page.select_option("#search-source", "")
