@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import importlib.util
@@ -179,17 +180,24 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def static_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A plain static host (like GitHub Pages) on 127.0.0.1 over ``tmp_path/www``."""
-    www = tmp_path / "www"
-    www.mkdir()
-    handler = functools.partial(_Quiet, directory=str(www))
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """A plain static host (like GitHub Pages) on 127.0.0.1 over ``folder``: its URL."""
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", www
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def static_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A static host over ``tmp_path/www``: (its URL, the folder)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    with serving(www) as url:
+        yield url, www

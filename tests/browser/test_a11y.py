@@ -9,15 +9,12 @@ PAGES.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FIXTURE_SITE, REPO, _Quiet
+from conftest import FIXTURE_SITE, REPO, serving
 from tools import require_tool
 
 from digest.commands.build import BuildOptions, build
@@ -60,15 +57,8 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.copytree(FIXTURE_SITE, root, ignore=shutil.ignore_patterns("site", ".digest-cache"))
         build(BuildOptions(root=root, base_url=f"https://example.org{base}", search=True))
         shutil.copytree(root / "site", www / base.strip("/"), dirs_exist_ok=True)
-    handler = functools.partial(_Quiet, directory=str(www))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(www) as url:
+        yield url
 
 
 def describe(kind: str, url: str, violations: list[dict[str, Any]]) -> list[str]:
