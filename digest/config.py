@@ -11,13 +11,15 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import Diagnostic, DigestError
-from digest.l10n import Text, language_warning, strings_problems
+from digest.l10n import Text, base_language, language_warning, shipped_table, strings_problems
 from digest.langtags import language_tag_problem
 from digest.slugs import name_key, slugify
 from digest.urls import web_url_problem
 
 CONFIG_NAME = "digest.toml"
 CONTENT_DIR = "content"
+STRINGS_DIR = "strings"
+"""The site's own theme words, one file per language: ``strings/<language>.toml``."""
 
 
 def project_problem(root: Path) -> Diagnostic | None:
@@ -58,13 +60,16 @@ class SiteConfig:
     stories: bool = True
     """Group the articles about one news development into stories (``/stories/<id>/``)."""
     strings: tuple[tuple[str, Text], ...] = ()
-    """The site's own theme words (``[strings]``), over the language's: see digest/l10n.py."""
+    """The site's own theme words (``strings/<language>.toml``, then ``[strings]`` over it),
+    over the language's: see digest/l10n.py."""
     topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Automatic topic rules: (topic, keywords) for articles whose front-matter has none."""
     path: str = field(default=CONFIG_NAME, compare=False)
     """Where the settings came from, for messages."""
     base_url_set: bool = field(default=False, compare=False)
     """Whether ``base_url`` was given (else the default, which links to localhost)."""
+    language_line: int = field(default=0, compare=False)
+    """The line of ``language`` in ``path``, for the warning about it."""
 
     @property
     def base_path(self) -> str:
@@ -90,9 +95,12 @@ class SiteConfig:
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        """What a build warns of in these settings: a language the theme has no words in."""
-        message = language_warning(self.language)
-        return [Diagnostic(self.path, 0, message)] if message else []
+        """What a build warns of in these settings: a language the theme has no words in,
+        unless the site's own strings give every one of them."""
+        own = {key for key, _ in self.strings}
+        missing = sum(key not in own for key in shipped_table("en"))
+        message = language_warning(self.language, missing)
+        return [Diagnostic(self.path, self.language_line, message)] if message else []
 
     def fingerprint_data(self) -> dict[str, Any]:
         """Every setting, for cache keys: a page depends on the config it is rendered with."""
@@ -164,7 +172,7 @@ def load_config(root: Path) -> SiteConfig:
     """Read ``root/digest.toml`` (defaults when absent); raises DigestError with all problems."""
     path = root / CONFIG_NAME
     if not path.is_file():
-        return SiteConfig()
+        return with_strings_file(SiteConfig(), root)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -172,11 +180,44 @@ def load_config(root: Path) -> SiteConfig:
         raise DigestError.at(CONFIG_NAME, line, "not valid UTF-8") from None
     except OSError as exc:
         raise DigestError.at(CONFIG_NAME, 0, f"cannot read: {exc.strerror}") from None
-    return parse_config(text, CONFIG_NAME)
+    return with_strings_file(parse_config(text, CONFIG_NAME), root)
 
 
-def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
-    """Parse and validate TOML text; raises DigestError listing every problem."""
+def strings_file(root: Path, language: str) -> Path | None:
+    """The site's words file for ``language``: ``strings/<tag>.toml``, else the file of
+    its base language (``strings/pt.toml`` for ``pt-BR``)."""
+    for tag in dict.fromkeys((language, base_language(language))):
+        path = root / STRINGS_DIR / f"{tag}.toml"
+        if path.is_file():
+            return path
+    return None
+
+
+def with_strings_file(config: SiteConfig, root: Path) -> SiteConfig:
+    """``config`` with the words of the site's ``strings/<language>.toml`` under its
+    ``[strings]`` (which wins, key by key); every problem of the file located in it."""
+    path = strings_file(root, config.language)
+    if path is None:
+        return config
+    name = path.relative_to(root).as_posix()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DigestError.at(name, line, "not valid UTF-8") from None
+    except OSError as exc:
+        raise DigestError.at(name, 0, f"cannot read: {exc.strerror}") from None
+    data, lines = _toml(text, name)
+    problems: list[Diagnostic] = []
+    words = dict(_strings(data, lines, name, problems, table=""))
+    if problems:
+        raise DigestError(problems)
+    words.update(config.strings)
+    return replace(config, strings=tuple(sorted(words.items())))
+
+
+def _toml(text: str, name: str) -> tuple[dict[str, Any], _KeyLines]:
+    """TOML text as data and the lines of its keys; invalid TOML a located error."""
     # Windows editors save a BOM and CRLF (Notepad), old Mac ones CR: TOML allows only CRLF
     # and LF, and no BOM. Read them as an article file is read, one line per line.
     text = text.removeprefix("\ufeff")
@@ -189,8 +230,12 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
         line = int(m.group(1)) if m else 1
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise DigestError.at(name, line, f"invalid TOML: {message}") from None
+    return data, _KeyLines(text)
 
-    lines = _KeyLines(text)
+
+def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
+    """Parse and validate TOML text; raises DigestError listing every problem."""
+    data, lines = _toml(text, name)
     problems: list[Diagnostic] = []
     values: dict[str, Any] = {}
 
@@ -266,33 +311,36 @@ def parse_config(text: str, name: str = CONFIG_NAME) -> SiteConfig:
         topics=tuple(topics),
         path=name,
         base_url_set="base_url" in values,
+        language_line=lines.line("language") if "language" in data else 0,
     )
 
 
 def _strings(
-    raw: Any, lines: _KeyLines, name: str, problems: list[Diagnostic]
+    raw: Any, lines: _KeyLines, name: str, problems: list[Diagnostic], table: str = "strings"
 ) -> tuple[tuple[str, Text], ...]:
-    """``[strings]``: theme words by key (``"nav.latest" = "Últimas"``, a plural as a table
-    of CLDR categories); every unknown key or bad value a located error."""
+    """``[strings]`` (or a words file, ``table=""``): theme words by key (``"nav.latest" =
+    "Últimas"``, a plural as a table of CLDR categories); every unknown key or bad value a
+    located error."""
     if not isinstance(raw, dict):
         problems.append(Diagnostic(name, lines.line("strings"), "strings: expected a table"))
         return ()
     found = []
     for key, problem, value in strings_problems(raw):
         if problem:
-            problems.append(Diagnostic(name, _strings_line(lines, key), problem))
+            problems.append(Diagnostic(name, _strings_line(lines, key, table), problem))
         else:
             found.append((key, value))
     return tuple(sorted(found))
 
 
-def _strings_line(lines: _KeyLines, key: str) -> int:
+def _strings_line(lines: _KeyLines, key: str, table: str = "strings") -> int:
     """A dotted key's line: written whole (``"nav.latest" =``) or as a table of its own."""
     head, _, last = key.rpartition(".")
-    for where in (("strings", key), (f"strings.{head}", last), (f"strings.{key}", "")):
+    dot = f"{table}." if table else ""
+    for where in ((table, key), (f"{dot}{head}", last), (f"{dot}{key}", "")):
         if where in lines._lines:
             return lines._lines[where]
-    return lines.line("", "strings")
+    return lines.line("", table) if table else 1
 
 
 def _value_problems(values: dict[str, Any]) -> list[tuple[str, str]]:

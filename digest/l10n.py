@@ -136,13 +136,22 @@ def text_direction(tag: str) -> str:
     return "rtl" if locale_of(tag).character_order == "right-to-left" else "ltr"
 
 
-def language_warning(language: str) -> str | None:
-    """The one warning for a language the theme has no words in, naming it."""
-    if has_theme_words(language):
+def language_warning(language: str, missing: int | None = None) -> str | None:
+    """The one warning for a language the theme has no words in, naming it; ``missing``:
+    how many of the theme's words the site's own strings leave in English (none: no
+    warning)."""
+    if has_theme_words(language) or missing == 0:
         return None
     name = locale_of("en").languages.get(base_language(language)) or language
     shipped = ", ".join(SHIPPED)
+    total = len(shipped_table("en"))
+    words = (
+        "English words"
+        if missing is None or missing >= total
+        else f"English for {missing} of the theme's {total} words"
+    )
     return (
-        f"language: the theme has no words in {name} ({language!r}): pages use English words "
-        f"with {name} dates and numbers; translate them in [strings] (shipped: {shipped})"
+        f"language: the theme has no words in {name} ({language!r}): pages use {words} "
+        f"with {name} dates and numbers; translate them in strings/{language}.toml or "
+        f"[strings] (shipped: {shipped})"
     )

@@ -20,7 +20,7 @@ from watchdog.events import (
 from digest.config import CONFIG_NAME
 from digest.pipeline.assets import WELL_KNOWN
 
-WATCHED_DIRS = ("content", "templates", "static")
+WATCHED_DIRS = ("content", "templates", "static", "strings")
 """Folders of the site project whose files are inputs of the build (DESIGN section 2)."""
 
 QUIET = 0.04
@@ -64,7 +64,8 @@ def is_editor_litter(name: str) -> bool:
 def is_source_path(rel: str) -> bool:
     """Whether a path (posix, relative to the site root) is an input of the build.
 
-    ``digest.toml`` and anything under ``content/``, ``templates/`` or ``static/``, except
+    ``digest.toml`` and anything under ``content/``, ``templates/``, ``static/`` or
+    ``strings/`` (the site's theme words), except
     hidden files and folders (``.git``, ``.digest-cache``, ``.#lock`` files) and editor litter.
     """
     if not rel or rel.startswith("/"):

@@ -109,7 +109,7 @@ def check_output_folder(root: Path, output: Path, cache_dir: Path | None = None)
     project = root.resolve()
     if out == project or out in project.parents:
         raise DigestError.at(str(output), 0, "output folder must not contain the site project")
-    for name in ("content", "templates", "static", ".git", ".digest-cache"):
+    for name in ("content", "templates", "static", "strings", ".git", ".digest-cache"):
         protected = project / name
         if out == protected or protected in out.parents:
             raise DigestError.at(str(output), 0, f"output folder must not be inside {name}/")
