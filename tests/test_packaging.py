@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,14 @@ def test_metadata_names_the_distribution_its_license_and_one_version():
     assert project["dynamic"] == ["version"]
     dynamic = PYPROJECT["tool"]["setuptools"]["dynamic"]
     assert dynamic["version"] == {"attr": "digest.__version__"}
+
+
+def test_readme_install_commands_name_the_current_version():
+    readme = (REPO / "README.md").read_text()
+    install = readme[readme.index("\n## Install\n") : readme.index("\n## Articles\n")]
+    versions = re.findall(r"digest-ssg(?:==| @ git\+\S+@v)([0-9][^'\"\s]*)", install)
+    assert len(versions) == 2, install
+    assert set(versions) == {__version__}
 
 
 def test_every_non_python_file_of_the_package_is_package_data():
