@@ -12,6 +12,7 @@ import datetime as dt
 import shlex
 from pathlib import Path
 
+from digest import __version__
 from digest.commands.authoring import article_text, replace_file
 from digest.config import CONFIG_NAME
 from digest.errors import DigestError
@@ -124,7 +125,7 @@ on:
     branches: [main]
   workflow_dispatch:
   schedule:
-    # Once a day too: picks up a new digest release and retries a publish that failed.
+    # Once a day too: retries a publish that failed.
     - cron: "17 5 * * *"
 
 permissions:
@@ -150,7 +151,12 @@ jobs:
       - name: Install digest
         id: digest
         run: |
-          python -m pip install digest-ssg
+          # The digest release that wrote this workflow, pinned: a new release changes the
+          # site's build only when you change this line. Until digest-ssg is on PyPI, install
+          # it from its git repository at the same version instead (replace OWNER with the
+          # repository's owner):
+          #   python -m pip install "digest-ssg @ git+https://github.com/OWNER/digest@v@VERSION@"
+          python -m pip install "digest-ssg==@VERSION@"
           # With search = true in digest.toml, the search extra (Pagefind) too.
           if python - 2>/dev/null <<'EOF'
           import pathlib, sys
@@ -158,7 +164,7 @@ jobs:
           sys.exit(not load_config(pathlib.Path(".")).search)
           EOF
           then
-            python -m pip install "digest-ssg[search]"
+            python -m pip install "digest-ssg[search]==@VERSION@"
           fi
           echo "version=$(python -c 'import digest; print(digest.__version__)')" >> "$GITHUB_OUTPUT"
 
@@ -220,7 +226,7 @@ def skeleton(today: dt.date) -> dict[str, str]:
         "templates/README.md": _TEMPLATES_README,
         "static/README.md": _STATIC_README,
         ".gitignore": _GITIGNORE,
-        WORKFLOW_PATH: _WORKFLOW,
+        WORKFLOW_PATH: _WORKFLOW.replace("@VERSION@", __version__),
     }
 
 

@@ -18,6 +18,7 @@ from conftest import REPO, article, run_digest, snapshot
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from digest import __version__
 from digest.commands.authoring import article_text
 from digest.commands.init import EXAMPLE_URL, WORKFLOW_PATH, init_site, next_steps
 from digest.commands.new import new_article
@@ -395,8 +396,8 @@ def test_init_workflow_installs_the_search_extra_when_search_is_on(tmp_path, sea
         ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr
-    assert ("INSTALL digest-ssg[search]" in run.stdout) == search
-    assert "INSTALL digest-ssg\n" in run.stdout
+    assert (f"INSTALL digest-ssg[search]=={__version__}\n" in run.stdout) == search
+    assert f"INSTALL digest-ssg=={__version__}\n" in run.stdout
 
 
 def test_init_workflow_builds_and_deploys_to_pages(tmp_path):
@@ -414,8 +415,15 @@ def test_init_workflow_builds_and_deploys_to_pages(tmp_path):
     upload = _step(build, "upload-pages-artifact")
     assert upload["with"]["path"] == "site"
     runs = "\n".join(s.get("run", "") for s in build["steps"])
-    assert "pip install digest-ssg" in runs
-    assert 'pip install "digest-ssg[search]"' in runs  # when digest.toml turns search on
+    # Pinned to the digest that wrote it: a new release must not change a site's build unasked.
+    assert f'pip install "digest-ssg=={__version__}"' in runs
+    # when digest.toml turns search on
+    assert f'pip install "digest-ssg[search]=={__version__}"' in runs
+    commands = "\n".join(line for line in runs.splitlines() if not line.strip().startswith("#"))
+    assert re.findall(r"pip install \S*digest-ssg\S*", commands) == [
+        f'pip install "digest-ssg=={__version__}"',
+        f'pip install "digest-ssg[search]=={__version__}"',
+    ]
     assert f'digest build --base-url "${{{{ steps.{configure["id"]}.outputs.base_url }}}}/"' in runs
     cache = _step(build, "cache")
     assert ".digest-cache" in cache["with"]["path"].split()
@@ -431,6 +439,19 @@ def test_init_workflow_builds_and_deploys_to_pages(tmp_path):
         "url": "${{ steps.deployment.outputs.page_url }}",
     }
     assert _step(deploy, "deploy-pages")["id"] == "deployment"
+
+
+def test_init_workflow_says_how_to_install_the_same_version_from_git(tmp_path):
+    init_site(tmp_path, today=DAY)
+    install = next(
+        s for s in _workflow(tmp_path)["jobs"]["build"]["steps"] if s.get("id") == "digest"
+    )
+    comments = [line.strip() for line in install["run"].splitlines() if line.strip()[:1] == "#"]
+    # A comment in the script, so it never runs, and the same version as the pin.
+    assert any(
+        f'pip install "digest-ssg @ git+https://github.com/OWNER/digest@v{__version__}"' in c
+        for c in comments
+    )
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
