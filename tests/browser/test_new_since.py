@@ -1,4 +1,4 @@
-""""New since your last visit" in a real browser (Debian's Chromium driven by Playwright):
+"""New since your last visit in a real browser (Debian's Chromium driven by Playwright):
 a second visit marks exactly the articles published since the first, counts them, and
 "mark all as seen" clears them; at ``/`` and under ``/<repo>/``, and two digests on one
 host keep their own marks."""
