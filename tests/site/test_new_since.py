@@ -1,6 +1,6 @@
 """New since your last visit, as built: the hidden control with its words, the entries'
 published times and the script link on home, day, topic and source pages, and nothing of
-it on the other pages (the browser side: tests/browser/test_new_since.py)."""
+it on the other pages (the browser side: tests/browser/test_new_since_browser.py)."""
 
 from __future__ import annotations
 
