@@ -87,6 +87,11 @@ class Words:
         found["articles"] = dict(self._plain["count.articles"])
         return found
 
+    def plural_forms(self, key: str) -> list[tuple[str, Markup]]:
+        """A plural's forms as (CLDR category, escaped text with ``{count}`` left in), for
+        scripts that count in the browser with ``Intl.PluralRules`` (assets/new.js)."""
+        return sorted(self._markup[key].items())
+
     def _category(self, key: str, n: int) -> str:
         found = self._categories.get((key, n))
         if found is None:

@@ -186,6 +186,7 @@ class Renderer:
             n=words.count,
             plain=words.plain,
             plain_count=words.plain_count,
+            plural_forms=words.plural_forms,
             number=words.number,
             lang_attrs=words.lang_attrs,
             dir_attr=words.dir_attr,

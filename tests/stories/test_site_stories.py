@@ -31,7 +31,8 @@ def _story_elements(html: str) -> list[tuple[str, list[str]]]:
     """(data-story, the article permalinks it links as headlines or "also covered by") of each
     element carrying data-story, in page order."""
     found = []
-    for match in re.finditer(r'<li class="[^"]*" data-story="([^"]+)">(.*?)\n</li>', html, re.S):
+    element = r'<li class="[^"]*" data-story="([^"]+)"[^>]*>(.*?)\n</li>'
+    for match in re.finditer(element, html, re.S):
         links = re.findall(
             r'<h3 class="article-item-title"[^>]*><a href="([^"]+)"|<li><a href="([^"]+)"',
             match.group(2),
