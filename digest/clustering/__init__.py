@@ -20,7 +20,10 @@ Online clustering in time order (Miranda et al., EMNLP 2018, without the learned
   single), cut to their first few letters (a language-agnostic stand-in for stemming that
   also joins cognates: *conference* / *conferência*, *delegation* / *delegação*), numbers
   without their separators (``3,600`` / ``3.600``); stop words of English, Portuguese,
-  German, Spanish and French removed; capitalised words (names) weighted up.
+  German, Spanish and French removed; capitalised words (names) weighted up, each with its
+  consonant skeleton as one more, lighter, name (``~msk`` for *Moskau*, *Moscow*, *Moscou*;
+  ``~ksn`` for *Kasan*, *Kazan*): transliterations of a place differ in vowels and spellings
+  of one sound, which the prefix keeps apart.
 * The weights are TF-IDF with the document frequencies of the articles of the window before
   it (not of the archive: a new day must not change the past), so the words that the whole
   week is about (*Syria*, *typhoon*) count less than the ones that tell its stories apart.

@@ -17,6 +17,8 @@ TEXT_WORDS = 40
 """Words of the text read: the lead of a news text says what happened; the rest adds cost
 (a quarter of the clustering time at 60 words) and no grouping on the labeled set."""
 NAME_WEIGHT = 2.0
+SOUND_WEIGHT = 0.5
+"""Weight, relative to the name's, of a name's consonant skeleton (see ``_skeleton``)."""
 
 
 def _words(text: str) -> frozenset[str]:
@@ -52,16 +54,40 @@ _STOP = _words(
 )
 
 
+def _plain(word: str) -> str:
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 def _fold(word: str) -> str:
     """``word`` (lower-case) as a matching key: accents dropped, a few spellings merged."""
-    if not word.isascii():
-        word = "".join(
-            c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
-        )
+    word = _plain(word)
     if word[0].isdigit():
         return word.replace(",", "").replace(".", "")
     word = word.replace("ph", "f").replace("th", "t").replace("y", "i")
     return _DOUBLE.sub(r"\1", word)[:_PREFIX]
+
+
+_SOUNDS = (("sch", "s"), ("sh", "s"), ("ph", "f"), ("th", "t"), ("c", "k"), ("q", "k"))
+_SOUNDS += (("z", "s"), ("w", "v"), ("y", "i"))
+_VOWELS = str.maketrans("", "", "aeiouh")
+
+
+def _skeleton(word: str) -> str | None:
+    """A name's first letter and next two consonant sounds, marked ``~`` (no word has it):
+    ``Moskau``, ``Moscow`` and ``Moscou`` meet, and so do ``Kasan`` and ``Kazan``,
+    ``Warschau`` and ``Warsaw``, which the five-letter prefix of ``_fold`` keeps apart, as
+    transliterations of one name differ in vowels and in how a sound is spelled. None for a
+    short word (``word`` is lower-case, without accents)."""
+    if len(word) < 4 or not word.isalpha():
+        return None
+    for spelling, sound in _SOUNDS:
+        word = word.replace(spelling, sound)
+    rest = _DOUBLE.sub(r"\1", word[1:].translate(_VOWELS))
+    if len(rest) < 2:
+        return None
+    return "~" + word[0] + rest[:2]
 
 
 # Capitalised but not names: in English and German headlines and datelines.
@@ -88,26 +114,34 @@ class Terms:
     """
 
     def __init__(self) -> None:
-        # chunk -> (its term, None or, rarely, a tuple of them; the name rule; ends a sentence)
-        self._cache: dict[str, tuple[str | tuple | None, int, bool]] = {}
+        # chunk -> (its term, None or, rarely, a tuple of them; the name rule; ends a sentence;
+        # the skeleton of its first term's word)
+        self._cache: dict[str, tuple[str | tuple | None, int, bool, str | None]] = {}
 
     def bag(self, item: StoryItem) -> tuple[dict[str, float], set[str]]:
         bag: dict[str, float] = {}
         names: set[str] = set()
-        self._add(bag, names, item.text.split()[:TEXT_WORDS], 1.0, True)
+        sounds: dict[str, float] = {}
+        self._add(bag, names, sounds, item.text.split()[:TEXT_WORDS], 1.0, True)
         title = item.title.split()
         long_words = [raw for raw in title if len(raw) > 3 and raw[0].isalpha()]
         capitals = sum(1 for raw in long_words if raw[0].isupper())
         title_case = capitals * 3 > len(long_words) * 2 and len(long_words) > 2
-        self._add(bag, names, title, TITLE_WEIGHT, not title_case)
+        self._add(bag, names, sounds, title, TITLE_WEIGHT, not title_case)
         for term in names:
             bag[term] *= NAME_WEIGHT
+        # At least 0.8 (a name once in the text): the tf of _weigh must stay above 1/e.
+        scale = NAME_WEIGHT * SOUND_WEIGHT
+        for sound, weight in sounds.items():
+            bag[sound] = bag.get(sound, 0.0) + weight * scale
+            names.add(sound)
         return bag, names
 
     def _add(
         self,
         bag: dict[str, float],
         names: set[str],
+        sounds: dict[str, float],
         chunks: list[str],
         weight: float,
         capitals_tell: bool,
@@ -120,23 +154,28 @@ class Terms:
             known = cache.get(chunk)
             if known is None:
                 known = cache[chunk] = self._chunk(chunk)
-            term, rule, ends = known
+            term, rule, ends, sound = known
             if term is not None:
                 if term.__class__ is str:
                     bag[term] = get(term, 0.0) + weight
                     if rule == _ALWAYS or (rule and capitals_tell and not initial):
                         names.add(term)
+                        if sound is not None:
+                            sounds[sound] = sounds.get(sound, 0.0) + weight
                 else:  # several terms (al-Qaeda, U.S.-Russian): the rule is the first's
                     for part in term:
                         bag[part] = get(part, 0.0) + weight
                     if rule == _ALWAYS or (rule and capitals_tell and not initial):
                         names.add(term[0])
+                        if sound is not None:
+                            sounds[sound] = sounds.get(sound, 0.0) + weight
             initial = ends
 
     @staticmethod
-    def _chunk(chunk: str) -> tuple[str | tuple | None, int, bool]:
+    def _chunk(chunk: str) -> tuple[str | tuple | None, int, bool, str | None]:
         terms = []
         rule = _NEVER
+        sound = None
         for raw in _TOKEN.findall(chunk):
             low = raw.casefold()
             if len(low) < 2 and not low.isdigit():
@@ -149,8 +188,9 @@ class Terms:
                     rule = _ALWAYS if len(folded) > 1 else _NEVER
                 elif raw[0].isupper() and low not in _CALENDAR:
                     rule = _UNLESS_INITIAL
+                    sound = _skeleton(_plain(low))
             terms.append(folded)
         ends = bool(_SENTENCE_END.search(chunk)) and not _SINGLE_CAPITAL.search(chunk)
         if not terms:
-            return None, _NEVER, ends
-        return (terms[0] if len(terms) == 1 else tuple(terms)), rule, ends
+            return None, _NEVER, ends, None
+        return (terms[0] if len(terms) == 1 else tuple(terms)), rule, ends, sound
