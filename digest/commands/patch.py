@@ -12,9 +12,12 @@ Each rebuild is one of two kinds:
   it. Of those pages, only the ones whose last render read a field that changed
   (``digest.incremental.reads``) are rendered, and only files whose bytes differ are written, each
   atomically. The others get their new fingerprint, so the next ``digest build`` agrees.
-- **Full**: anything else (a file created, deleted or renamed, a template, ``digest.toml``,
-  ``static/``, a structural field, a file with errors, the first build): ``build`` in
-  place as always, which leaves the state the next patch starts from.
+- **Delta** (``digest.commands.delta``): article files created, deleted or renamed, or an
+  edit of a structural field: the site is planned again from the articles in memory (only
+  the changed files are read) and only pages whose fingerprint moved are rendered.
+- **Full**: anything else (a template, ``digest.toml``, ``static/``, a file with errors, a
+  warning, the search extra, the first build): ``build`` in place as always, which leaves
+  the state the next patch starts from.
 
 A patch never guesses: any doubt (an unknown path, a read error, a parse problem, state
 from a failed build) falls back to a full build, which the incremental-equals-clean test
@@ -32,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from digest.commands.build import BuildOptions, BuildResult, BuildState, build
+from digest.commands.delta import replan
 from digest.errors import DigestError
 from digest.formats.article import parse_article
 from digest.incremental.cache import CACHE_DIR, Cache
@@ -75,6 +79,8 @@ class Session:
         """Positions of pages patched since the last flush: their fingerprints are due."""
         self.patched = 0
         """Rebuilds done by patching (for tests and the benchmark's curiosity)."""
+        self.replanned = 0
+        """Rebuilds done by planning again from the articles in memory (``commands.delta``)."""
 
     def build(self, changes: Mapping[str, str] | None, first: bool = False) -> BuildResult:
         """Build for a batch of changes (``path -> what``, as ``watch`` describes them);
@@ -88,7 +94,30 @@ class Session:
             if result is not None:
                 self.patched += 1
                 return result
+            try:
+                result = self._replan(changes)
+            except BaseException:
+                self.state = None
+                raise
+            if result is not None:
+                self.replanned += 1
+                return result
         return self._full(first)
+
+    def _replan(self, changes: Mapping[str, str]) -> BuildResult | None:
+        """Articles created, deleted, renamed or moved: ``digest.commands.delta``."""
+        state = self.state
+        assert state is not None
+        result = replan(self.options, state, self._loaded, changes, self._read)
+        if result is None or state.site is None:
+            return None
+        self._stale.clear()  # every page was fingerprinted anew, the patched ones too
+        self._unsaved = True
+        self._loaded = {a.path: a for a in state.site.loaded}
+        self._indexed = {a.path: a for a in state.site.index.articles}
+        self._reach = Reach()
+        self._holders = None  # found again on the next patch, from the new plan
+        return result
 
     @property
     def unsaved(self) -> bool:

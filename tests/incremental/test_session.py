@@ -121,7 +121,7 @@ def test_site_templates_reading_more_rerender_what_they_read(fixture_site, show,
         ("topics:", "story: false\ntopics:"),
     ],
 )
-def test_an_edit_that_moves_the_article_or_its_story_is_a_full_rebuild(
+def test_an_edit_that_moves_the_article_or_its_story_is_not_a_patch(
     fixture_site, session, old, new
 ):
     _edit(fixture_site, RAIN, old, new)
@@ -143,7 +143,7 @@ def test_a_template_edited_after_a_patch_rebuilds_its_pages(fixture_site, sessio
     assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
-def test_created_deleted_and_renamed_files_are_full_rebuilds(fixture_site, session):
+def test_created_deleted_and_renamed_files_are_not_patches(fixture_site, session):
     (fixture_site / RAIN).rename(fixture_site / "content/rain.md")
     session.build({RAIN: "renamed to content/rain.md"})
     (fixture_site / "content/rain.md").unlink()

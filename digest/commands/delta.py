@@ -1,0 +1,186 @@
+"""Delta: ``watch``'s rebuild for an article file created, deleted or renamed, or moved in
+the site by its date, topics, source, slug or draft flag, without a whole-site pass.
+
+A patch (``digest.commands.patch``) keeps the site's structure; these changes do not, so the
+structure is worked out again, from the articles the session holds in memory: only the
+changed files are read, the other ten thousand are not discovered, read or parsed anew.
+Index, stories (from the last plan's memo, so only the stories near the change are grouped
+again) and plan then run as in ``prepare``, and every page is fingerprinted as ``build``
+does: only pages whose fingerprint moved are rendered, pages no longer planned are removed
+(only files the manifest says we wrote). What is written is what a clean build writes,
+since the pages are planned by the same code from the same articles.
+
+Anything it is not sure of returns None, and the caller does a full build: a path outside
+``content/*.md``, a file with problems, a warning to report, the search extra.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from digest.commands.build import BuildOptions, BuildResult, BuildState
+from digest.errors import DigestError
+from digest.incremental.cache import CACHE_DIR, Cache
+from digest.model import Article
+from digest.pipeline.publish import publish
+from digest.pipeline.write import InPlaceWriter, _prune_empty_dirs, safe_relative
+from digest.project import CONTENT_DIR
+
+RENAMED = "renamed to "
+
+
+def _article_file(rel: str) -> bool:
+    return rel.startswith(f"{CONTENT_DIR}/") and rel.endswith(".md")
+
+
+def new_articles(
+    loaded: Mapping[str, Article],
+    changes: Mapping[str, str],
+    read: Callable[[str], Article | None],
+    root: Path,
+    drafts: bool,
+) -> dict[str, Article] | None:
+    """The articles as loaded after ``changes``, or None when one cannot be read cleanly."""
+    articles = dict(loaded)
+    reread: list[str] = []
+    for rel, what in changes.items():
+        if not _article_file(rel):
+            return None
+        if what.startswith(RENAMED):
+            dest = what[len(RENAMED) :]
+            if not _article_file(dest) or rel not in loaded:  # a folder, or unknown
+                return None
+            articles.pop(rel, None)
+            reread.append(dest)
+        elif what == "deleted":
+            if rel not in loaded:
+                return None  # a folder so named, or a draft: the full build knows
+            if (root / rel).exists():  # deleted and written anew within the batch
+                reread.append(rel)
+            else:
+                articles.pop(rel, None)
+        else:
+            reread.append(rel)
+    for rel in reread:
+        articles.pop(rel, None)
+        article = read(rel)
+        if article is None:
+            return None
+        if drafts or not article.draft:
+            articles[rel] = article
+    return articles
+
+
+def replan(
+    options: BuildOptions,
+    state: BuildState,
+    loaded: Mapping[str, Article],
+    changes: Mapping[str, str],
+    read: Callable[[str], Article | None],
+) -> BuildResult | None:
+    """Rebuild for ``changes`` from ``state`` (updated in place); None: do a full build."""
+    started = time.perf_counter()
+    site, renderer, manifest, reads, stamp = (
+        state.site,
+        state.renderer,
+        state.manifest,
+        state.reads,
+        state.stamp,
+    )
+    if site is None or renderer is None or manifest is None or reads is None or stamp is None:
+        return None
+    config = site.config
+    if config.search:
+        return None  # its index is rebuilt from the whole output: a full build's job
+    articles = new_articles(loaded, changes, read, options.root, options.drafts)
+    if articles is None:
+        return None
+
+    from digest.pipeline.index import build_index
+    from digest.pipeline.plan import check_collisions, plan_site
+
+    ordered = [articles[path] for path in sorted(articles)]  # as ``discover`` lists them
+    try:
+        index, dropped = build_index(ordered, config, keep_going=False)
+        if dropped:
+            return None
+        plan = plan_site(index, config, jobs=1, story_memo=site.plan.story_memo)
+        plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
+        check_collisions(plan)
+    except DigestError:
+        return None  # the full build reports it, located, as always
+
+    output = options.output_dir
+    before = state.fingerprints
+    fingerprints: dict[str, str] = {a.path: before[a.path] for a in plan.assets if a.path in before}
+    todo: list[int] = []
+    for position, page in enumerate(plan.pages):
+        fingerprint = fingerprints[page.path] = stamp(page)
+        if before.get(page.path) != fingerprint or page.path not in manifest.entries:
+            todo.append(position)
+
+    writer = InPlaceWriter(output, previous=())
+    cache = Cache(options.root / CACHE_DIR)
+    renderer.cache = cache
+    try:
+        written = publish(
+            plan.pages,
+            todo,
+            renderer=renderer,
+            writer=writer,
+            reads=reads,
+            cache=cache,
+            fingerprints=fingerprints,
+            jobs=1,  # a few pages: forking costs more than it saves
+        )
+        removed = _remove_gone(output, manifest.entries, fingerprints)
+    except OSError as exc:
+        where = exc.filename or str(output)
+        raise DigestError.at(str(where), 0, f"cannot write the site: {exc.strerror}") from None
+    finally:
+        renderer.cache = None
+        cache.close()
+    for position in todo:
+        path = plan.pages[position].path
+        size_mtime = written.get(path)
+        if size_mtime is None:
+            info = (output / path).stat()
+            size_mtime = (info.st_size, info.st_mtime_ns)
+        manifest.entries[path] = (fingerprints[path], *size_mtime)
+    summary = {
+        "articles": len(index.articles),
+        "days": len(index.days),
+        "topics": len(index.topics),
+        "sources": len(index.sources),
+        "pages": len(plan.pages) + len(plan.assets),
+    }
+    manifest.summary = summary
+    state.site = dataclasses.replace(site, index=index, plan=plan, loaded=ordered)
+    state.fingerprints = fingerprints
+    return BuildResult(
+        **summary,
+        written=writer.written,
+        rendered=len(todo),
+        unchanged=summary["pages"] - len(writer.written),
+        removed=removed,
+        warnings=[],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _remove_gone(
+    output: Path, entries: dict[str, tuple[str, int, int]], fingerprints: Mapping[str, str]
+) -> list[str]:
+    """Remove the files we wrote (the manifest's) that the new plan no longer has."""
+    removed = sorted(set(entries) - set(fingerprints))
+    for rel in removed:
+        target = output / safe_relative(rel)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        _prune_empty_dirs(target.parent, output)
+        del entries[rel]
+    return removed

@@ -1,0 +1,154 @@
+"""Watch rebuilds for article files created, deleted or renamed, and for edits that move an
+article in the site (date, topics, source): planned again from the articles in memory
+(``digest.commands.delta``), the output always a clean build's, byte for byte."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import tree
+from watchdog.events import FileCreatedEvent, FileDeletedEvent, FileMovedEvent
+
+from digest.commands.build import BuildOptions, build
+from digest.commands.patch import Session
+from digest.commands.watch import Watcher
+from digest.errors import DigestError
+
+RAIN = "content/2013/11/16/sao-paulo-rain.md"
+RAIN_PAGE = "2013/11/16/sao-paulo-rain/index.html"
+NEW = "content/2013/11/17/harbour-fog.md"
+NEW_PAGE = "2013/11/17/harbour-fog/index.html"
+NEW_TEXT = """---
+title: Fog closes the harbour for a morning
+source: Port Courier
+date: 2013-11-17
+url: https://example.com/fog
+topics: [Fog watch, Weather]
+---
+A thick fog kept every ferry in port until noon.
+"""
+
+
+def _clean(root: Path) -> dict[str, bytes]:
+    clean = root.parent / "clean-build"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(BuildOptions(root=root, output=clean, force=True))
+    return tree(clean)
+
+
+def _edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def session(fixture_site: Path) -> Session:
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    return session
+
+
+def _add(root: Path, rel: str = NEW, text: str = NEW_TEXT) -> None:
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(text)
+
+
+def test_a_new_article_file_is_planned_from_memory(fixture_site, session):
+    _add(fixture_site)
+    result = session.build({NEW: "created"})
+    assert (session.patched, session.replanned) == (0, 1)
+    assert NEW_PAGE in result.written
+    assert "topics/fog-watch/index.html" in result.written
+    assert "Fog closes the harbour" in (fixture_site / "site/index.html").read_text()
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_deleted_file_leaves_every_page_and_list(fixture_site, session):
+    _add(fixture_site)
+    session.build({NEW: "created"})
+    (fixture_site / NEW).unlink()
+    result = session.build({NEW: "deleted"})
+    assert session.replanned == 2
+    assert NEW_PAGE in result.removed
+    assert "topics/fog-watch/index.html" in result.removed  # its topic emptied
+    assert not (fixture_site / "site" / NEW_PAGE).exists()
+    site = tree(fixture_site / "site")
+    assert not any(b"Fog closes the harbour" in data for data in site.values())
+    assert site == _clean(fixture_site)
+
+
+def test_a_renamed_file_moves_its_page(fixture_site, session):
+    moved = "content/rain.md"
+    (fixture_site / RAIN).rename(fixture_site / moved)
+    session.build({RAIN: f"renamed to {moved}"})
+    assert session.replanned == 1
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("date: 2013-11-16", "date: 2013-11-15"),
+        ("date: 2013-11-16", "date: 2013-12-02"),  # a month of its own
+        ("source:", "source: Other"),
+        ("topics: [sao paulo, Weather]", "topics: [Floods]"),
+        ("topics:", "slug: moved-slug\ntopics:"),
+        ("title:", "title: Updated,"),  # with stories on, it may regroup them
+        ("topics:", "story: false\ntopics:"),
+    ],
+)
+def test_an_edit_that_moves_the_article_is_planned_from_memory(fixture_site, session, old, new):
+    _edit(fixture_site, RAIN, old, new)
+    session.build({RAIN: "changed"})
+    assert (session.patched, session.replanned) == (0, 1)
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_sequence_of_deltas_and_patches_stays_a_clean_build(fixture_site, session):
+    _add(fixture_site)
+    session.build({NEW: "created"})
+    (fixture_site / NEW).write_text(NEW_TEXT + "\nA later paragraph.\n")
+    session.build({NEW: "changed"})  # a body edit after a delta: a patch of the new plan
+    assert session.patched == 1
+    _edit(fixture_site, NEW, "date: 2013-11-17", "date: 2013-11-14")
+    session.build({NEW: "changed"})
+    (fixture_site / RAIN).unlink()
+    session.build({RAIN: "deleted"})
+    assert session.replanned == 3
+    session.flush()
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+    # The manifest written by flush describes the output: a build renders nothing.
+    assert build(BuildOptions(root=fixture_site)).rendered == 0
+
+
+def test_what_delta_is_unsure_of_is_a_full_build(fixture_site, session):
+    _add(fixture_site, "content/notes.txt", "not an article")
+    session.build({"content/notes.txt": "created"})
+    _add(fixture_site, NEW, NEW_TEXT.replace("title: Fog", "title: [Fog"))  # a problem
+    with pytest.raises(DigestError) as caught:
+        session.build({NEW: "created"})
+    assert caught.value.diagnostics[0].path == NEW
+    assert session.replanned == 0
+    _add(fixture_site)
+    session.build({NEW: "created"})
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_watch_events_take_the_delta_path(fixture_site):
+    watcher = Watcher(BuildOptions(root=fixture_site), quiet=0.0)
+    watcher.first_build()
+    root = str(fixture_site)
+    _add(fixture_site)
+    assert watcher.process([FileCreatedEvent(f"{root}/{NEW}")]) is not None
+    moved = "content/fog.md"
+    (fixture_site / NEW).rename(fixture_site / moved)
+    watcher.process([FileMovedEvent(f"{root}/{NEW}", f"{root}/{moved}")])
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+    (fixture_site / moved).unlink()
+    watcher.process([FileDeletedEvent(f"{root}/{moved}")])
+    assert watcher.session.replanned == 3
+    assert tree(fixture_site / "site") == _clean(fixture_site)
