@@ -173,14 +173,19 @@ def load_config(root: Path) -> SiteConfig:
     path = root / CONFIG_NAME
     if not path.is_file():
         return with_strings_file(SiteConfig(), root)
+    return with_strings_file(parse_config(_read_text(path, CONFIG_NAME), CONFIG_NAME), root)
+
+
+def _read_text(path: Path, name: str) -> str:
+    """A settings file as text; not UTF-8 or unreadable a located error."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DigestError.at(CONFIG_NAME, line, "not valid UTF-8") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise DigestError.at(name, line, "not valid UTF-8") from None
     except OSError as exc:
-        raise DigestError.at(CONFIG_NAME, 0, f"cannot read: {exc.strerror}") from None
-    return with_strings_file(parse_config(text, CONFIG_NAME), root)
+        raise DigestError.at(name, 0, f"cannot read: {exc.strerror}") from None
 
 
 def strings_file(root: Path, language: str) -> Path | None:
@@ -200,14 +205,7 @@ def with_strings_file(config: SiteConfig, root: Path) -> SiteConfig:
     if path is None:
         return config
     name = path.relative_to(root).as_posix()
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DigestError.at(name, line, "not valid UTF-8") from None
-    except OSError as exc:
-        raise DigestError.at(name, 0, f"cannot read: {exc.strerror}") from None
-    data, lines = _toml(text, name)
+    data, lines = _toml(_read_text(path, name), name)
     problems: list[Diagnostic] = []
     words = dict(_strings(data, lines, name, problems, table=""))
     if problems:
