@@ -486,6 +486,13 @@ class Figures:
     hugo_cold_s: list[float] = field(default_factory=list)
     hugo_rss_kb: list[int] = field(default_factory=list)
     hugo_files: int | None = None
+    updates: dict[str, list[float]] = field(default_factory=dict)
+    """``--updates``: each change's build times (``bench/update_bench.py``), and the watch
+    figures as "watch: ..." (seconds)."""
+    updates_written: dict[str, int] = field(default_factory=dict)
+    search_cold_s: list[float] = field(default_factory=list)
+    """``--updates --search``: cold builds with ``search = true``, for the rows below."""
+    search_updates: dict[str, list[float]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Medians and ratios, as printed (seconds, MB), for ``--json``."""
@@ -649,7 +656,65 @@ def table(f: Figures) -> str:
     if with_hugo:
         lines.append(f"  hugo cold build (s):          {listed(f.hugo_cold_s, 1, 2)}")
         lines.append(f"  hugo RSS (MB):                {listed(f.hugo_rss_kb, 1 / 1024, 0)}")
+    lines.extend(update_table(f))
     return "\n".join(lines)
+
+
+def update_table(f: Figures) -> list[str]:
+    """``--updates``: what each change costs, as a share of the same run's cold build."""
+    if not f.updates:
+        return []
+    lines = [
+        "",
+        f"{'change (digest build, cache of the build before)':<52}{'median':>10}"
+        f"{'x cold':>9}{'written':>9}   runs",
+    ]
+    tables = [("", f.digest_cold_s, f.updates)]
+    if f.search_updates:
+        tables.append((", search = true", f.search_cold_s, f.search_updates))
+    for suffix, colds, rows in tables:
+        cold = median(colds)
+        if not cold:
+            continue
+        lines.append(f"{'cold build' + suffix:<52}{cold:>9.2f}s{1:>9.3f}")
+        for name, times in rows.items():
+            value = median(times) or 0.0
+            written = f.updates_written.get(name, "") if not suffix else ""
+            runs = " ".join(f"{t:.2f}" for t in times)
+            lines.append(
+                f"{name + suffix:<52}{value:>9.2f}s{value / cold:>9.3f}{written!s:>9}   {runs}"
+            )
+    return lines
+
+
+def measure_updates(site: Path, args: argparse.Namespace, figures: Figures) -> None:
+    """The daily-update figures (``bench/update_bench.py``) and ``watch`` with article files
+    coming and going (``bench/watch_bench.py``) on this run's site; with ``--search``, the
+    build figures again with ``search = true``."""
+    from update_bench import measure_changes
+    from watch_bench import measure_watch
+
+    for name, (times, written) in measure_changes(site, args.runs, args.jobs).items():
+        figures.updates[name] = times
+        figures.updates_written[name] = written
+    adds, deletes = measure_watch(site, args.runs, args.jobs)
+    figures.updates["watch: new article file -> its page"] = adds
+    figures.updates["watch: deleted file gone"] = deletes
+    if not args.search:
+        return
+    config = site / "digest.toml"
+    before = config.read_text(encoding="utf-8")
+    config.write_text("search = true\n" + before, encoding="utf-8")
+    try:
+        for number in range(1, args.runs + 1):
+            clear_digest_output(site)
+            run, _ = digest_build(site, args.jobs, "digest build (cold, search = true)")
+            figures.search_cold_s.append(run.seconds)
+            progress(f"cold build, search = true {number}/{args.runs}: {run.seconds:.2f} s")
+        for name, (times, _) in measure_changes(site, args.runs, args.jobs).items():
+            figures.search_updates[name] = times
+    finally:
+        config.write_text(before, encoding="utf-8")
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -765,6 +830,8 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> Figures:
     figures.edit_failed = edits.failed
     figures.watch_first_build = edits.first_build
     figures.watch_rss_kb = edits.max_rss_kb
+    if args.updates:
+        measure_updates(site, args, figures)
     return figures
 
 
@@ -781,6 +848,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures here")
     parser.add_argument("--no-hugo", action="store_true", help="do not build with Hugo")
+    parser.add_argument(
+        "--updates",
+        action="store_true",
+        help="also time the daily update: each change built with the last build's cache, "
+        "and watch with new and deleted files",
+    )
+    parser.add_argument(
+        "--search", action="store_true", help="with --updates: the builds again, search = true"
+    )
     return parser.parse_args(argv)
 
 

@@ -145,6 +145,33 @@ CHANGES: dict[str, Callable[[Path], Callable[[], None]]] = {
 }
 
 
+def measure_changes(site: Path, runs: int, jobs: int | None) -> dict[str, tuple[list[float], int]]:
+    """Each change of ``CHANGES`` made to ``site`` (already built), built, undone and built
+    again: its build times and the files its last build wrote. ``bench/run.py --updates``
+    uses it too."""
+    figures: dict[str, tuple[list[float], int]] = {}
+    for name, change in CHANGES.items():
+        times, written = [], 0
+        for i in range(runs):
+            undo = change(site)
+            measured, written = digest_build(site, jobs, name)
+            times.append(measured.seconds)
+            progress(f"{name} {i + 1}/{runs}: {measured.seconds:.2f} s, {written} written")
+            undo()
+            digest_build(site, jobs, f"undoing {name}")
+        figures[name] = (times, written)
+    return figures
+
+
+def change_rows(figures: dict[str, tuple[list[float], int]], cold_s: float) -> list[str]:
+    """``measure_changes``' figures as table rows: median, share of ``cold_s``, written."""
+    lines = []
+    for name, (times, written) in figures.items():
+        median = statistics.median(times)
+        lines.append(f"{name:<28}{median:>9.2f}s{median / cold_s:>9.3f}{written:>9}")
+    return lines
+
+
 def run(n: int, runs: int, jobs: int | None, search: bool, tmp: Path) -> list[str]:
     site = new_site(tmp, n)
     if search:
@@ -158,23 +185,12 @@ def run(n: int, runs: int, jobs: int | None, search: bool, tmp: Path) -> list[st
         colds.append(cold.seconds)
         progress(f"cold build {i + 1}/{runs}: {cold.seconds:.2f} s, {written} files")
     cold_s = statistics.median(colds)
-    lines = [
+    return [
         f"digest daily update, {n} articles{', search = true' if search else ''}",
         f"{'change':<28}{'build':>10}{'x cold':>9}{'written':>9}",
-        f"{'cold build':<28}{cold_s:>9.2f}s{1:>9.2f}",
+        f"{'cold build':<28}{cold_s:>9.2f}s{1:>9.3f}",
+        *change_rows(measure_changes(site, runs, jobs), cold_s),
     ]
-    for name, change in CHANGES.items():
-        times, written = [], 0
-        for i in range(runs):
-            undo = change(site)
-            measured, written = digest_build(site, jobs, name)
-            times.append(measured.seconds)
-            progress(f"{name} {i + 1}/{runs}: {measured.seconds:.2f} s, {written} written")
-            undo()
-            digest_build(site, jobs, f"undoing {name}")
-        median = statistics.median(times)
-        lines.append(f"{name:<28}{median:>9.2f}s{median / cold_s:>9.2f}{written:>9}")
-    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

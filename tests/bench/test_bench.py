@@ -61,6 +61,30 @@ def test_bench_runs_and_prints_the_table(tmp_path: Path) -> None:
     assert summary["cold_build_no_stories_s"] > 0 and summary["ratio_stories"] > 0
 
 
+def test_bench_updates_add_the_daily_update_and_watch_rows(tmp_path: Path) -> None:
+    figures = tmp_path / "figures.json"
+    args = ("--n", "60", "--runs", "1", "--no-hugo", "--updates", "--json", figures)
+    proc = run_python("bench/run.py", *args, cwd=REPO, timeout=900)
+    assert proc.code == 0, proc.err
+    changes = [
+        "new day (15 articles)",
+        "topic change",
+        "delete",
+        "rename",
+        "body edit",
+        "fresh checkout + new day",
+        "watch: new article file -> its page",
+        "watch: deleted file gone",
+    ]
+    for change in changes:
+        row = next(line for line in proc.out.splitlines() if line.startswith(change + " "))
+        seconds, share = row[len(change) :].split()[:2]
+        assert float(seconds.removesuffix("s")) > 0 and float(share) > 0, row
+    updates = json.loads(figures.read_text())["figures"]["updates"]
+    assert list(updates) == changes
+    assert "search = true" not in proc.out  # only with --search
+
+
 # -- the corpus generator ---------------------------------------------------------------------
 
 GEN_CORPUS = REPO / "bench" / "gen_corpus.py"
