@@ -30,6 +30,12 @@ _INLINE = 16
 """Lists up to this long are hashed inline, longer ones by a memoised hash of their own."""
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Exact types whose ``repr`` is their encoding."""
+_DATE = {dt.date}
+_STR = {str}
+
+
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -111,22 +117,18 @@ class TemplateHashes:
 
 
 class ContextHasher:
-    """Stable JSON-able form of template context values, memoised per object for one build.
+    """Stable plain-data form of template context values, memoised per object for one build.
 
     Dispatch is by exact type first (the plan's contexts are made of a handful of types,
     and an ``isinstance`` chain per value was most of the time), then by ``isinstance`` for
-    subclasses. Frozen dataclass objects whose data holds no dict or list (``Story``,
-    ``Entry``, ``Group`` ...) are carried by a memoised hash of their own: day, story and
-    article pages share them, so each is encoded once a build instead of once a page.
+    subclasses. Other dataclass objects (``Story``, ``Entry``, ``Group`` ...) are not
+    memoised: nearly all are on one page only, and memoising them cost more than it saved.
     """
 
     def __init__(self) -> None:
         self._memo: dict[int, Any] = {}
         self._keep: list[Any] = []  # keep memoised objects alive so their ids stay unique
-        self._shapes: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]], bool]] = {}
-        # Set when a dict or a short list (hashed inline, not memoised) is met: a dataclass
-        # holding one could change under us, so it is not memoised.
-        self._mutable = False
+        self._shapes: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
         self._exact: dict[type, Any] = {
             str: _same,
             int: _same,
@@ -177,7 +179,9 @@ class ContextHasher:
         return found
 
     def _dict(self, obj: dict[Any, Any]) -> Any:
-        self._mutable = True
+        if set(map(type, obj)) <= _STR:  # a context: its names are their own text
+            keys = sorted(obj)
+            return dict(zip(keys, self._items([obj[k] for k in keys]), strict=True))
         items = sorted(obj.items(), key=lambda kv: str(kv[0]))
         return dict(
             zip([str(k) for k, _ in items], self._items([v for _, v in items]), strict=True)
@@ -185,8 +189,6 @@ class ContextHasher:
 
     def _sequence(self, obj: list[Any] | tuple[Any, ...]) -> Any:
         if len(obj) <= _INLINE:
-            if type(obj) is not tuple:
-                self._mutable = True
             return self._seen(obj)
         # Long lists (a month's days, the sitemap's entries) are carried by their hash,
         # memoised: many pages hold the same one, and ``watch`` hashes again only the
@@ -204,9 +206,14 @@ class ContextHasher:
         objects kept alive, so the id of an item found there is that object's."""
         get = self._memo.get
         out = [get(id(v)) for v in obj]
-        if None in out:  # memoised forms are never None
-            return self._items(obj)
-        return out
+        if None not in out:  # memoised forms are never None
+            return out
+        kinds = set(map(type, obj))
+        if kinds <= _PLAIN and type(obj) is tuple:  # a story's sources: it is its own form
+            return obj
+        if kinds == _DATE:  # a story's days
+            return [v.isoformat() for v in obj]
+        return self._items(obj)
 
     def _items(self, obj: Iterable[Any]) -> list[Any]:
         # The common cases (articles already seen, strings, None) are done here, not
@@ -227,8 +234,8 @@ class ContextHasher:
                 out.append(value(v))
         return out
 
-    def _shape(self, kind: type) -> tuple[str, Callable[[Any], tuple[Any, ...]], bool]:
-        """Name, a getter of every field (as a tuple) and whether the type is frozen."""
+    def _shape(self, kind: type) -> tuple[str, Callable[[Any], tuple[Any, ...]]]:
+        """Name and a getter of every field (as a tuple)."""
         shape = self._shapes.get(kind)
         if shape is None:
             names = [f.name for f in dataclasses.fields(kind)]
@@ -236,26 +243,12 @@ class ContextHasher:
             if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
                 one = get
                 get = lambda obj: (one(obj),)  # noqa: E731
-            frozen = bool(kind.__dataclass_params__.frozen)  # type: ignore[attr-defined]
-            shape = self._shapes[kind] = (kind.__name__, get, frozen)
+            shape = self._shapes[kind] = (kind.__name__, get)
         return shape
 
     def _dataclass(self, obj: Any) -> Any:
-        key = id(obj)
-        found = self._memo.get(key)
-        if found is not None:
-            return found
-        name, get, frozen = self._shape(type(obj))
-        outer, self._mutable = self._mutable, False
-        fields = [name, *self._items(get(obj))]
-        mutable = self._mutable
-        self._mutable = outer or mutable
-        # Kept as data, not hashed: most such objects are on one page only (a day's
-        # groups and entries), and the page's encoding reads them once in C.
-        if frozen and not mutable:
-            self._memo[key] = fields
-            self._keep.append(obj)
-        return fields
+        name, get = self._shape(type(obj))
+        return [name, *self._items(get(obj))]
 
     def value(self, obj: Any) -> Any:
         handler = self._exact.get(type(obj))
@@ -281,7 +274,6 @@ class ContextHasher:
         if isinstance(obj, dict):
             return self._dict(obj)
         if isinstance(obj, list | tuple):
-            self._mutable = True  # a subclass may be anything
             return self._sequence(obj)
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             self._exact[type(obj)] = self._dataclass  # its next objects skip this chain
