@@ -12,7 +12,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -29,8 +30,21 @@ _INLINE = 16
 """Lists up to this long are hashed inline, longer ones by a memoised hash of their own."""
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Exact types whose ``repr`` is their encoding."""
+_DATE = {dt.date}
+_STR = {str}
+
+
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _encode(data: Any) -> bytes:
+    """Bytes of plain data (str, int, float, bool, None, and lists, tuples and dicts of
+    them): ``repr`` is exact for these, the same in every process, and several times
+    faster than ``json.dumps`` with options, which builds an encoder per call."""
+    return repr(data).encode("utf-8", "surrogatepass")
 
 
 def config_identity(config: SiteConfig) -> str:
@@ -103,11 +117,33 @@ class TemplateHashes:
 
 
 class ContextHasher:
-    """Stable JSON-able form of template context values, memoised per object for one build."""
+    """Stable plain-data form of template context values, memoised per object for one build.
+
+    Dispatch is by exact type first (the plan's contexts are made of a handful of types,
+    and an ``isinstance`` chain per value was most of the time), then by ``isinstance`` for
+    subclasses. Other dataclass objects (``Story``, ``Entry``, ``Group`` ...) are not
+    memoised: nearly all are on one page only, and memoising them cost more than it saved.
+    """
 
     def __init__(self) -> None:
         self._memo: dict[int, Any] = {}
         self._keep: list[Any] = []  # keep memoised objects alive so their ids stay unique
+        self._shapes: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {}
+        self._exact: dict[type, Any] = {
+            str: _same,
+            int: _same,
+            float: _same,
+            bool: _same,
+            type(None): _same,
+            Article: self.article,
+            Day: self._day,
+            Term: self._term,
+            dt.date: _isoformat,
+            dt.datetime: _isoformat,
+            dict: self._dict,
+            list: self._sequence,
+            tuple: self._sequence,
+        }
 
     def article(self, a: Article) -> Any:
         key = id(a)
@@ -115,51 +151,133 @@ class ContextHasher:
         if found is None:
             # One short string per article: list pages hold hundreds of articles, and
             # encoding each as a list of its fields was most of a page's fingerprint.
-            identity = json.dumps([a.path, a.content_hash, a.source, a.topics])
-            found = self._memo[key] = "A" + _digest(identity.encode())
+            identity = (a.path, a.content_hash, a.source, a.topics)
+            found = self._memo[key] = "A" + _digest(_encode(identity))
             self._keep.append(a)
         return found
 
     def _many(self, obj: Any, articles: Iterable[Article], head: list[Any]) -> Any:
         key = id(obj)
         if key not in self._memo:
-            body = json.dumps([self.article(a) for a in articles], separators=(",", ":"))
+            memo, article = self._memo, self.article
+            # Article identities are all "A" and 32 hex digits: joined, they stay apart.
+            body = "".join([memo.get(id(a)) or article(a) for a in articles])
             self._memo[key] = [*head, _digest(body.encode())]
             self._keep.append(obj)
         return self._memo[key]
 
-    def value(self, obj: Any) -> Any:
-        if obj is None or isinstance(obj, str | int | float | bool):
+    def _day(self, obj: Day) -> Any:
+        found = self._memo.get(id(obj))
+        if found is None:
+            found = self._many(obj, obj.articles, ["D", obj.date.isoformat()])
+        return found
+
+    def _term(self, obj: Term) -> Any:
+        found = self._memo.get(id(obj))
+        if found is None:
+            found = self._many(obj, obj.articles, ["T", obj.kind, obj.name, obj.slug])
+        return found
+
+    def _dict(self, obj: dict[Any, Any]) -> Any:
+        if set(map(type, obj)) <= _STR:  # a context: its names are their own text
+            keys = sorted(obj)
+            return dict(zip(keys, self._items([obj[k] for k in keys]), strict=True))
+        items = sorted(obj.items(), key=lambda kv: str(kv[0]))
+        return dict(
+            zip([str(k) for k, _ in items], self._items([v for _, v in items]), strict=True)
+        )
+
+    def _sequence(self, obj: list[Any] | tuple[Any, ...]) -> Any:
+        if len(obj) <= _INLINE:
+            return self._seen(obj)
+        # Long lists (a month's days, the sitemap's entries) are carried by their hash,
+        # memoised: many pages hold the same one, and ``watch`` hashes again only the
+        # ones an edit replaced.
+        key = id(obj)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = ["#", _digest(_encode(self._items(obj)))]
+            self._keep.append(obj)
+        return found
+
+    def _seen(self, obj: list[Any] | tuple[Any, ...]) -> list[Any]:
+        """``_items`` of a short sequence, at the speed of a lookup when every item is one
+        already hashed (the articles of a group, an entry, a story): the memo holds only
+        objects kept alive, so the id of an item found there is that object's."""
+        get = self._memo.get
+        out = [get(id(v)) for v in obj]
+        if None not in out:  # memoised forms are never None
+            return out
+        kinds = set(map(type, obj))
+        if kinds <= _PLAIN and type(obj) is tuple:  # a story's sources: it is its own form
             return obj
+        if kinds == _DATE:  # a story's days
+            return [v.isoformat() for v in obj]
+        return self._items(obj)
+
+    def _items(self, obj: Iterable[Any]) -> list[Any]:
+        # The common cases (articles already seen, strings, None) are done here, not
+        # through ``value``: a call per item was most of the time.
+        memo, value = self._memo, self.value
+        out = []
+        for v in obj:
+            kind = type(v)
+            if kind is Article:
+                out.append(memo.get(id(v)) or self.article(v))
+            elif kind is str or v is None:
+                out.append(v)
+            elif kind is tuple and len(v) <= _INLINE:
+                out.append(self._seen(v))
+            elif kind is dt.date:
+                out.append(v.isoformat())
+            else:
+                out.append(value(v))
+        return out
+
+    def _shape(self, kind: type) -> tuple[str, Callable[[Any], tuple[Any, ...]]]:
+        """Name and a getter of every field (as a tuple)."""
+        shape = self._shapes.get(kind)
+        if shape is None:
+            names = [f.name for f in dataclasses.fields(kind)]
+            get = operator.attrgetter(*names) if names else (lambda _: ())
+            if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
+                one = get
+                get = lambda obj: (one(obj),)  # noqa: E731
+            shape = self._shapes[kind] = (kind.__name__, get)
+        return shape
+
+    def _dataclass(self, obj: Any) -> Any:
+        name, get = self._shape(type(obj))
+        return [name, *self._items(get(obj))]
+
+    def value(self, obj: Any) -> Any:
+        handler = self._exact.get(type(obj))
+        if handler is not None:
+            return handler(obj)
+        # Subclasses (enums ...) as their plain value, which is what they hash as.
+        if isinstance(obj, str):
+            return str.__str__(obj)
+        if isinstance(obj, bool):
+            return bool(obj)
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            return float(obj)
         if isinstance(obj, Article):
             return self.article(obj)
         if isinstance(obj, Day):
-            return self._many(obj, obj.articles, ["D", obj.date.isoformat()])
+            return self._day(obj)
         if isinstance(obj, Term):
-            return self._many(obj, obj.articles, ["T", obj.kind, obj.name, obj.slug])
+            return self._term(obj)
         if isinstance(obj, dt.date):
             return obj.isoformat()
         if isinstance(obj, dict):
-            return {
-                str(k): self.value(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))
-            }
+            return self._dict(obj)
         if isinstance(obj, list | tuple):
-            if len(obj) <= _INLINE:
-                return [self.value(v) for v in obj]
-            # Long lists (a month's days, the sitemap's entries) are carried by their hash,
-            # memoised: many pages hold the same one, and ``watch`` hashes again only the
-            # ones an edit replaced.
-            key = id(obj)
-            found = self._memo.get(key)
-            if found is None:
-                body = json.dumps([self.value(v) for v in obj], separators=(",", ":"))
-                found = self._memo[key] = ["#", _digest(body.encode())]
-                self._keep.append(obj)
-            return found
+            return self._sequence(obj)
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            return [type(obj).__name__] + [
-                self.value(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-            ]
+            self._exact[type(obj)] = self._dataclass  # its next objects skip this chain
+            return self._dataclass(obj)
         raise TypeError(f"cannot fingerprint {type(obj).__name__}")
 
     def page(self, page: Page, template_hash: str, site_identity: str) -> str:
@@ -173,7 +291,15 @@ class ContextHasher:
             page.lastmod.isoformat() if page.lastmod else None,
             self.value(page.context),
         ]
-        return _digest(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+        return _digest(_encode(data))
+
+
+def _same(obj: Any) -> Any:
+    return obj
+
+
+def _isoformat(obj: dt.date) -> str:
+    return obj.isoformat()
 
 
 class Stamper:
