@@ -1,9 +1,11 @@
 """A persistent cache of what is expensive and pure, in ``.digest-cache/cache.sqlite``.
 
-Three tables: parsed articles keyed by the file's path, bytes and everything that shapes
+Four tables: parsed articles keyed by the file's path, bytes and everything that shapes
 parsing (the site timezone, the tool itself); rendered Markdown bodies keyed by the
 body text and the Markdown settings; and memos, what a stage keeps of the last build to
-redo only what changed (the stories, by ``digest.pipeline.stories``). All hold text only
+redo only what changed (the stories, by ``digest.pipeline.stories``); and stats, what
+entry each content file's size and times stood for, so an unchanged file is not even
+read (``digest.pipeline.load``). All hold text only
 (articles as the JSON records of ``digest.incremental.records``): nothing read back from
 the cache can run code. A build after
 ``git pull`` of 20 new articles parses and renders 20 articles, not all of them. The

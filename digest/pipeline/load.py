@@ -49,8 +49,9 @@ def load_articles(
     """Load and validate every article under ``root/content``; all problems are collected.
 
     A file whose bytes were parsed before (same path, timezone and tool) comes from the
-    cache; the others are parsed. Both happen in ``jobs`` processes, reading included:
-    this process only collects, so it is not the one all the others wait for. ``found``:
+    cache; the others are parsed. One whose stat is the one recorded with its entry is
+    not even read: those entries come in one query and are decoded here. The rest is read,
+    looked up and parsed in ``jobs`` processes; this process collects. ``found``:
     ``discover(root)``, when the caller already asked (its list is not changed).
     """
     files, errors, warnings = found if found is not None else discover(root)
