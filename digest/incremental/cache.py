@@ -1,9 +1,11 @@
 """A persistent cache of what is expensive and pure, in ``.digest-cache/cache.sqlite``.
 
-Three tables: parsed articles keyed by the file's path, bytes and everything that shapes
+Four tables: parsed articles keyed by the file's path, bytes and everything that shapes
 parsing (the site timezone, the tool itself); rendered Markdown bodies keyed by the
 body text and the Markdown settings; and memos, what a stage keeps of the last build to
-redo only what changed (the stories, by ``digest.pipeline.stories``). All hold text only
+redo only what changed (the stories, by ``digest.pipeline.stories``); and stats, what
+entry each content file's size and times stood for, so an unchanged file is not even
+read (``digest.pipeline.load``). All hold text only
 (articles as the JSON records of ``digest.incremental.records``): nothing read back from
 the cache can run code. A build after
 ``git pull`` of 20 new articles parses and renders 20 articles, not all of them. The
@@ -30,7 +32,9 @@ STORIES_MEMO = "stories"
 _TOOL_SUFFIXES = (".py", ".html", ".xml", ".json", ".txt", ".css", ".js")
 """The files of the package whose change makes it another tool: code, templates, assets."""
 
-FORMAT = 2
+FORMAT = 3
+"""3: the ``stats`` table (what a content file's size and times last stood for); a
+format-2 cache is the same but for it, so it is taken over rather than thrown away."""
 FILENAME = "cache.sqlite"
 BATCH = 256
 """New entries are written this many at a time: a cold build of 100,000 articles must not
@@ -87,6 +91,7 @@ class Cache:
         self._new_articles: list[tuple[str, str, str]] = []
         self._new_bodies: list[tuple[str, str]] = []
         self._new_memos: dict[str, str] = {}
+        self._new_stats: list[tuple[str, str | None, str | None]] = []
         self._empty: set[str] = set()
         if folder is None:
             return
@@ -98,7 +103,7 @@ class Cache:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 1:  # pickled articles: never read, dropped
                 db.execute("DROP TABLE IF EXISTS articles")
-            elif version not in (0, FORMAT):
+            elif version not in (0, 2, FORMAT):
                 db.close()
                 raise sqlite3.DatabaseError(f"cache format {version}, this digest reads {FORMAT}")
             db.execute(
@@ -106,6 +111,9 @@ class Cache:
             )
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS memos (name TEXT PRIMARY KEY, value TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS stats (rel TEXT PRIMARY KEY, stat TEXT, key TEXT)"
+            )
             db.execute(f"PRAGMA user_version={FORMAT}")
             # A cold build asks for every article and body: with nothing stored there is
             # nothing to find (entries this build writes are ones it already has).
@@ -156,6 +164,28 @@ class Cache:
         row = self._get("articles", "meta, body", key)
         return (row[0], row[1]) if row else None
 
+    def get_stats(self) -> list[tuple[Any, ...]]:
+        """Every ``(rel, stat, key, meta, body)`` the last build left, in one query: the
+        content file ``rel`` held the bytes of cache entry ``key`` while its stat (text, as
+        ``put_stat`` wrote it) was ``stat``. Unchecked: the row is whatever the file holds."""
+        if "articles" in self._empty:
+            return []
+        try:
+            db = self._reader()
+            if db is None:
+                return []
+            query = "SELECT s.rel, s.stat, s.key, a.meta, a.body FROM stats s JOIN articles a"
+            return db.execute(query + " ON a.key = s.key").fetchall()
+        except sqlite3.Error as exc:
+            self._off(exc)
+            return []
+
+    def put_stat(self, rel: str, stat: str | None, key: str | None) -> None:
+        """Kept with the next ``save``: ``rel``'s stat now stands for ``key`` (None: for
+        nothing, the row is dropped)."""
+        if self._db is not None:
+            self._new_stats.append((rel, stat, key))
+
     def put_record(self, key: str, record: tuple[str, str]) -> None:
         if self._db is not None:
             self._new_articles.append((key, *record))
@@ -178,6 +208,13 @@ class Cache:
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", self._new_articles)
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
             db.executemany("INSERT OR REPLACE INTO memos VALUES (?, ?)", self._new_memos.items())
+            db.executemany(
+                "DELETE FROM stats WHERE rel=?", ((r,) for r, _, k in self._new_stats if k is None)
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO stats VALUES (?, ?, ?)",
+                (row for row in self._new_stats if row[2] is not None),
+            )
             then(db)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -187,6 +224,7 @@ class Cache:
         self._new_articles.clear()
         self._new_bodies.clear()
         self._new_memos.clear()
+        self._new_stats.clear()
 
     def get_memo(self, name: str) -> str | None:
         """What a stage kept of the last build under ``name`` (text, checked by its reader)."""
@@ -233,6 +271,8 @@ class Cache:
                     f"INSERT OR IGNORE INTO keep_{table} VALUES (?)", ((k,) for k in keys)
                 )
                 db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep_{table})")
+            # A file gone, or whose entry is: its row would only ever miss.
+            db.execute("DELETE FROM stats WHERE key NOT IN (SELECT key FROM keep_articles)")
 
         self._transaction(drop_unused)
 

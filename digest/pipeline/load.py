@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +16,11 @@ from digest.incremental.records import ParseResult, Record
 from digest.model import Article
 from digest.parallel import ordered_map
 from digest.pipeline.discover import Discovered, SourceFile, discover
+
+RACY_NS = 2_000_000_000
+"""A file changed less than this before it was looked at may change again within the
+same mtime tick (FAT has 2 s), size unchanged: its stat is not remembered (git's
+"racy clean" rule), so the next build reads it again."""
 
 MAX_ARTICLE_BYTES = 10_000_000
 """Larger files are refused unread: Markdown rendering time grows with size, and a
@@ -42,26 +49,40 @@ def load_articles(
     """Load and validate every article under ``root/content``; all problems are collected.
 
     A file whose bytes were parsed before (same path, timezone and tool) comes from the
-    cache; the others are parsed. Both happen in ``jobs`` processes, reading included:
-    this process only collects, so it is not the one all the others wait for. ``found``:
+    cache; the others are parsed. One whose stat is the one recorded with its entry is
+    not even read: those entries come in one query and are decoded here. The rest is read,
+    looked up and parsed in ``jobs`` processes; this process collects. ``found``:
     ``discover(root)``, when the caller already asked (its list is not changed).
     """
     files, errors, warnings = found if found is not None else discover(root)
     errors = list(errors)
     identity = tool_identity()
+    context = key_of(identity, tz.key)
+    # Taken before any stat: a file changed after it is racy, whatever the clock says.
+    now = time.time_ns()
+    stats = [_stat(source, context) for source in files]
+    known = _unchanged(files, stats, cache, tz) if cache is not None else {}
 
     def load(source: SourceFile) -> _Loaded:
         return _load_one(source, tz, identity, cache)
 
+    todo = [source for source in files if source.rel not in known]
+    loaded = iter(ordered_map(load, todo, jobs))
     results: list[ParseResult] = []
     keys: list[str] = []
-    for key, result, record in ordered_map(load, files, jobs):
+    for source, (stat, stamp) in zip(files, stats, strict=True):
+        hit = known.get(source.rel)
+        key, result, record = (hit[0], hit[1], None) if hit else next(loaded)
         results.append(result)
         if key is None:  # not read: nothing to cache
             continue
         keys.append(key)
-        if cache is not None and record is not None:
-            cache.put_record(key, record)
+        if cache is not None and hit is None:
+            if record is not None:
+                cache.put_record(key, record)
+            # Stat taken before the read: a change during it makes the row miss, not lie.
+            trusted = stat is not None and stamp < now - RACY_NS
+            cache.put_stat(source.rel, stat, key if trusted else None)
 
     articles: list[Article] = []
     for article, problems in results:
@@ -69,6 +90,38 @@ def load_articles(
         if article is not None and (drafts or not article.draft):
             articles.append(article)
     return LoadResult(articles, errors, keys, list(warnings))
+
+
+def _stat(source: SourceFile, context: str) -> tuple[str | None, int]:
+    """The file's stat as the cache remembers it (with what shapes its parse), and its
+    latest change time (ns); (None, 0) when it cannot be looked at. The inode and ctime
+    are in it as in git's index: a file replaced, or whose mtime was set back, differs."""
+    try:
+        st = os.stat(source.path)
+    except OSError:
+        return None, 0
+    stat = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}:{context}"
+    return stat, max(st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _unchanged(
+    files: list[SourceFile], stats: list[tuple[str | None, int]], cache: Cache, tz: ZoneInfo
+) -> dict[str, tuple[str, ParseResult]]:
+    """``rel -> (key, result)`` of the files whose stat is the one recorded with their
+    cache entry: found without reading them, all rows in one query. A row that does not
+    match, or does not decode to this very file, is a miss."""
+    wanted = {source.rel: stat for source, (stat, _) in zip(files, stats, strict=True) if stat}
+    known = {}
+    for rel, stat, key, meta, body in cache.get_stats():
+        if type(key) is not str or stat is None or wanted.get(rel) != stat:
+            continue
+        try:
+            article, _ = result = records.decode(meta, body, tz)
+        except records.BadRecord:
+            continue
+        if (article.path if article is not None else rel) == rel:
+            known[rel] = (key, result)
+    return known
 
 
 _Loaded = tuple[str | None, ParseResult, Record | None]

@@ -1,0 +1,100 @@
+"""The load stage's stat shortcut: a content file whose size and times are those the cache
+recorded with its entry is not read. What a build gives must never depend on it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+
+import pytest
+from conftest import tree
+
+from digest.commands.build import BuildOptions, build
+from digest.incremental.cache import CACHE_DIR, FILENAME
+from digest.pipeline import load
+
+ARTICLE = "content/2013/11/16/sao-paulo-rain.md"
+PAGE = "site/2013/11/16/sao-paulo-rain/index.html"
+
+
+@pytest.fixture
+def trusting(monkeypatch):
+    """Stats remembered at once: the test's files are seconds old, not racy to a clock."""
+    monkeypatch.setattr(load, "RACY_NS", 0)
+
+
+def _clean_build(root, tmp_path):
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("site", CACHE_DIR))
+    build(BuildOptions(root=clean))
+    return tree(clean / "site")
+
+
+def _stat_rows(root) -> int:
+    with sqlite3.connect(root / CACHE_DIR / FILENAME) as db:
+        return db.execute("SELECT count(*) FROM stats").fetchone()[0]
+
+
+def test_an_edit_keeping_size_and_mtime_is_still_seen(fixture_site, trusting, tmp_path):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    build(options)  # the second build finds the files by their stat
+    assert _stat_rows(fixture_site) > 0
+    path = fixture_site / ARTICLE
+    before = path.stat()
+    text = path.read_text()
+    assert "several streets" in text
+    path.write_text(text.replace("several streets", "sevenfo streets"))
+    edited = path.read_text()
+    assert len(edited.encode()) == before.st_size and edited != text
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as tar or rsync -t would
+    # Another file's plain edit, so that the build runs at all: the whole-build skip
+    # (``input_snapshot``) looks at sizes and mtimes only.
+    other = fixture_site / "content/2013/11/17/syria-talks.md"
+    other.write_text(other.read_text() + "\nOne more line.\n")
+    build(options)
+    assert "sevenfo streets" in (fixture_site / PAGE).read_text()
+    assert tree(fixture_site / "site") == _clean_build(fixture_site, tmp_path)
+
+
+def test_touching_every_file_gives_the_same_site(fixture_site, trusting):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    build(options)
+    before = tree(fixture_site / "site")
+    for path in (fixture_site / "content").rglob("*.md"):
+        path.touch()  # a fresh checkout: every mtime new, no byte changed
+    result = build(options)
+    assert result.written == []
+    assert tree(fixture_site / "site") == before
+    assert build(options).written == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE stats SET key = (SELECT min(key) FROM stats)",  # every file: another's entry
+        "UPDATE stats SET stat = 42",
+        "UPDATE stats SET key = NULL",
+        "UPDATE articles SET meta = '[3, \"x\"' WHERE key IN (SELECT key FROM stats)",
+    ],
+)
+def test_a_damaged_stat_row_is_a_miss(fixture_site, trusting, tmp_path, damage):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    build(options)
+    with sqlite3.connect(fixture_site / CACHE_DIR / FILENAME) as db:
+        db.execute(damage)
+    path = fixture_site / ARTICLE
+    path.write_text(path.read_text().replace("several streets", "many streets"))
+    result = build(options)
+    assert result.warnings == []
+    assert "many streets" in (fixture_site / PAGE).read_text()
+    assert tree(fixture_site / "site") == _clean_build(fixture_site, tmp_path)
+
+
+def test_a_file_changed_just_before_the_build_is_not_trusted(fixture_site):
+    # The real racy window: the fixture's files were all written a moment ago.
+    build(BuildOptions(root=fixture_site))
+    assert _stat_rows(fixture_site) == 0
