@@ -38,10 +38,26 @@ def files_under(folder: Path) -> list[Path]:
 
 
 def files_in(folder: Path) -> Iterator[str]:
-    """The files of an output folder, as posix paths relative to it."""
-    for dirpath, _dirs, files in os.walk(folder):
-        for name in files:
-            yield Path(dirpath, name).relative_to(folder).as_posix()
+    """The files of an output folder, as posix paths relative to it (links not followed,
+    as ``os.walk`` does). Plain strings and ``os.scandir``: a rebuild of a large site walks
+    the whole output, and path objects per file cost more than the walk itself."""
+    stack = [("", os.fspath(folder))]
+    while stack:
+        prefix, path = stack.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+                walk = is_dir and not entry.is_symlink()
+            except OSError:
+                is_dir = walk = False
+            if walk:
+                stack.append((f"{prefix}{entry.name}/", entry.path))
+            elif not is_dir:  # a link to a folder is neither walked nor a file (os.walk)
+                yield f"{prefix}{entry.name}"
 
 
 Written = tuple[int, int]

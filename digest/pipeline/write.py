@@ -172,6 +172,10 @@ class SiteWriter:
         self._pending: list[str] = []
         """Unchanged files not yet linked into staging (it may never be needed)."""
         self._staged = False
+        self._output = os.fspath(output)
+        self._staging = os.fspath(self.staging)
+        self._made: set[str] = set()
+        """Folders of the staging folder known to exist (relative; "" is its root)."""
         output.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(output)
 
@@ -188,13 +192,23 @@ class SiteWriter:
         self._pending.clear()
 
     def _link_into_staging(self, rel: str) -> None:
-        target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        current = self.output / rel
+        # Strings, and each folder made once: this runs for every unchanged file of the
+        # site, thousands of times for a one-line edit.
+        folder = rel.rpartition("/")[0]
+        if folder not in self._made:
+            os.makedirs(f"{self._staging}/{folder}", exist_ok=True)
+            self._made.add(folder)
+        target = f"{self._staging}/{rel}"
+        current = f"{self._output}/{rel}"
         try:
             os.link(current, target)
         except OSError:
-            shutil.copy2(current, target)
+            # The folder may have been removed since (a failed search index is): make it.
+            os.makedirs(f"{self._staging}/{folder}", exist_ok=True)
+            try:
+                os.link(current, target)
+            except OSError:
+                shutil.copy2(current, target)
 
     def _carry(self, rel: str) -> None:
         self.unchanged += 1
@@ -232,10 +246,10 @@ class SiteWriter:
     def keep(self, path: str) -> bool:
         """Carry the current file over unchanged (the caller knows its content is the same);
         False, claiming nothing, when there is no current file to keep."""
-        rel = safe_relative(path)
-        if not (self.output / rel).is_file():
+        rel = _normal(path)
+        if not os.path.isfile(f"{self._output}/{rel}"):
             return False
-        self._carry(self._claim(path))
+        self._carry(self._claim(rel))
         return True
 
     def stale(self) -> list[str]:
@@ -261,6 +275,7 @@ class SiteWriter:
             os.rename(self.staging, self.output)
             shutil.rmtree(aside, ignore_errors=True)
         self._staged = False
+        self._made.clear()
         return removed
 
     def abort(self) -> None:
@@ -268,6 +283,7 @@ class SiteWriter:
         with contextlib.suppress(OSError):
             shutil.rmtree(self.staging)
         self._staged = False
+        self._made.clear()
 
 
 class InPlaceWriter:
