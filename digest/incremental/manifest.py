@@ -16,13 +16,17 @@ from digest.incremental.cache import key_of
 
 def input_snapshot(settings: Iterable[str], paths: Iterable[Path]) -> str:
     """Identity of everything a build reads: the settings that shape it (options, the
-    tool), then each input file's path, size and modification time. Equal to the last
-    build's (and the output untouched), there is nothing to do: no file is even parsed."""
+    tool), then each input file's path, size, modification and change times and inode.
+    Equal to the last build's (and the output untouched), there is nothing to do: no file
+    is even parsed. The change time and inode are there as in git's index: an edit that
+    keeps the size and puts the old mtime back (``tar``, ``rsync -t``) still changes them."""
     parts = list(settings)
     for path in paths:
         try:
             stat = path.stat()
-            parts.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            parts.append(
+                f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}"
+            )
         except OSError:
             parts.append(f"{path}\0missing")
     return key_of(*parts)
