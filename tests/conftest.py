@@ -166,6 +166,15 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+def leftovers(root: Path, output: str = "site") -> list[str]:
+    """What a build left beside its output but the spare (the site it swapped out, kept as
+    the next build's staging folder): staging, scratch or set-aside folders."""
+    spare = {f".{output}.spare", f".{output}.spare.json"}
+    return sorted(
+        p.name for p in root.iterdir() if p.name.startswith(f".{output}.") and p.name not in spare
+    )
+
+
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     """Every file's bytes and modification time, to prove a folder was left alone."""
     return {

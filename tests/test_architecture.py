@@ -22,6 +22,7 @@ STAGES = [
     "stories",
     "plan",
     "render",
+    "output",
     "write",
     "assets",
     "publish",

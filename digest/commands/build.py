@@ -19,7 +19,8 @@ from digest.incremental.manifest import Manifest, Written, files_under, input_sn
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
 from digest.pipeline.discover import Discovered, discover
-from digest.pipeline.write import InPlaceWriter, SiteWriter, check_output_folder
+from digest.pipeline.output import check_output_folder
+from digest.pipeline.write import InPlaceWriter, SiteWriter
 from digest.project import STATIC_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:

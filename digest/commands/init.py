@@ -172,13 +172,16 @@ jobs:
         id: pages
         uses: actions/configure-pages@v6
 
-      # The previous build and its cache, so only pages that changed are rendered again.
+      # The previous build and its cache, so only pages that changed are rendered again
+      # (.site.spare: the site before it, which the build turns into the new one).
       - name: Restore the last build
         uses: actions/cache@v6
         with:
           path: |
             .digest-cache
             site
+            .site.spare
+            .site.spare.json
           key: >-
             digest-${{ steps.digest.outputs.version }}-${{ hashFiles('content/**',
             'templates/**', 'static/**', 'digest.toml') }}

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
-from digest.pipeline.plan import Asset
-from digest.pipeline.render import THEME_DIR
-from digest.pipeline.write import (
+from digest.pipeline.output import (
     MARKER,
     MARKER_TEXT,
     NOJEKYLL,
 )
+from digest.pipeline.plan import Asset
+from digest.pipeline.render import THEME_DIR
 from digest.project import STATIC_DIR
 
 WELL_KNOWN = ".well-known"

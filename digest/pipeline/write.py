@@ -6,65 +6,26 @@ modification time. When every page is staged, the staging folder and the output 
 exchanged in one ``renameat2(RENAME_EXCHANGE)`` call (Linux), so a reader, or a build killed
 at any moment, sees either the old site or the new one, never a mix. A build that changes
 nothing touches nothing.
+
+The staging folder is not made from nothing when it can be helped: the tree the last build
+swapped out is kept as the *spare* (``incremental/spare.py``), which already holds every file
+of the site but those the last build changed, and becomes the next staging folder. Then only
+the files of the two builds' changes are written, linked or deleted in it, and a new day of
+articles on a large site makes no folder and unlinks no tree.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import errno
 import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from digest.errors import DigestError
-from digest.incremental.manifest import Manifest, Written, files_in
-
-MARKER = ".digest-site"
-"""Every built site has it: an existing non-empty output folder is ours to replace only
-when it holds this file (or, for a site of an older digest, when the last build's manifest
-lists every file in it). Never ``.nojekyll``: GitHub Pages users make that one by hand."""
-MARKER_TEXT = (
-    b"This folder was written by digest, the news-digest site generator.\n"
-    b"Every build replaces it whole: files you add here are deleted by the next build.\n"
-)
-NOJEKYLL = ".nojekyll"
-"""Tells GitHub Pages to publish the files as they are (no Jekyll run)."""
-SHOWN_FILES = 5
-"""How many of the files a refused output folder holds are named in the error."""
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _load_renameat2():  # type: ignore[no-untyped-def]
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        func = libc.renameat2
-    except (OSError, AttributeError):
-        return None
-    func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    func.restype = ctypes.c_int
-    return func
-
-
-_renameat2 = _load_renameat2()
-
-
-def exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories; False where the system cannot (then we fall back)."""
-    if _renameat2 is None:
-        return False
-    result = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(code, os.strerror(code), str(a))
+from digest.incremental import spare
+from digest.incremental.manifest import Written, files_in
+from digest.pipeline.output import MARKER, clean_leftovers, exchange
 
 
 def safe_relative(path: str) -> PurePosixPath:
@@ -100,56 +61,6 @@ def _claim(paths: set[str], path: str) -> str:
     return key
 
 
-def check_output_folder(root: Path, output: Path, cache_dir: Path | None = None) -> None:
-    """Refuse an output folder whose replacement would destroy the user's files.
-
-    ``cache_dir``: where the build manifests are, to recognise a site built by an older
-    digest (which wrote no ``MARKER``) by the files its last build recorded."""
-    out = output.resolve()
-    project = root.resolve()
-    if out == project or out in project.parents:
-        raise DigestError.at(str(output), 0, "output folder must not contain the site project")
-    for name in ("content", "templates", "static", "strings", ".git", ".digest-cache"):
-        protected = project / name
-        if out == protected or protected in out.parents:
-            raise DigestError.at(str(output), 0, f"output folder must not be inside {name}/")
-    if out.exists() and not out.is_dir():
-        raise DigestError.at(str(output), 0, "output exists and is not a folder")
-    if not out.is_dir() or (out / MARKER).is_file() or not any(out.iterdir()):
-        return
-    files = sorted(files_in(out))
-    if not files:
-        return  # empty folders only: replacing them loses nothing
-    if cache_dir is not None:
-        recorded = Manifest(cache_dir, output).load().entries
-        if recorded and all(rel in recorded for rel in files):
-            return
-    shown = ", ".join(files[:SHOWN_FILES])
-    if len(files) > SHOWN_FILES:
-        shown += f" and {len(files) - SHOWN_FILES} more"
-    lost = f"{len(files)} file{'s' if len(files) != 1 else ''} ({shown})"
-    raise DigestError.at(
-        str(output),
-        0,
-        f"output folder was not written by digest (it has no {MARKER}); a build would "
-        f"delete its {lost}: empty the folder or choose another with --output",
-    )
-
-
-def clean_leftovers(output: Path) -> None:
-    """Remove staging folders of builds that were killed, and restore an output left
-    renamed aside by the non-atomic fallback swap."""
-    parent = output.parent
-    if not parent.is_dir():
-        return
-    aside = parent / f".{output.name}.old"
-    if aside.is_dir() and not output.exists():
-        os.rename(aside, output)
-    for entry in parent.iterdir():
-        if entry.name.startswith(f".{output.name}.staging-") or entry == aside:
-            shutil.rmtree(entry, ignore_errors=True)
-
-
 class SiteWriter:
     """Collects one build's files in a staging folder, then publishes them all at once.
 
@@ -178,6 +89,18 @@ class SiteWriter:
         """Folders of the staging folder known to exist (relative; "" is its root)."""
         output.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(output)
+        self._dirty: set[str] | None = None
+        """With the spare as staging folder (see ``incremental/spare.py``): the files in
+        which it may differ from the output. Every other file of it is the output's own."""
+        self._current: list[str] | None = None
+        """The files of the output (walked once: the build does not change it)."""
+        self._cleared: list[str] = []
+        """Folders emptied in the staging folder (``clear``): their files are dirty too."""
+        if output.is_dir():
+            # Taken now, before any worker writes: a worker's write would make the staging
+            # folder, and the spare could no longer be moved there.
+            self._dirty = spare.take(output, self.staging, MARKER)
+            self._staged = self._dirty is not None
 
     def _claim(self, path: str) -> str:
         return _claim(self._paths, path)
@@ -194,6 +117,11 @@ class SiteWriter:
     def _link_into_staging(self, rel: str) -> None:
         # Strings, and each folder made once: this runs for every unchanged file of the
         # site, thousands of times for a one-line edit.
+        if self._dirty is not None:
+            if rel not in self._dirty and not any(map(rel.startswith, self._cleared)):
+                return  # the spare's file is the output's already
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self._staging}/{rel}")
         folder = rel.rpartition("/")[0]
         if folder not in self._made:
             os.makedirs(f"{self._staging}/{folder}", exist_ok=True)
@@ -229,7 +157,7 @@ class SiteWriter:
         if _same(self.output / rel, data):
             return None
         target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_room(self.staging, rel)
         with open(target, "wb") as handle:
             handle.write(data)
             return _written(handle)
@@ -256,33 +184,72 @@ class SiteWriter:
         """Files of the current output that the new site no longer has."""
         if not self.output.is_dir():
             return []
-        return sorted(rel for rel in files_in(self.output) if rel not in self._paths)
+        if self._current is None:
+            self._current = list(files_in(self.output))
+        return sorted(rel for rel in self._current if rel not in self._paths)
 
     def commit(self) -> list[str]:
         """Publish the staged site; returns the stale files it removed. When nothing changed
         the output is left exactly as it was."""
         removed = self.stale()
         if not self.written and not removed and self.output.is_dir():
+            if self._dirty is not None:  # the spare, untouched but for relinked files
+                spare.keep(self.output, self.staging, self._dirty, MARKER)
+            self._staged = False
+            self._made.clear()
             return []
         self._stage()
+        self.settle(removed)
+        changed = {*self.written, *removed}
         if not self.output.exists():
             os.rename(self.staging, self.output)
         elif exchange(self.staging, self.output):
-            shutil.rmtree(self.staging, ignore_errors=True)
+            spare.keep(self.output, self.staging, changed, MARKER)
         else:
             aside = self.output.parent / f".{self.output.name}.old"
             os.rename(self.output, aside)
             os.rename(self.staging, self.output)
-            shutil.rmtree(aside, ignore_errors=True)
+            spare.keep(self.output, aside, changed, MARKER)
         self._staged = False
         self._made.clear()
         return removed
+
+    def settle(self, removed: Iterable[str] | None = None, skip: str | None = None) -> None:
+        """With the spare as staging folder: delete from it every file not (yet) part of
+        the new site, so that it holds the new site's files and no other (Pagefind reads
+        the staged pages). ``removed``: the stale files, when known; ``skip``: a folder
+        prefix left alone (files that are still to be claimed)."""
+        if self._dirty is None:
+            return
+        stale = self.stale() if removed is None else removed
+        for rel in sorted({*self._dirty, *stale} - self._paths):
+            if skip is not None and rel.startswith(skip):
+                continue
+            path = self.staging / safe_relative(rel)
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except IsADirectoryError:
+                shutil.rmtree(path)
+            # Claimed later (carried over), it must be linked in again.
+            self._dirty.add(rel)
+            _prune_empty_dirs(path.parent, self.staging)
+
+    def clear(self, folder: str) -> None:
+        """Empty ``folder`` of the staging folder (a tool writes into it next); the
+        files of it that are then carried over are linked in again."""
+        rel = safe_relative(folder).as_posix()
+        shutil.rmtree(self.staging / rel, ignore_errors=True)
+        if self._dirty is not None:
+            self._cleared.append(f"{rel}/")
 
     def abort(self) -> None:
         # Workers may have made the staging folder before this process heard of it.
         with contextlib.suppress(OSError):
             shutil.rmtree(self.staging)
         self._staged = False
+        self._dirty = None
         self._made.clear()
 
 
@@ -351,6 +318,27 @@ class InPlaceWriter:
 
     def abort(self) -> None:
         """Files already replaced stay: each is whole, and the next rebuild fixes the rest."""
+
+
+def _make_room(staging: Path, rel: PurePosixPath) -> None:
+    """Ready ``staging/rel`` for a new file: its folders made, and whatever the spare has
+    at that path unlinked (never written through: it may be the output's own file)."""
+    target = staging / rel
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        # A file of the older site where the new one has a folder.
+        for parent in reversed(rel.parents[:-1]):
+            if (staging / parent).is_file() or (staging / parent).is_symlink():
+                (staging / parent).unlink()
+                break
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(target)
 
 
 def _prune_empty_dirs(folder: Path, stop: Path) -> None:

@@ -11,7 +11,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from digest.pipeline.write import exchange
+from digest.pipeline.output import exchange
 from digest.search.page import INSTALL_HINT, ArticlePages
 from digest.search.pagefind import SearchIndexError, index_over_links, link_tree, pagefind_binary
 from digest.search.shards import (

@@ -227,6 +227,10 @@ def write_index(
     # Once a file was written the staging folder holds the whole new site (the writer
     # links unchanged files in): the pages to index are there, else in the output.
     pages_root = writer.staging if writer.written else output
+    if writer.written:
+        # Staged in the spare (see pipeline/write.py), the folder may still hold pages the
+        # new site drops: Pagefind must not see them. The index is claimed below.
+        writer.settle(skip=f"{INDEX_DIR}/")
     # Pagefind can write straight into the staging folder, unless the site has a static
     # folder of one of our names there: keep out of its way.
     direct = bool(writer.written) and not any(
@@ -259,6 +263,8 @@ def _index_staged(
     """Index the shards from the staged pages, straight into the staging folder, and record
     their files with the writer; returns them."""
     extra = []
+    for shard in shards:
+        writer.clear(shard.folder)  # what Pagefind writes there is the staging folder's own
     if words is not None:
         (writer.staging / WORDS_DIR).mkdir()
         (writer.staging / WORDS_DIR / "index.html").write_bytes(words)

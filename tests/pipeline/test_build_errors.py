@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import article, run_digest, snapshot
+from conftest import article, leftovers, run_digest, snapshot
 
 from digest.cli import main
 
@@ -176,7 +176,7 @@ def test_bad_input_is_reported_and_old_site_kept(name, make_site, capsys):
         assert line in err, f"expected {line!r} in:\n{err}"
     assert "Traceback" not in err
     assert snapshot(root / "site") == before
-    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+    assert leftovers(root) == []
 
     assert main(["check", "--root", str(root)]) == 1
     err = capsys.readouterr().err

@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import article, run_digest, run_python, snapshot
+from conftest import article, leftovers, run_digest, run_python, snapshot
 from sitecheck import assert_safe_output, unsafe_output, write
 
 from digest.cli import main
@@ -37,7 +37,7 @@ def fails_cleanly(root: Path, files: dict[str, str | bytes], expected: list[str]
         assert line in err.splitlines(), f"expected {line!r} in:\n{err}"
     assert "Traceback" not in err
     assert snapshot(root / "site") == before
-    assert [p.name for p in root.iterdir() if p.name.startswith(".site")] == []
+    assert leftovers(root) == []
     return err
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, article, run_digest, run_python
+from conftest import REPO, article, leftovers, run_digest, run_python
 from tools import nu_available, nu_check, require_tool
 
 from digest.commands.build import BuildOptions, build
@@ -268,7 +268,7 @@ def test_an_added_or_removed_article_is_indexed_atomically(fixture_site):
     site = build_search(fixture_site)
     assert page_count(site) == 8
     # No staging or scratch folder is left beside the output.
-    assert sorted(p.name for p in fixture_site.iterdir() if p.name.startswith(".site")) == []
+    assert leftovers(fixture_site) == []
 
 
 def test_in_place_rebuild_reindexes_in_the_background(fixture_site):
@@ -310,7 +310,7 @@ def test_a_lost_index_is_rebuilt_though_no_page_changed(fixture_site):
     rebuilt = {rel: data for rel, data in files_of(site).items() if rel.startswith("pagefind/")}
     assert _stable(rebuilt) == _stable(index)
     assert page.stat().st_mtime_ns == mtime  # the pages themselves were left alone
-    assert sorted(p.name for p in fixture_site.iterdir() if p.name.startswith(".site")) == []
+    assert leftovers(fixture_site) == []
 
 
 @pytest.mark.slow  # Pagefind runs, several builds

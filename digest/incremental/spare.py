@@ -1,0 +1,121 @@
+"""The spare site: the output of the build before last, kept to become the next staging folder.
+
+A staged build must hand the new site over whole (DESIGN §7), so it needs a complete second
+tree to swap in. Making one from nothing costs a folder and a link per page, on a
+10,000-article site some 12,000 of each, and the old tree swapped out cost as much again to
+delete: seconds, whatever the change. Instead, the tree a build swaps out is kept beside
+the output as ``.<output>.spare``, with the list of the files in which it differs from the
+new output (the files that build wrote or removed; every other file is the same inode in
+both, hard-linked). The next build renames the spare into its staging folder and only
+has to bring those files, and its own changes, up to date: work in proportion to two
+builds' changes, not to the site.
+
+The spare is used only when it is provably the tree it is said to be: its list reads back
+as data of the right form and its ``.digest-site`` marker is the very file (same device
+and inode) of the output's, so a site replaced by hand or built by another copy of digest
+is never patched; the spare is then deleted and the staging folder is made the long way.
+A build killed at any moment leaves at worst a staging folder that the next build deletes,
+and the previous output as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+FORMAT = 1
+"""Of the list file; another value is a spare of another digest: not used."""
+
+
+def spare_folder(output: Path) -> Path:
+    return output.parent / f".{output.name}.spare"
+
+
+def spare_list(output: Path) -> Path:
+    return output.parent / f".{output.name}.spare.json"
+
+
+def _identity(path: Path) -> list[int] | None:
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino]
+
+
+def discard(output: Path) -> None:
+    """Delete the spare and its list (the list first: a spare without one is never used)."""
+    with contextlib.suppress(FileNotFoundError):
+        spare_list(output).unlink()
+    folder = spare_folder(output)
+    if folder.is_dir() and not folder.is_symlink():
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            folder.unlink()
+
+
+def take(output: Path, staging: Path, marker: str) -> set[str] | None:
+    """Move the spare to ``staging`` and return the files in which it differs from
+    ``output``; None (and no spare left) when there is none that can be trusted."""
+    folder, listing = spare_folder(output), spare_list(output)
+    if not folder.is_dir() or folder.is_symlink():
+        discard(output)
+        return None
+    try:
+        changed = _changed(json.loads(listing.read_bytes()))
+    except (OSError, ValueError):
+        changed = None
+    # The list goes first, so a build killed between the two steps leaves no list that
+    # could vouch for a folder it no longer describes.
+    with contextlib.suppress(FileNotFoundError):
+        listing.unlink()
+    if changed is None or not _linked(output, folder, marker):
+        discard(output)
+        return None
+    try:
+        os.rename(folder, staging)
+    except OSError:
+        discard(output)
+        return None
+    return changed
+
+
+def _linked(output: Path, tree: Path, marker: str) -> bool:
+    """Whether ``tree`` and ``output`` share their marker: the same file, hard-linked.
+    A copy, a site replaced by hand or by another build, has a marker of its own. A cache
+    restored from one archive (``actions/cache``: tar keeps hard links) still shares it."""
+    mine = _identity(output / marker)
+    return mine is not None and mine == _identity(tree / marker)
+
+
+def _changed(data: object) -> set[str] | None:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    changed = data.get("changed")
+    if not isinstance(changed, list) or not all(isinstance(rel, str) for rel in changed):
+        return None
+    return set(changed)
+
+
+def keep(output: Path, old_tree: Path, changed: Iterable[str], marker: str) -> None:
+    """Keep ``old_tree`` (the output just swapped out) as the spare of ``output``, which
+    differs from it in ``changed``. Anything amiss and the tree is deleted instead."""
+    discard(output)
+    if not _linked(output, old_tree, marker):
+        shutil.rmtree(old_tree, ignore_errors=True)
+        return
+    folder, listing = spare_folder(output), spare_list(output)
+    data = {"format": FORMAT, "changed": sorted(set(changed))}
+    try:
+        os.rename(old_tree, folder)
+        tmp = listing.with_name(f"{listing.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(tmp, listing)
+    except OSError:
+        discard(output)
+        shutil.rmtree(old_tree, ignore_errors=True)

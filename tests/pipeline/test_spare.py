@@ -1,0 +1,134 @@
+"""The spare: the site a build swapped out, kept beside the output as the next build's
+staging folder. Whatever happens to it or around it, every build is the clean build's site,
+and the spare is the site of the build before."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import article, leftovers, tree
+
+from digest.cli import main
+
+SPARE, LISTING = ".site.spare", ".site.spare.json"
+
+
+def _build(root: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, bytes]:
+    assert main(["build", "--root", str(root)]) == 0
+    clean = root.parent / f"{root.name}-clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    args = ["build", "--root", str(root), "--output", str(clean), "--force"]
+    assert main(args) == 0
+    capsys.readouterr()
+    site = tree(root / "site")
+    assert site == tree(clean), "the incremental build differs from a clean one"
+    assert leftovers(root) == []
+    return site
+
+
+def _day(n: int) -> str:
+    return f"2013-11-{10 + n:02d}"
+
+
+def _write(root: Path, n: int, **extra: str) -> Path:
+    path = root / "content" / f"a{n}.md"
+    path.parent.mkdir(exist_ok=True)
+    fields = {"title": f"Story {n}", "date": _day(n % 5), "topics": f"[T{n % 3}]", **extra}
+    path.write_text(article(**fields))
+    return path
+
+
+@pytest.fixture
+def site(make_site):
+    root = make_site({"digest.toml": 'title = "S"\nbase_url = "https://example.org/"\n'})
+    for n in range(8):
+        _write(root, n)
+    return root
+
+
+def test_each_build_keeps_the_site_before_as_the_spare(site, capsys):
+    before = _build(site, capsys)
+    assert not (site / SPARE).exists()  # a first build swaps nothing out
+    steps = [
+        lambda: _write(site, 20),  # a new article
+        lambda: (site / "content/a3.md").unlink(),  # one deleted
+        lambda: _write(site, 1, title="Story one, retitled"),
+        lambda: _write(site, 3),  # the deleted one back
+        lambda: (site / "content/a5.md").rename(site / "content/renamed.md"),
+        lambda: _write(site, 2, topics="[Elsewhere]"),
+        lambda: (site / "digest.toml").write_text(
+            'title = "Other"\nbase_url = "https://example.org/"\n'
+        ),
+    ]
+    for step in steps:
+        step()
+        after = _build(site, capsys)
+        assert tree(site / SPARE) == before, "the spare is not the site of the build before"
+        before = after
+
+
+def test_a_spare_whose_list_is_damaged_or_missing_is_not_used(site, capsys):
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)
+    damages = ["not json", json.dumps({"format": 99, "changed": []}), '{"changed": [1]}', None]
+    for n, damaged in enumerate(damages):
+        if damaged is None:
+            (site / LISTING).unlink()
+        else:
+            (site / LISTING).write_text(damaged)
+        _write(site, 30 + n)  # a build the untrusted spare would get wrong
+        _build(site, capsys)
+        _write(site, 40 + n)
+        _build(site, capsys)  # and the one after, with a spare made again
+
+
+def test_a_site_replaced_by_a_copy_makes_the_spare_useless(site, capsys):
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)
+    # The site copied back (a restore, a hand-made copy): its files are not the spare's.
+    copy = site / "copy"
+    shutil.copytree(site / "site", copy)
+    shutil.rmtree(site / "site")
+    copy.rename(site / "site")
+    (site / SPARE / "index.html").unlink()  # what a spare trusted here would publish
+    (site / "content/a4.md").unlink()
+    _build(site, capsys)
+    assert (site / "site/index.html").is_file()
+
+
+def test_a_file_added_to_the_site_by_hand_is_removed_and_stays_removed(site, capsys):
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)
+    (site / "site/mine.txt").write_text("added by hand")
+    _write(site, 21)
+    assert "mine.txt" not in _build(site, capsys)
+    # Two builds later the spare is the tree that held it: it must not come back.
+    _write(site, 22)
+    assert "mine.txt" not in _build(site, capsys)
+    _write(site, 23)
+    assert "mine.txt" not in _build(site, capsys)
+
+
+def test_a_page_edited_in_place_in_the_site_is_put_right(site, capsys):
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)
+    # A page the last build did not change is one file in the site and in the spare.
+    shared = next(
+        rel
+        for rel in sorted(tree(site / "site"))
+        if rel.endswith(".html")
+        and (site / SPARE / rel).is_file()
+        and (site / "site" / rel).stat().st_ino == (site / SPARE / rel).stat().st_ino
+    )
+    with (site / "site" / shared).open("ab") as handle:
+        handle.write(b"<!-- edited -->")
+    for n in (21, 22, 23):
+        _write(site, n)
+        assert b"edited" not in _build(site, capsys)[shared]
