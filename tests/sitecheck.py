@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -35,6 +36,33 @@ def parse_html(path: Path) -> _Links:
     parser.feed(path.read_text(encoding="utf-8"))
     parser.close()
     return parser
+
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def sitemap_index(site: Path) -> dict[str, str | None]:
+    """``/sitemap.xml`` as a crawler reads it: each sitemap it lists, with its lastmod."""
+    root = ET.parse(site / "sitemap.xml").getroot()
+    assert root.tag == f"{{{SITEMAP_NS['s']}}}sitemapindex"
+    return {
+        e.findtext("s:loc", None, SITEMAP_NS): e.findtext("s:lastmod", None, SITEMAP_NS)
+        for e in root
+    }
+
+
+def sitemap_urls(site: Path, base_url: str) -> dict[str, str | None]:
+    """Every URL the sitemaps list, with its lastmod; each URL listed once."""
+    urls: dict[str, str | None] = {}
+    for loc in sitemap_index(site):
+        assert loc.startswith(base_url), loc
+        root = ET.parse(site / loc.removeprefix(base_url)).getroot()
+        assert root.tag == f"{{{SITEMAP_NS['s']}}}urlset"
+        for entry in root:
+            url = entry.findtext("s:loc", None, SITEMAP_NS)
+            assert url not in urls, f"{url} is in two sitemaps"
+            urls[url] = entry.findtext("s:lastmod", None, SITEMAP_NS)
+    return urls
 
 
 def html_files(site: Path) -> list[Path]:

@@ -21,6 +21,7 @@ STAGES = [
     "related",
     "stories",
     "plan",
+    "collisions",
     "render",
     "output",
     "write",

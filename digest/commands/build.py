@@ -99,9 +99,10 @@ def prepare(
     # Imported here, not above: a build with nothing to do returns before it needs the
     # parsers, Jinja or Markdown, and so starts in a fraction of the time.
     from digest.pipeline.assets import site_assets
+    from digest.pipeline.collisions import check_collisions
     from digest.pipeline.index import build_index
     from digest.pipeline.load import load_articles
-    from digest.pipeline.plan import check_collisions, plan_site
+    from digest.pipeline.plan import plan_site
     from digest.pipeline.render import check_templates
     from digest.pipeline.stories import start_stories  # begun before the index: runs beside it
 

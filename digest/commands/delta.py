@@ -100,8 +100,9 @@ def replan(
     if articles is None:
         return None
 
+    from digest.pipeline.collisions import check_collisions
     from digest.pipeline.index import build_index
-    from digest.pipeline.plan import check_collisions, plan_site
+    from digest.pipeline.plan import plan_site
 
     ordered = [articles[path] for path in sorted(articles)]  # as ``discover`` lists them
     try:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import SiteConfig
-from digest.errors import Diagnostic, DigestError
 from digest.model import Article, Term, archive
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.related import related_articles
@@ -188,6 +187,29 @@ def _feeds(url: str, template: str, context: dict[str, Any]) -> list[Page]:
     ]
 
 
+_DATED = frozenset({"day.html", "article.html", "story.html", "month.html"})
+"""Pages listed in the sitemap of their month (of their ``lastmod``); the others are in
+``sitemaps/pages.xml``."""
+
+
+def _sitemaps(html_pages: list[Page]) -> list[Page]:
+    """``/sitemap.xml``, an index of one sitemap per month (its days, articles and stories)
+    and one of every other page: a new day changes the index, its month's and the pages'
+    sitemap, not a list of the whole site, and no sitemap nears the protocol's 50,000 URLs."""
+    groups: dict[str, list[Page]] = {"pages": []}
+    for page in html_pages:
+        dated = page.template in _DATED and page.lastmod is not None
+        groups.setdefault(f"{page.lastmod:%Y-%m}" if dated else "pages", []).append(page)
+    children, index = [], []
+    for name in ["pages", *sorted(n for n in groups if n != "pages")]:
+        entries = tuple((p.url, p.lastmod) for p in groups[name])
+        url = f"/sitemaps/{name}.xml"
+        children.append(Page(page_path(url), url, "sitemap.xml", {"entries": entries}))
+        index.append((url, max((d for _, d in entries if d is not None), default=None)))
+    children.append(Page("sitemap.xml", "/sitemap.xml", "sitemaps.xml", {"sitemaps": tuple(index)}))
+    return children
+
+
 def _day_pages(
     index: SiteIndex, stories: Stories | None, related_of: dict[int, tuple[Article, ...]]
 ) -> list[Page]:
@@ -336,65 +358,6 @@ def plan_site(
     # stories, then the rest.
     pages[later:later] = _day_pages(index, stories, related_of)
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
-    pages.append(
-        Page(
-            "sitemap.xml",
-            "/sitemap.xml",
-            "sitemap.xml",
-            {"entries": tuple((p.url, p.lastmod) for p in html_pages)},
-        )
-    )
+    pages.extend(_sitemaps(html_pages))
     pages.append(Page("robots.txt", "/robots.txt", "robots.txt", {}))
     return SitePlan(pages, [], story_memo=kept)
-
-
-def check_collisions(plan: SitePlan) -> None:
-    """Refuse a plan in which two outputs would write the same file."""
-    owners: dict[str, str] = {}
-    problems: list[Diagnostic] = []
-    for page in plan.pages:
-        owner = page.context.get("article")
-        origin = owner.path if isinstance(owner, Article) else f"the {page.template} page"
-        if page.path in owners:
-            problems.append(
-                Diagnostic(origin, 0, f"output {page.path} is also written by {owners[page.path]}")
-            )
-        owners.setdefault(page.path, origin)
-    for asset in plan.assets:
-        if asset.path in owners:
-            problems.append(
-                Diagnostic(
-                    asset.origin, 0, f"output {asset.path} is also written by {owners[asset.path]}"
-                )
-            )
-        owners.setdefault(asset.path, asset.origin)
-    # Paths are compared as macOS and Windows see them: case-insensitively.
-    folded: dict[str, str] = {}
-    for path in owners:
-        folded.setdefault(path.casefold(), path)
-    for path, origin in owners.items():
-        other = folded[path.casefold()]
-        if other != path:
-            problems.append(
-                Diagnostic(
-                    origin,
-                    0,
-                    f"output {path} is also written by {owners[other]} (as {other}: "
-                    "one file where names ignore case)",
-                )
-            )
-        parts = path.split("/")
-        for end in range(1, len(parts)):
-            folder = folded.get("/".join(parts[:end]).casefold())
-            if folder is not None:
-                problems.append(
-                    Diagnostic(
-                        origin,
-                        0,
-                        f"output {path} needs {folder} to be a folder, "
-                        f"but {owners[folder]} writes it as a file",
-                    )
-                )
-                break
-    if problems:
-        raise DigestError(problems)

@@ -180,7 +180,14 @@ def test_robots_txt_is_plain_text_and_xml_and_html_stay_escaped(make_site):
     robots = (site / "robots.txt").read_text()
     assert "Sitemap: https://example.com/news&views/sitemap.xml\n" in robots
     assert "&amp;" not in robots
-    assert "<loc>https://example.com/news&amp;views/</loc>" in (site / "sitemap.xml").read_text()
+    assert (
+        "<loc>https://example.com/news&amp;views/sitemaps/pages.xml</loc>"
+        in (site / "sitemap.xml").read_text()
+    )
+    assert (
+        "<loc>https://example.com/news&amp;views/</loc>"
+        in (site / "sitemaps/pages.xml").read_text()
+    )
     assert 'href="/news&amp;views/assets/style.css' in (site / "index.html").read_text()
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import feedparser
 import pytest
 from conftest import article
-from sitecheck import broken_links, parse_html
+from sitecheck import broken_links, parse_html, sitemap_index, sitemap_urls
 
 from digest.cli import main
 
@@ -198,7 +197,7 @@ def test_related_articles_share_topics_nearest_in_date_first(make_site):
 def test_feeds_parse_cleanly_with_absolute_links(fixture_site):
     site = _build(fixture_site)
     feeds = sorted(site.rglob("*.xml"))
-    feeds = [f for f in feeds if f.name != "sitemap.xml"]
+    feeds = [f for f in feeds if f.name != "sitemap.xml" and f.parent.name != "sitemaps"]
     assert len(feeds) == 2 + 7 + 5
     for feed in feeds:
         parsed = feedparser.parse(feed)
@@ -261,9 +260,7 @@ def test_every_page_links_the_right_feed(fixture_site):
 
 def test_sitemap_lists_every_page_with_lastmod_from_articles(fixture_site):
     site = _build(fixture_site)
-    tree = ET.parse(site / "sitemap.xml")
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    locs = {u.find("s:loc", ns).text: u.findtext("s:lastmod", None, ns) for u in tree.getroot()}
+    locs = sitemap_urls(site, "https://example.org/news/")
     pages = {
         "https://example.org/news/" + p.relative_to(site).as_posix().removesuffix("index.html")
         for p in site.rglob("*.html")
@@ -275,6 +272,31 @@ def test_sitemap_lists_every_page_with_lastmod_from_articles(fixture_site):
     assert locs["https://example.org/news/"] == "2013-11-17"
     robots = (site / "robots.txt").read_text()
     assert "Sitemap: https://example.org/news/sitemap.xml" in robots
+
+
+def test_the_sitemap_is_an_index_of_one_sitemap_per_month_and_one_of_the_rest(make_site):
+    files = {"digest.toml": 'title = "S"\nbase_url = "https://example.org/"\n'}
+    for day in ("2013-10-30", "2013-11-02", "2013-11-17"):
+        files[f"content/{day}.md"] = article(title=f"News of {day}", date=day, topics="[Energy]")
+    root = make_site(files)
+    site = _build(root)
+    assert sitemap_index(site) == {
+        "https://example.org/sitemaps/pages.xml": "2013-11-17",
+        "https://example.org/sitemaps/2013-10.xml": "2013-10-30",
+        "https://example.org/sitemaps/2013-11.xml": "2013-11-17",
+    }
+    october = (site / "sitemaps/2013-10.xml").read_text()
+    assert "/2013/10/30/</loc>" in october and "/2013/10/30/2013-10-30/</loc>" in october
+    assert "/2013/10/</loc>" in october and "/topics/" not in october
+    pages = (site / "sitemaps/pages.xml").read_text()
+    assert "<loc>https://example.org/topics/energy/</loc>" in pages and "/2013/10/" not in pages
+    # A new day changes the index, its month's sitemap and the pages' one: not October's.
+    october_file = (site / "sitemaps/2013-10.xml").stat()
+    (root / "content/2013-11-18.md").write_text(article(title="Later", date="2013-11-18"))
+    _build(root)
+    assert (site / "sitemaps/2013-10.xml").stat().st_mtime_ns == october_file.st_mtime_ns
+    assert "/2013/11/18/2013-11-18/</loc>" in (site / "sitemaps/2013-11.xml").read_text()
+    assert sitemap_index(site)["https://example.org/sitemaps/2013-11.xml"] == "2013-11-18"
 
 
 def test_cname_and_static_files(make_site, capsys):

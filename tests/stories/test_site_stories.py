@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, article, tree
+from sitecheck import sitemap_urls
 
 from digest.commands.build import BuildOptions, build
 
@@ -82,8 +83,8 @@ def test_story_pages_show_the_full_coverage_in_time_order(fixture_site):
     assert links == ["/news/2013/11/15/pipeline/", "/news/2013/11/17/gas-prices/"]
     assert "2 articles from 2 sources" in page
     assert f'<link rel="canonical" href="https://example.org/news/stories/{GAS}/">' in page
-    sitemap = (site / "sitemap.xml").read_text()
-    assert f"<loc>https://example.org/news/stories/{SYRIA}/</loc>" in sitemap
+    sitemap = sitemap_urls(site, "https://example.org/news/")
+    assert f"https://example.org/news/stories/{SYRIA}/" in sitemap
     # An article alone in its story has no story page and no link to one.
     assert not (site / "stories/2013-11-15-a-quiet-day-at-the-observatory").exists()
     assert "Full coverage" not in (site / "2013/11/15/quiet-day/index.html").read_text()
