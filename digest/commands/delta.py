@@ -6,8 +6,9 @@ structure is worked out again, from the articles the session holds in memory: on
 changed files are read, the other ten thousand are not discovered, read or parsed anew.
 Index, stories (from the last plan's memo, so only the stories near the change are grouped
 again) and plan then run as in ``prepare``, and every page is fingerprinted as ``build``
-does: only pages whose fingerprint moved are rendered, pages no longer planned are removed
-(only files the manifest says we wrote). What is written is what a clean build writes,
+does: only pages whose fingerprint moved are rendered (the saved files' own pages first,
+then the lists and feeds that show them), pages no longer planned are removed (only files
+the manifest says we wrote). What is written is what a clean build writes,
 since the pages are planned by the same code from the same articles.
 
 Anything it is not sure of returns None, and the caller does a full build: a path outside
@@ -26,6 +27,7 @@ from digest.commands.build import BuildOptions, BuildResult, BuildState
 from digest.errors import DigestError
 from digest.incremental.cache import CACHE_DIR, Cache
 from digest.model import Article
+from digest.pipeline.plan import Page
 from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter, _prune_empty_dirs, safe_relative
 from digest.project import CONTENT_DIR
@@ -118,26 +120,40 @@ def replan(
     output = options.output_dir
     before = state.fingerprints
     fingerprints: dict[str, str] = {a.path: before[a.path] for a in plan.assets if a.path in before}
-    todo: list[int] = []
-    for position, page in enumerate(plan.pages):
-        fingerprint = fingerprints[page.path] = stamp(page)
-        if before.get(page.path) != fingerprint or page.path not in manifest.entries:
-            todo.append(position)
 
+    def to_render(positions: list[int]) -> list[int]:
+        todo = []
+        for position in positions:
+            page = plan.pages[position]
+            fingerprint = fingerprints[page.path] = stamp(page)
+            if before.get(page.path) != fingerprint or page.path not in manifest.entries:
+                todo.append(position)
+        return todo
+
+    # The pages of the files just saved first (the one the writer is waiting for), then
+    # the rest of the site: what each list shows of them.
+    fresh = {path for path, article in articles.items() if loaded.get(path) is not article}
+    own = [i for i, page in enumerate(plan.pages) if _article_of(page) in fresh]
+    mine = set(own)
     writer = InPlaceWriter(output, previous=())
     cache = Cache(options.root / CACHE_DIR)
     renderer.cache = cache
+    todo: list[int] = []
+    written: dict[str, tuple[int, int]] = {}
     try:
-        written = publish(
-            plan.pages,
-            todo,
-            renderer=renderer,
-            writer=writer,
-            reads=reads,
-            cache=cache,
-            fingerprints=fingerprints,
-            jobs=1,  # a few pages: forking costs more than it saves
-        )
+        for positions in (own, [i for i in range(len(plan.pages)) if i not in mine]):
+            batch = to_render(positions)
+            todo += batch
+            written |= publish(
+                plan.pages,
+                batch,
+                renderer=renderer,
+                writer=writer,
+                reads=reads,
+                cache=cache,
+                fingerprints=fingerprints,
+                jobs=1,  # a few pages: forking costs more than it saves
+            )
         removed = _remove_gone(output, manifest.entries, fingerprints)
     except OSError as exc:
         where = exc.filename or str(output)
@@ -171,6 +187,14 @@ def replan(
         warnings=[],
         seconds=time.perf_counter() - started,
     )
+
+
+def _article_of(page: Page) -> str | None:
+    """The path of the article whose own page ``page`` is, if it is one."""
+    if page.template != "article.html":
+        return None
+    article = page.context.get("article")
+    return article.path if isinstance(article, Article) else None
 
 
 def _remove_gone(

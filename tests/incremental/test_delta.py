@@ -67,6 +67,18 @@ def test_a_new_article_file_is_planned_from_memory(fixture_site, session):
     assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
+def test_the_new_article_page_is_written_before_the_lists_that_show_it(fixture_site, session):
+    _add(fixture_site)
+    result = session.build({NEW: "created"})
+    site = fixture_site / "site"
+    # The page the writer waits for is on disk first; the day, topic and home pages follow.
+    first = (site / NEW_PAGE).stat().st_mtime_ns
+    others = [rel for rel in result.written if rel != NEW_PAGE]
+    assert "index.html" in others and "2013/11/17/index.html" in others
+    assert all((site / rel).stat().st_mtime_ns >= first for rel in others)
+    assert result.written[0] == NEW_PAGE
+
+
 def test_a_deleted_file_leaves_every_page_and_list(fixture_site, session):
     _add(fixture_site)
     session.build({NEW: "created"})
