@@ -10,10 +10,11 @@ both, hard-linked). The next build renames the spare into its staging folder and
 has to bring those files, and its own changes, up to date: work in proportion to two
 builds' changes, not to the site.
 
-The spare is used only when it is provably the tree it is said to be: its list reads back
-as data of the right form and its ``.digest-site`` marker is the very file (same device
-and inode) of the output's, so a site replaced by hand or built by another copy of digest
-is never patched; the spare is then deleted and the staging folder is made the long way.
+The list is trusted only when it reads back as data of the right form and the spare's
+``.digest-site`` marker is the very file (same device and inode) of the output's, so a
+site replaced by hand or built by another copy of digest is never patched by it; nor is
+one that ``watch`` or ``serve`` changed in place since (they delete the list). Then every
+file of the spare counts as changed.
 A build killed at any moment leaves at worst a staging folder that the next build deletes,
 and the previous output as it was.
 """
@@ -26,6 +27,8 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+
+from digest.incremental.manifest import files_in
 
 FORMAT = 1
 """Of the list file; another value is a spare of another digest: not used."""
@@ -48,7 +51,7 @@ def _identity(path: Path) -> list[int] | None:
 
 
 def discard(output: Path) -> None:
-    """Delete the spare and its list (the list first: a spare without one is never used)."""
+    """Delete the spare and its list."""
     with contextlib.suppress(FileNotFoundError):
         spare_list(output).unlink()
     folder = spare_folder(output)
@@ -59,9 +62,13 @@ def discard(output: Path) -> None:
             folder.unlink()
 
 
-def take(output: Path, staging: Path, marker: str) -> set[str] | None:
-    """Move the spare to ``staging`` and return the files in which it differs from
-    ``output``; None (and no spare left) when there is none that can be trusted."""
+def take(output: Path, staging: Path, marker: str) -> tuple[set[str], bool] | None:
+    """Move the spare to ``staging``; None (and no spare left) when there is none. Else the
+    files in which it may differ from ``output``, and whether that list is exact. A spare
+    whose list is missing or damaged, or which is not linked to the output, may differ
+    anywhere: then it is every file of the spare, not exact (each file of the new site is
+    then put in place, as in a staging folder made from nothing, but without making its
+    folders or deleting a tree)."""
     folder, listing = spare_folder(output), spare_list(output)
     if not folder.is_dir() or folder.is_symlink():
         discard(output)
@@ -74,15 +81,21 @@ def take(output: Path, staging: Path, marker: str) -> set[str] | None:
     # could vouch for a folder it no longer describes.
     with contextlib.suppress(FileNotFoundError):
         listing.unlink()
-    if changed is None or not _linked(output, folder, marker):
-        discard(output)
-        return None
     try:
         os.rename(folder, staging)
     except OSError:
         discard(output)
         return None
-    return changed
+    if changed is None or not _linked(output, staging, marker):
+        return set(files_in(staging)), False
+    return changed, True
+
+
+def suspend(output: Path) -> None:
+    """The output is about to be changed in place (``watch``, ``serve``): the spare's list
+    no longer says how the two differ, so it goes (see ``take``)."""
+    with contextlib.suppress(FileNotFoundError):
+        spare_list(output).unlink()
 
 
 def _linked(output: Path, tree: Path, marker: str) -> bool:
@@ -104,18 +117,22 @@ def _changed(data: object) -> set[str] | None:
 
 def keep(output: Path, old_tree: Path, changed: Iterable[str], marker: str) -> None:
     """Keep ``old_tree`` (the output just swapped out) as the spare of ``output``, which
-    differs from it in ``changed``. Anything amiss and the tree is deleted instead."""
+    differs from it in ``changed``: with that list when the two share their marker, else
+    with none (every file then counts as changed)."""
     discard(output)
-    if not _linked(output, old_tree, marker):
-        shutil.rmtree(old_tree, ignore_errors=True)
-        return
     folder, listing = spare_folder(output), spare_list(output)
-    data = {"format": FORMAT, "changed": sorted(set(changed))}
     try:
         os.rename(old_tree, folder)
-        tmp = listing.with_name(f"{listing.name}.tmp-{os.getpid()}")
+    except OSError:
+        shutil.rmtree(old_tree, ignore_errors=True)
+        return
+    if not _linked(output, folder, marker):
+        return
+    data = {"format": FORMAT, "changed": sorted(set(changed))}
+    tmp = listing.with_name(f"{listing.name}.tmp-{os.getpid()}")
+    try:
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, listing)
     except OSError:
-        discard(output)
-        shutil.rmtree(old_tree, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink()

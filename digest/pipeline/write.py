@@ -96,11 +96,15 @@ class SiteWriter:
         """The files of the output (walked once: the build does not change it)."""
         self._cleared: list[str] = []
         """Folders emptied in the staging folder (``clear``): their files are dirty too."""
+        self._exact = False
+        """Whether every file of the spare not in ``_dirty`` is the output's own."""
         if output.is_dir():
             # Taken now, before any worker writes: a worker's write would make the staging
             # folder, and the spare could no longer be moved there.
-            self._dirty = spare.take(output, self.staging, MARKER)
-            self._staged = self._dirty is not None
+            taken = spare.take(output, self.staging, MARKER)
+            if taken is not None:
+                self._dirty, self._exact = taken
+                self._staged = True
 
     def _claim(self, path: str) -> str:
         return _claim(self._paths, path)
@@ -118,7 +122,11 @@ class SiteWriter:
         # Strings, and each folder made once: this runs for every unchanged file of the
         # site, thousands of times for a one-line edit.
         if self._dirty is not None:
-            if rel not in self._dirty and not any(map(rel.startswith, self._cleared)):
+            if (
+                self._exact
+                and rel not in self._dirty
+                and not any(map(rel.startswith, self._cleared))
+            ):
                 return  # the spare's file is the output's already
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{self._staging}/{rel}")
@@ -265,6 +273,7 @@ class InPlaceWriter:
         self.unchanged = 0
         self._paths: set[str] = set()
         output.mkdir(parents=True, exist_ok=True)
+        spare.suspend(output)
 
     def _claim(self, path: str) -> str:
         return _claim(self._paths, path)

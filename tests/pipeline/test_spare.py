@@ -132,3 +132,27 @@ def test_a_page_edited_in_place_in_the_site_is_put_right(site, capsys):
     for n in (21, 22, 23):
         _write(site, n)
         assert b"edited" not in _build(site, capsys)[shared]
+
+
+def test_a_site_changed_in_place_by_watch_is_not_patched_from_a_stale_list(site, capsys):
+    from digest.commands.build import BuildOptions
+    from digest.commands.patch import Session
+
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)  # the spare and its list
+    session = Session(BuildOptions(root=site))
+    session.build(None, first=True)
+    # Edited, created and deleted while watching: written into the site in place.
+    _write(site, 1, title="Story one, as watch saw it")
+    session.build({"content/a1.md": "changed"})
+    _write(site, 21)
+    session.build({"content/a21.md": "created"})
+    (site / "content/a4.md").unlink()
+    session.build({"content/a4.md": "deleted"})
+    capsys.readouterr()
+    assert not (site / LISTING).exists()
+    _write(site, 22)
+    _build(site, capsys)  # equal to a clean build: nothing of the spare's is trusted
+    _write(site, 23)
+    _build(site, capsys)
