@@ -29,12 +29,16 @@ Online clustering in time order (Miranda et al., EMNLP 2018, without the learned
   week is about (*Syria*, *typhoon*) count less than the ones that tell its stories apart.
 * Articles are taken in order of (published, key). Candidates are the stories begun in the
   last ``window`` days with an article sharing names (capitalised words other than at the
-  start of a sentence, numbers) rare enough in the window -- found through an inverted
-  index of names, so an article meets only a few stories: look-alike headlines about two
-  cities' metro strikes share common words but no name. The article joins the candidate
-  whose centroid is nearest by cosine when that clears a threshold that rises with the
-  days since the story began (follow-ups stay for up to ``window`` days; a later
-  development must look much more alike), else it starts a story.
+  start of a sentence, numbers) rare enough in the window -- a name of one of the two
+  counts when the other has the word capitalised anywhere, at the start of a sentence too
+  -- found through an inverted index of capitalised words, so an article meets only a few
+  stories: look-alike headlines about two cities' metro strikes share common words but no
+  name. The article joins the candidate whose centroid is nearest by cosine when that
+  clears a threshold that rises with the days since the story began (follow-ups stay for
+  up to ``window`` days; a later development must look much more alike), else it starts
+  a story. The threshold is lower (``OTHER_LANGUAGE``) for a story with no article in
+  the article's language, told by its stop words (one language's only): across languages
+  only names, numbers and cognates meet.
 
 The editor has the last word: ``override`` is the front-matter ``story:``. ``False``: the
 article is a story of its own, and no other article joins it. An id string: the article

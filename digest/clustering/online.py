@@ -11,7 +11,7 @@ from hashlib import sha1
 from itertools import pairwise
 
 from digest.clustering.items import WINDOW_DAYS, Story, StoryItem
-from digest.clustering.terms import Terms
+from digest.clustering.terms import Terms, weigh
 from digest.slugs import slugify
 
 _TITLE_SLUG = 60
@@ -21,6 +21,10 @@ _MIN_EVIDENCE = 0.4  # shared names and numbers (see _best) two articles need at
 SAME_SOURCE = 0.1
 """Added to the threshold for joining a story that has an article of the same source and day:
 one outlet rarely writes one development twice a day, and often writes one city twice."""
+OTHER_LANGUAGE = 0.7
+"""The threshold's factor for joining a story none of whose articles is in the language of
+this one: only names, numbers and cognates meet across languages, so the cosine of two
+reports of one development is lower (the names they must share keep it safe)."""
 
 
 def cluster(items: Iterable[StoryItem], window_days: int = WINDOW_DAYS) -> list[Story]:
@@ -53,7 +57,16 @@ def _sorted(items: Iterable[StoryItem]) -> list[StoryItem]:
 class _Open:
     """A story under construction: its automatic members in time order, and their sum."""
 
-    __slots__ = ("centroid", "first_day", "joinable", "members", "norm2", "sid", "sources")
+    __slots__ = (
+        "centroid",
+        "first_day",
+        "joinable",
+        "languages",
+        "members",
+        "norm2",
+        "sid",
+        "sources",
+    )
 
     def __init__(self, sid: str, first_day: int, joinable: bool = True) -> None:
         self.sid = sid
@@ -63,6 +76,7 @@ class _Open:
         self.norm2 = 0.0  # its squared length
         self.joinable = joinable
         self.sources: set[tuple[str, int]] = set()  # (source, day) of its members
+        self.languages: set[int] = set()  # of its members, when their stop words tell
 
     def dot(self, vector: dict[str, float]) -> float:
         centroid = self.centroid
@@ -126,7 +140,8 @@ class _Clusterer:
         story_of: dict[int, _Open] = {}
         stories: list[_Open] = []
         bags: dict[int, dict[str, float]] = {}  # the window's items' terms, for df
-        postings: dict[str, deque[int]] = {}  # name -> the window's items having it as a name
+        postings: dict[str, deque[int]] = {}  # capital -> the window's items having it
+        names_of: dict[int, set[str]] = {}  # the window's items' names
         recent: deque[int] = deque()
         df: dict[str, int] = {}
         thresholds = _THRESHOLDS + (_THRESHOLDS[-1],) * max(0, window + 1 - len(_THRESHOLDS))
@@ -145,19 +160,22 @@ class _Clusterer:
                 story_of[index] = story if sid else _FINAL
                 continue
             while recent and days[recent[0]] < day - window:
-                for term in bags.pop(recent.popleft()):
+                gone = recent.popleft()
+                del names_of[gone]
+                for term in bags.pop(gone):
                     count = df[term] - 1
                     if count:
                         df[term] = count
                     else:
                         del df[term]
-            bag, item_names = self.terms.bag(item)
+            bag, item_names, capitals, language = self.terms.bag(item)
+            names_of[index] = item_names
             for term in bag:
                 df[term] = df.get(term, 0) + 1
             recent.append(index)
             bags[index] = bag
             n = len(recent)
-            vector = _weigh(bag, df, n)
+            vector = weigh(bag, df, n)
 
             if position < live_from:
                 sid = forced[item.key]
@@ -169,11 +187,15 @@ class _Clusterer:
                 if story is not _FINAL:
                     story.add(index, vector, story.dot(vector))
                     story.sources.add((item.source, day))
+                    story.languages.add(language)
             else:
                 story, dot = _best(
                     vector,
                     item_names,
+                    capitals,
+                    names_of,
                     (item.source, day),
+                    language,
                     postings,
                     days,
                     day,
@@ -187,8 +209,9 @@ class _Clusterer:
                     stories.append(story)
                 story.add(index, vector, dot)
                 story.sources.add((item.source, day))
+                story.languages.add(language)
             story_of[index] = story
-            for term in item_names:
+            for term in capitals:
                 posting = postings.get(term)
                 if posting is None:
                     postings[term] = deque((index,))
@@ -245,7 +268,10 @@ def _strip(story: Story, members: list[str], items: list[StoryItem], at: dict[st
 def _best(
     vector: dict[str, float],
     item_names: set[str],
+    capitals: set[str],
+    names_of: dict[int, set[str]],
     source_day: tuple[str, int],
+    language: int,
     postings: dict[str, deque[int]],
     days: list[int],
     day: int,
@@ -256,8 +282,10 @@ def _best(
 ) -> tuple[_Open | None, float]:
     """The story the item joins (None: a story of its own), and its dot product with it.
 
-    Candidates are the open stories with an item that shares enough names with this one:
-    the names' idf, each relative to that of a term only one item of the window has,
+    Candidates are the open stories with an item that shares enough names with this one
+    (a name of one of the two that the other has capitalised, at the start of a sentence
+    too: *Athens metro workers walk out* / *strike brings Athens to a standstill*): their
+    idf, each relative to that of a term only one item of the window has,
     summed (a name the two alone have counts about 0.7 whatever the size of the window,
     one that half the window has about 0.2). Of those, the story whose centroid is nearest
     by cosine, when that clears the threshold of its age (higher by ``SAME_SOURCE`` for a
@@ -266,16 +294,21 @@ def _best(
     oldest = day - len(thresholds) + 1
     scale = math.log(1.0 + n)
     evidence: dict[int, float] = {}
-    for term in item_names:
+    for term in capitals:
         posting = postings.get(term)
         if posting is None:
             continue
         while posting and days[posting[0]] < oldest:
             posting.popleft()
         if posting:
-            share = math.log(1.0 + n / df[term]) / scale
-            for other in posting:
-                evidence[other] = evidence.get(other, 0.0) + share
+            share = math.log(1.0 + n / df.get(term, 1)) / scale
+            if term in item_names:
+                for other in posting:
+                    evidence[other] = evidence.get(other, 0.0) + share
+            else:
+                for other in posting:
+                    if term in names_of[other]:
+                        evidence[other] = evidence.get(other, 0.0) + share
     best, best_dot, best_margin = None, 0.0, 0.0
     seen: set[int] = set()
     for other, amount in evidence.items():
@@ -286,32 +319,15 @@ def _best(
             continue
         seen.add(id(story))
         dot = story.dot(vector)
-        margin = dot / math.sqrt(story.norm2) - thresholds[day - story.first_day]
+        threshold = thresholds[day - story.first_day]
+        if language >= 0 and language not in story.languages and len(story.languages) > 0:
+            threshold *= OTHER_LANGUAGE
+        margin = dot / math.sqrt(story.norm2) - threshold
         if source_day in story.sources:
             margin -= SAME_SOURCE
         if margin >= 0 and (best is None or margin > best_margin):
             best, best_dot, best_margin = story, dot, margin
     return best, best_dot
-
-
-def _weigh(bag: dict[str, float], df: dict[str, int], n: int) -> dict[str, float]:
-    """Unit TF-IDF vector of ``bag`` against the window's document frequencies."""
-    # The same figures as (1 + log tf) * log(1 + n / df) for each term, with one logarithm per
-    # distinct df (most terms share a handful of small ones) and none for tf = 1.
-    idf: dict[int, float] = {}
-    vector: dict[str, float] = {}
-    total = 0.0
-    for term, tf in bag.items():
-        count = df[term]
-        weight = idf.get(count)
-        if weight is None:
-            weight = idf[count] = math.log(1.0 + n / count)
-        if tf != 1.0:
-            weight = (1.0 + math.log(tf)) * weight
-        vector[term] = weight
-        total += weight * weight
-    norm = math.sqrt(total) or 1.0
-    return {term: w / norm for term, w in vector.items()}
 
 
 def _finish(items: list[StoryItem], stories: list[_Open], kept: list[Story]) -> list[Story]:
