@@ -4,9 +4,9 @@ articles about one development share."""
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
+from typing import NamedTuple
 
 from digest.clustering.items import StoryItem
 
@@ -28,8 +28,8 @@ def _words(text: str) -> frozenset[str]:
 
 _TOKEN = re.compile(r"\d[\d.,]*\d|\w+")
 _DOUBLE = re.compile(r"(.)\1")
-_STOPS = {
-    "en": """
+_STOP = _words(
+    """
     a about above after again against all also although am an and any are as at be
     because been before being below between both but by can could did do does doing down
     during each few for from further had has have having he her here hers him his how i
@@ -37,41 +37,22 @@ _STOPS = {
     off on once only or other our ours out over own said same says she should so some
     such than that the their them then there these they this those through to too under
     until up upon very was we were what when where which while who whom why will with
-    would you your new one two three told say according its week year years day days
-    """,
-    "pt": """
-    o os as um uma uns umas de do da dos das em no na nos nas por para pelo pela pelos
+    would you your new one two three told say according its week year years day days o
+    os as um uma uns umas de do da dos das em no na nos nas por para pelo pela pelos
     pelas com sem sob sobre entre ate desde e ou mas que se nao mais muito ja foi ser
     sao esta estao ter tem teve seu sua seus suas ele ela eles elas isso isto aquele ao
-    aos como quando onde tambem segundo apos disse diz vai
-    """,
-    "de": """
-    der die das den dem des ein eine einen einem einer eines und oder aber auch nicht
-    noch mit von zu zum zur im am an auf aus bei nach uber unter vor fur ist sind wird
-    werden wurde wurden hat haben hatte sich sie er es wir ihr dass als wie so nur schon
-    sein seine ihre ihren dieser diese dieses bis seit gegen
-    """,
-    "es": """
-    el la los las un una unos unas del al y o pero que en con sin sobre entre hasta
-    desde para por su sus es son fue ser ha han este esta estos estas ese esa lo le les
-    se mas muy ya como cuando donde tras dijo segun tambien
-    """,
-    "fr": """
-    le les un une des du de et ou mais que qui en dans avec sans sur sous entre pour
-    par au aux ce cette ces son sa ses est sont ete etre a ont il elle ils elles se ne
-    pas plus tres deja comme quand apres selon lors
-    """,
-}
-_STOP = frozenset().union(*(_words(words) for words in _STOPS.values()))
-LANGUAGES = tuple(_STOPS)
-_LANGUAGE_OF = {
-    word: n
-    for n, words in enumerate(_STOPS.values())
-    for word in _words(words)
-    if sum(word in _words(other) for other in _STOPS.values()) == 1
-}
-"""The stop words of one language only, and its index in ``LANGUAGES``: the language of a
-text is the one most of them are of."""
+    aos como quando onde tambem segundo apos disse diz vai der die das den dem des ein
+    eine einen einem einer eines und oder aber auch nicht noch mit von zu zum zur im am
+    an auf aus bei nach uber unter vor fur ist sind wird werden wurde wurden hat haben
+    hatte sich sie er es wir ihr dass als wie so nur schon sein seine ihre ihren dieser
+    diese dieses bis seit gegen el la los las un una unos unas del al y o pero que en
+    con sin sobre entre hasta desde para por su sus es son fue ser ha han este esta
+    estos estas ese esa lo le les se mas muy ya como cuando donde tras dijo segun
+    tambien le les un une des du de et ou mais que qui en dans avec sans sur sous entre
+    pour par au aux ce cette ces son sa ses est sont ete etre a ont il elle ils elles se
+    ne pas plus tres deja comme quand apres selon lors
+    """
+)
 
 
 def _plain(word: str) -> str:
@@ -123,6 +104,66 @@ _SINGLE_CAPITAL = re.compile(r"(?:^|\W)[A-Z]\.$")  # U.S. Senate, John F. Kenned
 _NEVER, _UNLESS_INITIAL, _ALWAYS = 0, 1, 2
 
 
+_DECISIONS = {
+    kind: _words(words)
+    for kind, words in {
+        "grant": """grant grants granted concede concedes concedeu concedida concedido concedio
+            otorga otorgo accorde accordee accorde gewahrt gewahren""",
+        "bail": "bail bailed fianca fianza caution kaution",
+        "charge": """charge charges charged indicted indicts acusa acusados acusadas denuncia
+            denunciados inculpe inculpes angeklagt anklage""",
+        "sentence": """sentenced sentences convicted jailed condena condenado condenados
+            condenada condamne condamnes verurteilt""",
+        "sign": "signs signed assina assinou firma firmo signe unterzeichnet unterschreibt",
+        "approve": """approves approved aprova aprovou aprueba aprobo approuve adopte billigt
+            verabschiedet""",
+        "release": """freed frees released releases libera libertados liberados libere
+            liberes freigelassen""",
+        "arrest": "arrested arrests detido detidos detenido detenidos arrete arretes festgenommen",
+        "resign": "resigns resigned renuncia renuncio dimite demissionne rucktritt",
+    }.items()
+}
+"""Decisions, in the five languages (without accents): a title reporting one of a kind its story
+already reported on an earlier day is a new development (bail for more of a crew, the next
+batch of charges), not a follow-up; see ``online``."""
+AGAIN = "+"
+"""The kind of the words that say a decision is made again (``_AGAIN``)."""
+_AGAIN = _words(
+    """
+    remaining more another further rest last latest second mais outros outras restantes
+    demais segunda segundo mas otros otras resto autres restants restantes encore deuxieme
+    seconde weitere weiteren ubrigen restlichen letzten zweite
+    """
+)
+"""Words of a title that say a decision is made again, for more people (*remaining*,
+*ten more*, *weitere*)."""
+_KIND_OF = {word: kind for kind, words in _DECISIONS.items() for word in words}
+_KIND_OF.update(dict.fromkeys(_AGAIN, AGAIN))
+
+
+def _decision(chunk: str) -> str:
+    """The kind of decision a title's chunk names, ``AGAIN``, or ""."""
+    word = chunk.strip(".,;:!?\"'()[]«»“”‘’").casefold()
+    return _KIND_OF.get(_plain(word), "")
+
+
+class Bag(NamedTuple):
+    """An article as clustering sees it."""
+
+    terms: dict[str, float]
+    """Term -> weight (title terms and names weighted up), before TF-IDF."""
+    names: set[str]
+    """Names: capitalised words other than at a sentence's start, numbers; and their sounds."""
+    capitals: set[str]
+    """The other capitalised words (a sentence's first, a title-case title's), and their
+    sounds: they count as shared names with an article that has them as names."""
+    decisions: set[str]
+    """The kinds of decision its title reports (``_DECISIONS``), and ``AGAIN`` when its
+    title has a word saying it is made again."""
+    subjects: set[str]
+    """The capitalised terms of its title: who or what the title is about."""
+
+
 class Terms:
     """Tokenising with a cache: a corpus has far fewer distinct words than words.
 
@@ -135,38 +176,45 @@ class Terms:
 
     def __init__(self) -> None:
         # chunk -> (its term, None or, rarely, a tuple of them; the name rule; ends a sentence;
-        # the skeleton of its first term's word; the language of a stop word of one language
-        # only, else -1)
-        self._cache: dict[str, tuple[str | tuple | None, int, bool, str | None, int]] = {}
+        # the skeleton of its first term's word)
+        self._cache: dict[str, tuple[str | tuple | None, int, bool, str | None]] = {}
+        self._decisions: dict[str, str] = {}  # a title's chunk -> its kind of decision, or ""
 
-    def bag(self, item: StoryItem) -> tuple[dict[str, float], set[str], set[str], int]:
-        """The item's terms and their weights; its names; its capitalised terms (the
-        names, and the words capitalised where capitals say nothing: at the start of a
-        sentence, in a title-case title), with the skeletons of both; and its language
-        (an index in ``LANGUAGES``, -1 when its stop words do not tell)."""
-        bag: dict[str, float] = {}
+    def bag(self, item: StoryItem) -> Bag:
+        """The item's terms and their weights, and what candidates are found by (``Bag``)."""
         names: set[str] = set()
         capitals: set[str] = set()
         sounds: dict[str, float] = {}
-        tally = [0] * len(LANGUAGES)
-        text = item.text.split()[:TEXT_WORDS]
-        self._add(bag, names, capitals, sounds, tally, text, 1.0, True)
+        bag: dict[str, float] = {}
+        self._add(bag, names, capitals, sounds, item.text.split()[:TEXT_WORDS], 1.0, True)
         title = item.title.split()
         long_words = [raw for raw in title if len(raw) > 3 and raw[0].isalpha()]
         upper = sum(1 for raw in long_words if raw[0].isupper())
         title_case = upper * 3 > len(long_words) * 2 and len(long_words) > 2
-        self._add(bag, names, capitals, sounds, tally, title, TITLE_WEIGHT, not title_case)
+        self._add(bag, names, capitals, sounds, title, TITLE_WEIGHT, not title_case)
         for term in names:
             bag[term] *= NAME_WEIGHT
-        # At least 0.8 (a name once in the text): the tf of weigh must stay above 1/e.
+        # At least 0.8 (a name once in the text): the tf of the weighing must stay above 1/e.
         scale = NAME_WEIGHT * SOUND_WEIGHT
         for sound, weight in sounds.items():
             bag[sound] = bag.get(sound, 0.0) + weight * scale
             names.add(sound)
-        capitals |= names
-        most = max(tally)
-        language = tally.index(most) if most >= 2 and tally.count(most) == 1 else -1
-        return bag, names, capitals, language
+        capitals -= names
+        decisions = self._decisions
+        kinds: set[str] = set()
+        for chunk in title:
+            kind = decisions.get(chunk)
+            if kind is None:
+                kind = decisions[chunk] = _decision(chunk)
+            if kind:
+                kinds.add(kind)
+        subjects: set[str] = set()
+        if kinds:  # only asked of a title that reports a decision
+            for chunk in title:
+                term, rule = self._cache[chunk][:2]
+                if rule:
+                    subjects.add(term if term.__class__ is str else term[0])
+        return Bag(bag, names, capitals, kinds, subjects)
 
     def _add(
         self,
@@ -174,7 +222,6 @@ class Terms:
         names: set[str],
         capitals: set[str],
         sounds: dict[str, float],
-        tally: list[int],
         chunks: list[str],
         weight: float,
         capitals_tell: bool,
@@ -187,44 +234,32 @@ class Terms:
             known = cache.get(chunk)
             if known is None:
                 known = cache[chunk] = self._chunk(chunk)
-            term, rule, ends, sound, language = known
-            if term is None:
-                if language >= 0:
-                    tally[language] += 1
-            else:
+            term, rule, ends, sound = known
+            if term is not None:
                 if term.__class__ is str:
                     bag[term] = get(term, 0.0) + weight
-                    if rule == _ALWAYS or (rule and capitals_tell and not initial):
-                        names.add(term)
-                        if sound is not None:
-                            sounds[sound] = sounds.get(sound, 0.0) + weight
-                    elif rule:
-                        capitals.add(term)
-                        if sound is not None:
-                            capitals.add(sound)
                 else:  # several terms (al-Qaeda, U.S.-Russian): the rule is the first's
                     for part in term:
                         bag[part] = get(part, 0.0) + weight
-                    if rule == _ALWAYS or (rule and capitals_tell and not initial):
-                        names.add(term[0])
+                    term = term[0]
+                if rule:
+                    if rule == _ALWAYS or (capitals_tell and not initial):
+                        names.add(term)
                         if sound is not None:
                             sounds[sound] = sounds.get(sound, 0.0) + weight
-                    elif rule:
-                        capitals.add(term[0])
+                    else:  # a capital that says nothing here: a name only if the other has it
+                        capitals.add(term)
                         if sound is not None:
                             capitals.add(sound)
             initial = ends
 
     @staticmethod
-    def _chunk(chunk: str) -> tuple[str | tuple | None, int, bool, str | None, int]:
+    def _chunk(chunk: str) -> tuple[str | tuple | None, int, bool, str | None]:
         terms = []
         rule = _NEVER
         sound = None
-        language = -1
         for raw in _TOKEN.findall(chunk):
             low = raw.casefold()
-            if language < 0:
-                language = _LANGUAGE_OF.get(low, _LANGUAGE_OF.get(_plain(low), -1))
             if len(low) < 2 and not low.isdigit():
                 continue
             folded = _fold(low)
@@ -239,25 +274,5 @@ class Terms:
             terms.append(folded)
         ends = bool(_SENTENCE_END.search(chunk)) and not _SINGLE_CAPITAL.search(chunk)
         if not terms:
-            return None, _NEVER, ends, None, language
-        return (terms[0] if len(terms) == 1 else tuple(terms)), rule, ends, sound, -1
-
-
-def weigh(bag: dict[str, float], df: dict[str, int], n: int) -> dict[str, float]:
-    """Unit TF-IDF vector of ``bag`` against the window's document frequencies."""
-    # The same figures as (1 + log tf) * log(1 + n / df) for each term, with one logarithm per
-    # distinct df (most terms share a handful of small ones) and none for tf = 1.
-    idf: dict[int, float] = {}
-    vector: dict[str, float] = {}
-    total = 0.0
-    for term, tf in bag.items():
-        count = df[term]
-        weight = idf.get(count)
-        if weight is None:
-            weight = idf[count] = math.log(1.0 + n / count)
-        if tf != 1.0:
-            weight = (1.0 + math.log(tf)) * weight
-        vector[term] = weight
-        total += weight * weight
-    norm = math.sqrt(total) or 1.0
-    return {term: w / norm for term, w in vector.items()}
+            return None, _NEVER, ends, None
+        return (terms[0] if len(terms) == 1 else tuple(terms)), rule, ends, sound
