@@ -19,6 +19,10 @@ _MIN_EVIDENCE = 0.4  # shared names and numbers (see _best) two articles need at
 SAME_SOURCE = 0.1
 """Added to the threshold for joining a story that has an article of the same source and day:
 one outlet rarely writes one development twice a day, and often writes one city twice."""
+CROSS = 0.5
+"""What a name of one article counts when the other has the word capitalised only where
+capitals say nothing (a sentence's first word, a title in title case), relative to a name
+both have: such a capital is a name less often."""
 OTHER_LANGUAGE = 0.7
 """The threshold's factor for joining a story none of whose articles is in the language of
 this one: only names, numbers and cognates meet across languages, so the cosine of two
@@ -291,8 +295,7 @@ def _prune(posting: list[int], oldest: int, days: list[int]) -> None:
 
 def _evidence(bag: Bag, seen: _Window, oldest: int, days: list[int]) -> dict[int, float]:
     """The window's items (from day ``oldest`` on) that share names with ``bag``, and how
-    much: the idf share of each name one of the two has and the other has capitalised
-    (see ``_best``). Drops the postings older than ``oldest`` on the way."""
+    much (see ``_best``). Drops the postings older than ``oldest`` on the way."""
     df = seen.df
     n = len(seen.recent)
     scale = math.log(1.0 + n)
@@ -301,14 +304,13 @@ def _evidence(bag: Bag, seen: _Window, oldest: int, days: list[int]) -> dict[int
     names, capitals = seen.names, seen.capitals
     # Sorted: the sums, and so the order of the candidates, do not depend on the hash seed.
     for term in sorted(bag.names):
-        share = 0.0
-        for posting in (names.get(term), capitals.get(term)):
+        for posting, weight in ((names.get(term), 1.0), (capitals.get(term), CROSS)):
             if not posting:
                 continue
             if days[posting[0]] < oldest:
                 _prune(posting, oldest, days)
             if posting:
-                share = share or math.log(1.0 + n / df.get(term, 1)) / scale
+                share = weight * math.log(1.0 + n / df.get(term, 1)) / scale
                 for other in posting:
                     evidence[other] = get(other, 0.0) + share
     for term in sorted(bag.capitals):
@@ -318,7 +320,7 @@ def _evidence(bag: Bag, seen: _Window, oldest: int, days: list[int]) -> dict[int
         if days[posting[0]] < oldest:
             _prune(posting, oldest, days)
         if posting:
-            share = math.log(1.0 + n / df.get(term, 1)) / scale
+            share = CROSS * math.log(1.0 + n / df.get(term, 1)) / scale
             for other in posting:
                 evidence[other] = get(other, 0.0) + share
     return evidence
