@@ -30,8 +30,8 @@ Online clustering in time order (Miranda et al., EMNLP 2018, without the learned
 * Articles are taken in order of (published, key). Candidates are the stories begun in the
   last ``window`` days with an article sharing names (capitalised words other than at the
   start of a sentence, numbers) rare enough in the window -- a name of one of the two
-  counts, for ``CROSS`` of its weight, when the other has the word capitalised where
-  capitals say nothing (a sentence's first word, a title in title case) -- found through
+  counts, for ``CROSS`` of its weight, when the other has the word capitalised at the
+  start of a sentence or of the title -- found through
   two inverted indexes (names; other capitals), so an article meets only a few stories:
   look-alike headlines about two cities' metro strikes share common words but no name.
   The article joins the candidate whose centroid is nearest by cosine when that clears a

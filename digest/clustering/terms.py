@@ -155,8 +155,8 @@ class Bag(NamedTuple):
     names: set[str]
     """Names: capitalised words other than at a sentence's start, numbers; and their sounds."""
     capitals: set[str]
-    """The other capitalised words (a sentence's first, a title-case title's), and their
-    sounds: they count as shared names with an article that has them as names."""
+    """The first words of its sentences (and title) that are capitalised but not names, and
+    their sounds: they count as shared names with an article that has them as names."""
     decisions: set[str]
     """The kinds of decision its title reports (``_DECISIONS``), and ``AGAIN`` when its
     title has a word saying it is made again."""
@@ -247,7 +247,10 @@ class Terms:
                         names.add(term)
                         if sound is not None:
                             sounds[sound] = sounds.get(sound, 0.0) + weight
-                    else:  # a capital that says nothing here: a name only if the other has it
+                    elif initial:
+                        # A sentence's first word: a name only if the other article has it
+                        # as one. (The other words of a title in title case are left out:
+                        # mostly plain words, and their names are in the text as well.)
                         capitals.add(term)
                         if sound is not None:
                             capitals.add(sound)
