@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set
 from typing import NamedTuple
 
 from digest.clustering.items import StoryItem
@@ -147,6 +148,9 @@ def _decision(chunk: str) -> str:
     return _KIND_OF.get(_plain(word), "")
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 class Bag(NamedTuple):
     """An article as clustering sees it."""
 
@@ -157,10 +161,10 @@ class Bag(NamedTuple):
     capitals: set[str]
     """The first words of its sentences (and title) that are capitalised but not names, and
     their sounds: they count as shared names with an article that has them as names."""
-    decisions: set[str]
+    decisions: Set[str]
     """The kinds of decision its title reports (``_DECISIONS``), and ``AGAIN`` when its
     title has a word saying it is made again."""
-    subjects: set[str]
+    subjects: Set[str]
     """The capitalised terms of its title: who or what the title is about."""
 
 
@@ -186,7 +190,9 @@ class Terms:
         capitals: set[str] = set()
         sounds: dict[str, float] = {}
         bag: dict[str, float] = {}
-        self._add(bag, names, capitals, sounds, item.text.split()[:TEXT_WORDS], 1.0, True)
+        self._add(
+            bag, names, capitals, sounds, item.text.split(None, TEXT_WORDS)[:TEXT_WORDS], 1.0, True
+        )
         title = item.title.split()
         long_words = [raw for raw in title if len(raw) > 3 and raw[0].isalpha()]
         upper = sum(1 for raw in long_words if raw[0].isupper())
@@ -201,19 +207,22 @@ class Terms:
             names.add(sound)
         capitals -= names
         decisions = self._decisions
-        kinds: set[str] = set()
+        kinds = None
         for chunk in title:
             kind = decisions.get(chunk)
             if kind is None:
                 kind = decisions[chunk] = _decision(chunk)
             if kind:
+                if kinds is None:
+                    kinds = set()
                 kinds.add(kind)
-        subjects: set[str] = set()
-        if kinds:  # only asked of a title that reports a decision
-            for chunk in title:
-                term, rule = self._cache[chunk][:2]
-                if rule:
-                    subjects.add(term if term.__class__ is str else term[0])
+        if kinds is None:  # most titles
+            return Bag(bag, names, capitals, _NONE, _NONE)
+        subjects = set()
+        for chunk in title:
+            term, rule = self._cache[chunk][:2]
+            if rule:
+                subjects.add(term if term.__class__ is str else term[0])
         return Bag(bag, names, capitals, kinds, subjects)
 
     def _add(
