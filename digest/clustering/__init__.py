@@ -76,8 +76,8 @@ Properties the callers can rely on (tests/stories/test_cluster.py holds them)
   past day can cascade through later days (rarely beyond a window): compare the results to
   know which stories to re-render.
 * Cost: linear in the number of items (each compares with the stories of its window
-  only); about 1 s of CPU for the 10,000-article benchmark corpus (bench/stories_bench.py),
-  a third of it feature extraction.
+  only); about 1.0-1.4 s of CPU for the 10,000-article benchmark corpus
+  (bench/stories_bench.py) on a loaded machine, a third of it feature extraction.
 """
 
 from digest.clustering.items import MAX_ID_LENGTH, WINDOW_DAYS, Story, StoryItem, override_problem

@@ -340,9 +340,9 @@ def _best(
     """The story the item joins (None: a story of its own), and its dot product with it.
 
     Candidates are the open stories with an item that shares enough names with this one
-    (a name of one of the two that the other has capitalised, at the start of a sentence
-    too: *Athens metro workers walk out* / *strike brings Athens to a standstill*): their
-    idf, each relative to that of a term only one item of the window has,
+    (a name of one of the two that the other has capitalised at the start of a sentence
+    counts for ``CROSS``: *Athens metro workers walk out* / *strike brings Athens to a
+    standstill*): their idf, each relative to that of a term only one item of the window has,
     summed (a name the two alone have counts about 0.7 whatever the size of the window,
     one that half the window has about 0.2). Of those, the story whose centroid is nearest
     by cosine, when that clears the threshold of its age (higher by ``SAME_SOURCE`` for a
