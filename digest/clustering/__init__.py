@@ -29,12 +29,24 @@ Online clustering in time order (Miranda et al., EMNLP 2018, without the learned
   week is about (*Syria*, *typhoon*) count less than the ones that tell its stories apart.
 * Articles are taken in order of (published, key). Candidates are the stories begun in the
   last ``window`` days with an article sharing names (capitalised words other than at the
-  start of a sentence, numbers) rare enough in the window -- found through an inverted
-  index of names, so an article meets only a few stories: look-alike headlines about two
-  cities' metro strikes share common words but no name. The article joins the candidate
-  whose centroid is nearest by cosine when that clears a threshold that rises with the
-  days since the story began (follow-ups stay for up to ``window`` days; a later
-  development must look much more alike), else it starts a story.
+  start of a sentence, numbers) rare enough in the window -- a name of one of the two
+  counts, for ``CROSS`` of its weight, when the other has the word capitalised at the
+  start of a sentence or of the title -- found through
+  two inverted indexes (names; other capitals), so an article meets only a few stories:
+  look-alike headlines about two cities' metro strikes share common words but no name.
+  The article joins the candidate whose centroid is nearest by cosine when that clears a
+  threshold that rises with the days since the story began (follow-ups stay for up to
+  ``window`` days; a later development must look much more alike), else it starts a
+  story. The threshold is lower (``OTHER_LANGUAGE``) for a story with no article in the
+  article's language (``StoryItem.lang``): across languages only names, numbers and
+  cognates meet.
+* A new development starts a new story even in a long saga: an article whose title
+  reports a kind of decision (granting, bail, charges, a sentence, a signature, an
+  approval, a release, an arrest, a resignation; in the five languages) that the story
+  reported on an earlier day, made again -- for someone the story's articles do not name,
+  or with a word saying so (*remaining*, *more*, *weitere*) -- does not join it: bail for
+  the foreign crew on Tuesday is not a follow-up of Monday's bail for three Russians. A
+  reaction to Monday's bail names whom Monday's articles named, and stays.
 
 The editor has the last word: ``override`` is the front-matter ``story:``. ``False``: the
 article is a story of its own, and no other article joins it. An id string: the article
@@ -64,8 +76,8 @@ Properties the callers can rely on (tests/stories/test_cluster.py holds them)
   past day can cascade through later days (rarely beyond a window): compare the results to
   know which stories to re-render.
 * Cost: linear in the number of items (each compares with the stories of its window
-  only); about 2 s of CPU for the 10,000-article benchmark corpus (bench/stories_bench.py),
-  a third of it feature extraction, measured on a loaded machine (load average 6-9 on 2 CPUs).
+  only); about 1.0-1.4 s of CPU for the 10,000-article benchmark corpus
+  (bench/stories_bench.py) on a loaded machine, a third of it feature extraction.
 """
 
 from digest.clustering.items import MAX_ID_LENGTH, WINDOW_DAYS, Story, StoryItem, override_problem

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set
+from typing import NamedTuple
 
 from digest.clustering.items import StoryItem
 
@@ -103,6 +105,69 @@ _SINGLE_CAPITAL = re.compile(r"(?:^|\W)[A-Z]\.$")  # U.S. Senate, John F. Kenned
 _NEVER, _UNLESS_INITIAL, _ALWAYS = 0, 1, 2
 
 
+_DECISIONS = {
+    kind: _words(words)
+    for kind, words in {
+        "grant": """grant grants granted concede concedes concedeu concedida concedido concedio
+            otorga otorgo accorde accordee accorde gewahrt gewahren""",
+        "bail": "bail bailed fianca fianza caution kaution",
+        "charge": """charge charges charged indicted indicts acusa acusados acusadas denuncia
+            denunciados inculpe inculpes angeklagt anklage""",
+        "sentence": """sentenced sentences convicted jailed condena condenado condenados
+            condenada condamne condamnes verurteilt""",
+        "sign": "signs signed assina assinou firma firmo signe unterzeichnet unterschreibt",
+        "approve": """approves approved aprova aprovou aprueba aprobo approuve adopte billigt
+            verabschiedet""",
+        "release": """freed frees released releases libera libertados liberados libere
+            liberes freigelassen""",
+        "arrest": "arrested arrests detido detidos detenido detenidos arrete arretes festgenommen",
+        "resign": "resigns resigned renuncia renuncio dimite demissionne rucktritt",
+    }.items()
+}
+"""Decisions, in the five languages (without accents): a title reporting one of a kind its story
+already reported on an earlier day is a new development (bail for more of a crew, the next
+batch of charges), not a follow-up; see ``online``."""
+AGAIN = "+"
+"""The kind of the words that say a decision is made again (``_AGAIN``)."""
+_AGAIN = _words(
+    """
+    remaining more another further rest last latest second mais outros outras restantes
+    demais segunda segundo mas otros otras resto autres restants restantes encore deuxieme
+    seconde weitere weiteren ubrigen restlichen letzten zweite
+    """
+)
+"""Words of a title that say a decision is made again, for more people (*remaining*,
+*ten more*, *weitere*)."""
+_KIND_OF = {word: kind for kind, words in _DECISIONS.items() for word in words}
+_KIND_OF.update(dict.fromkeys(_AGAIN, AGAIN))
+
+
+def _decision(chunk: str) -> str:
+    """The kind of decision a title's chunk names, ``AGAIN``, or ""."""
+    word = chunk.strip(".,;:!?\"'()[]«»“”‘’").casefold()
+    return _KIND_OF.get(_plain(word), "")
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+class Bag(NamedTuple):
+    """An article as clustering sees it."""
+
+    terms: dict[str, float]
+    """Term -> weight (title terms and names weighted up), before TF-IDF."""
+    names: set[str]
+    """Names: capitalised words other than at a sentence's start, numbers; and their sounds."""
+    capitals: set[str]
+    """The first words of its sentences (and title) that are capitalised but not names, and
+    their sounds: they count as shared names with an article that has them as names."""
+    decisions: Set[str]
+    """The kinds of decision its title reports (``_DECISIONS``), and ``AGAIN`` when its
+    title has a word saying it is made again."""
+    subjects: Set[str]
+    """The capitalised terms of its title: who or what the title is about."""
+
+
 class Terms:
     """Tokenising with a cache: a corpus has far fewer distinct words than words.
 
@@ -117,30 +182,54 @@ class Terms:
         # chunk -> (its term, None or, rarely, a tuple of them; the name rule; ends a sentence;
         # the skeleton of its first term's word)
         self._cache: dict[str, tuple[str | tuple | None, int, bool, str | None]] = {}
+        self._decisions: dict[str, str] = {}  # a title's chunk -> its kind of decision, or ""
 
-    def bag(self, item: StoryItem) -> tuple[dict[str, float], set[str]]:
-        bag: dict[str, float] = {}
+    def bag(self, item: StoryItem) -> Bag:
+        """The item's terms and their weights, and what candidates are found by (``Bag``)."""
         names: set[str] = set()
+        capitals: set[str] = set()
         sounds: dict[str, float] = {}
-        self._add(bag, names, sounds, item.text.split()[:TEXT_WORDS], 1.0, True)
+        bag: dict[str, float] = {}
+        self._add(
+            bag, names, capitals, sounds, item.text.split(None, TEXT_WORDS)[:TEXT_WORDS], 1.0, True
+        )
         title = item.title.split()
         long_words = [raw for raw in title if len(raw) > 3 and raw[0].isalpha()]
-        capitals = sum(1 for raw in long_words if raw[0].isupper())
-        title_case = capitals * 3 > len(long_words) * 2 and len(long_words) > 2
-        self._add(bag, names, sounds, title, TITLE_WEIGHT, not title_case)
+        upper = sum(1 for raw in long_words if raw[0].isupper())
+        title_case = upper * 3 > len(long_words) * 2 and len(long_words) > 2
+        self._add(bag, names, capitals, sounds, title, TITLE_WEIGHT, not title_case)
         for term in names:
             bag[term] *= NAME_WEIGHT
-        # At least 0.8 (a name once in the text): the tf of _weigh must stay above 1/e.
+        # At least 0.8 (a name once in the text): the tf of the weighing must stay above 1/e.
         scale = NAME_WEIGHT * SOUND_WEIGHT
         for sound, weight in sounds.items():
             bag[sound] = bag.get(sound, 0.0) + weight * scale
             names.add(sound)
-        return bag, names
+        capitals -= names
+        decisions = self._decisions
+        kinds = None
+        for chunk in title:
+            kind = decisions.get(chunk)
+            if kind is None:
+                kind = decisions[chunk] = _decision(chunk)
+            if kind:
+                if kinds is None:
+                    kinds = set()
+                kinds.add(kind)
+        if kinds is None:  # most titles
+            return Bag(bag, names, capitals, _NONE, _NONE)
+        subjects = set()
+        for chunk in title:
+            term, rule = self._cache[chunk][:2]
+            if rule:
+                subjects.add(term if term.__class__ is str else term[0])
+        return Bag(bag, names, capitals, kinds, subjects)
 
     def _add(
         self,
         bag: dict[str, float],
         names: set[str],
+        capitals: set[str],
         sounds: dict[str, float],
         chunks: list[str],
         weight: float,
@@ -158,17 +247,22 @@ class Terms:
             if term is not None:
                 if term.__class__ is str:
                     bag[term] = get(term, 0.0) + weight
-                    if rule == _ALWAYS or (rule and capitals_tell and not initial):
-                        names.add(term)
-                        if sound is not None:
-                            sounds[sound] = sounds.get(sound, 0.0) + weight
                 else:  # several terms (al-Qaeda, U.S.-Russian): the rule is the first's
                     for part in term:
                         bag[part] = get(part, 0.0) + weight
-                    if rule == _ALWAYS or (rule and capitals_tell and not initial):
-                        names.add(term[0])
+                    term = term[0]
+                if rule:
+                    if rule == _ALWAYS or (capitals_tell and not initial):
+                        names.add(term)
                         if sound is not None:
                             sounds[sound] = sounds.get(sound, 0.0) + weight
+                    elif initial:
+                        # A sentence's first word: a name only if the other article has it
+                        # as one. (The other words of a title in title case are left out:
+                        # mostly plain words, and their names are in the text as well.)
+                        capitals.add(term)
+                        if sound is not None:
+                            capitals.add(sound)
             initial = ends
 
     @staticmethod
