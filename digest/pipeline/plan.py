@@ -11,7 +11,7 @@ from typing import Any
 from digest.config import SiteConfig
 from digest.model import Article, Term, archive
 from digest.pipeline.index import SiteIndex
-from digest.pipeline.related import related_articles
+from digest.pipeline.related import related_with_memo
 from digest.pipeline.stories import (
     Groups,
     Stories,
@@ -70,6 +70,7 @@ class SitePlan:
     pages: list[Page]
     assets: list[Asset]
     story_memo: str | None = None  # what the next build's stories start from (story_groups)
+    related_memo: str | None = None  # what the next build's related lists start from
 
     def paths(self) -> Iterator[str]:
         for page in self.pages:
@@ -268,13 +269,14 @@ def plan_site(
     jobs: int = 1,
     story_memo: str | None = None,
     grouping: Callable[[], tuple[Groups, str]] | None = None,
+    related_memo: str | None = None,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
     them off, found here, in a process of their own (``jobs`` > 1) while the pages that do
     not show them are planned, from ``story_memo`` (the last build's) on when given; the
     plan's ``story_memo`` is the one to keep. ``grouping``: those stories already begun
-    (``start_stories``), on the articles as loaded."""
+    (``start_stories``), on the articles as loaded. ``related_memo``: the last plan's."""
     pages: list[Page] = []
     if stories is not None or not config.stories:
         grouping = None
@@ -293,7 +295,7 @@ def plan_site(
                 lastmod=days[0].date if days else None,
             )
         )
-    related = related_articles(index.articles)
+    related, related_kept = related_with_memo(index.articles, memo=related_memo)
     related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
 
     later = len(pages)
@@ -360,4 +362,4 @@ def plan_site(
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
     pages.extend(_sitemaps(html_pages))
     pages.append(Page("robots.txt", "/robots.txt", "robots.txt", {}))
-    return SitePlan(pages, [], story_memo=kept)
+    return SitePlan(pages, [], story_memo=kept, related_memo=related_kept)
