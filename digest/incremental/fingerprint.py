@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 import operator
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -32,7 +34,9 @@ _INLINE = 16
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 """Exact types whose ``repr`` is their encoding."""
+_PLAIN_OR_DATE = _PLAIN | {dt.date}
 _DATE = {dt.date}
+_TUPLE = {tuple}
 _STR = {str}
 
 
@@ -116,6 +120,14 @@ class TemplateHashes:
         return self._closures[name]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Shared:
+    """Inputs several pages are made from (a day's page and its articles' pages), hashed
+    once per build however many pages hold them (see ``Page.made_from``)."""
+
+    parts: tuple[Any, ...]
+
+
 class ContextHasher:
     """Stable plain-data form of template context values, memoised per object for one build.
 
@@ -143,6 +155,7 @@ class ContextHasher:
             dict: self._dict,
             list: self._sequence,
             tuple: self._sequence,
+            Shared: self._shared,
         }
 
     def article(self, a: Article) -> Any:
@@ -178,6 +191,14 @@ class ContextHasher:
             found = self._many(obj, obj.articles, ["T", obj.kind, obj.name, obj.slug])
         return found
 
+    def _shared(self, obj: Shared) -> Any:
+        key = id(obj)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = "S" + _digest(_encode(self._items(obj.parts)))
+            self._keep.append(obj)
+        return found
+
     def _dict(self, obj: dict[Any, Any]) -> Any:
         if set(map(type, obj)) <= _STR:  # a context: its names are their own text
             keys = sorted(obj)
@@ -196,7 +217,10 @@ class ContextHasher:
         key = id(obj)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = ["#", _digest(_encode(self._items(obj)))]
+            if _plain_rows(obj):  # the sitemap's entries: their own form, checked at C speed
+                found = self._memo[key] = ["#", _digest(_encode(obj))]
+            else:
+                found = self._memo[key] = ["#", _digest(_encode(self._items(obj)))]
             self._keep.append(obj)
         return found
 
@@ -209,7 +233,9 @@ class ContextHasher:
         if None not in out:  # memoised forms are never None
             return out
         kinds = set(map(type, obj))
-        if kinds <= _PLAIN and type(obj) is tuple:  # a story's sources: it is its own form
+        if kinds <= _PLAIN_OR_DATE and type(obj) is tuple:
+            # A story's sources, a sitemap entry: it is its own form (``repr`` of a date
+            # is exact and the same in every process).
             return obj
         if kinds == _DATE:  # a story's days
             return [v.isoformat() for v in obj]
@@ -289,9 +315,23 @@ class ContextHasher:
             page.feed,
             page.title,
             page.lastmod.isoformat() if page.lastmod else None,
-            self.value(page.context),
+            # Tagged: a page hashed from what it is made from never equals one hashed
+            # from its context.
+            ["made_from", self.value(page.made_from)]
+            if page.made_from is not None
+            else self.value(page.context),
         ]
         return _digest(_encode(data))
+
+
+def _plain_rows(obj: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether ``obj`` is a tuple of tuples of plain values and dates (``repr`` is exact
+    for all of them)."""
+    return (
+        type(obj) is tuple
+        and set(map(type, obj)) == _TUPLE
+        and set(map(type, itertools.chain.from_iterable(obj))) <= _PLAIN_OR_DATE
+    )
 
 
 def _same(obj: Any) -> Any:

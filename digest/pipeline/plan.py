@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import SiteConfig
+from digest.incremental.fingerprint import Shared
 from digest.model import Article, Term, archive
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.related import related_with_memo
@@ -45,6 +46,10 @@ class Page:
     """The Atom feed a reader of this page would follow (``<link rel="alternate">``)."""
     title: str = ""
     """The page's own title, for the feed link's label."""
+    made_from: tuple[Any, ...] | None = None
+    """What ``context`` is worked out from, when the planner builds it from these values
+    alone (with the configuration): the fingerprint hashes them instead of the context,
+    which takes longer to walk. None: the context is hashed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +136,24 @@ def _term_pages(term: Term, per_page: int) -> list[Page]:
         by_day: dict[dt.date, list[Article]] = {}
         for article in chunk:
             by_day.setdefault(article.day, []).append(article)
+        context = {
+            # An archive page is made from its own articles only, so that it is not
+            # rendered again each time the term grows; the front page has them all.
+            "term": term if number == 0 else Term(term.kind, term.name, term.slug, chunk),
+            "days": tuple((d, tuple(items)) for d, items in by_day.items()),
+            "pagination": _pagination(term.permalink, number, len(chunks)),
+        }
         pages.append(
             Page(
                 page_path(url),
                 url,
                 "term.html",
-                {
-                    # An archive page is made from its own articles only, so that it is not
-                    # rendered again each time the term grows; the front page has them all.
-                    "term": term if number == 0 else Term(term.kind, term.name, term.slug, chunk),
-                    "days": tuple((d, tuple(items)) for d, items in by_day.items()),
-                    "pagination": _pagination(term.permalink, number, len(chunks)),
-                },
+                context,
                 lastmod=_newest(chunk),
                 feed=feed,
                 title=term.name,
+                # The days follow from the term's articles (and ``per_page``).
+                made_from=(context["term"], context["pagination"]),
             )
         )
     context = {"feed_title": term.name, "alternate_url": term.permalink}
@@ -222,6 +230,20 @@ def _day_pages(
         top, rest = day_entries(day, stories)
         groups = day_groups(rest)
         near = neighbours(top, groups)
+        # Everything below is worked out from these: the day, its neighbours, and its
+        # articles' stories (a story is its id and articles, the rest follows from them;
+        # a story of one article is its id) and related lists.
+        of = stories.of if stories is not None else None
+        told = None
+        if of is not None:
+            told = tuple(
+                of[a.path].id
+                if len(of[a.path].articles) == 1
+                else (of[a.path].id, of[a.path].articles)
+                for a in day.articles
+            )
+        related = tuple(related_of[id(a)] for a in day.articles)
+        shared = Shared((day, newer, older, told, related))
         pages.append(
             Page(
                 page_path(day.permalink),
@@ -238,6 +260,7 @@ def _day_pages(
                 },
                 lastmod=day.date,
                 feed="/digests.xml",
+                made_from=(shared,),
             )
         )
         for article in day.articles:
@@ -255,6 +278,7 @@ def _day_pages(
                         "next": near[article.path][1],
                     },
                     lastmod=article.day,
+                    made_from=(shared, article),
                 )
             )
     if stories is not None:
