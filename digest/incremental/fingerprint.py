@@ -15,7 +15,6 @@ import itertools
 import json
 import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -120,14 +119,6 @@ class TemplateHashes:
         return self._closures[name]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Shared:
-    """Inputs several pages are made from (a day's page and its articles' pages), hashed
-    once per build however many pages hold them (see ``Page.made_from``)."""
-
-    parts: tuple[Any, ...]
-
-
 class ContextHasher:
     """Stable plain-data form of template context values, memoised per object for one build.
 
@@ -155,7 +146,6 @@ class ContextHasher:
             dict: self._dict,
             list: self._sequence,
             tuple: self._sequence,
-            Shared: self._shared,
         }
 
     def article(self, a: Article) -> Any:
@@ -189,14 +179,6 @@ class ContextHasher:
         found = self._memo.get(id(obj))
         if found is None:
             found = self._many(obj, obj.articles, ["T", obj.kind, obj.name, obj.slug])
-        return found
-
-    def _shared(self, obj: Shared) -> Any:
-        key = id(obj)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = "S" + _digest(_encode(self._items(obj.parts)))
-            self._keep.append(obj)
         return found
 
     def _dict(self, obj: dict[Any, Any]) -> Any:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import SiteConfig
-from digest.incremental.fingerprint import Shared
 from digest.model import Article, Term, archive
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.related import related_with_memo
@@ -167,6 +166,11 @@ def _story_with_page(stories: Stories | None, article: Article) -> Story | None:
     return story if story is not None and story.has_page else None
 
 
+def _told(story: Story) -> str | tuple[str, tuple[Article, ...]]:
+    """What a story is made from: its id and articles (its id alone for one article)."""
+    return story.id if len(story.articles) == 1 else (story.id, story.articles)
+
+
 def _story_page(story: Story) -> Page:
     days: dict[dt.date, list[Article]] = {}
     for article in story.articles:
@@ -230,20 +234,11 @@ def _day_pages(
         top, rest = day_entries(day, stories)
         groups = day_groups(rest)
         near = neighbours(top, groups)
-        # Everything below is worked out from these: the day, its neighbours, and its
-        # articles' stories (a story is its id and articles, the rest follows from them;
-        # a story of one article is its id) and related lists.
-        of = stories.of if stories is not None else None
+        # A story is fingerprinted as its id and articles (its title, sources and days
+        # follow from them), a story of one article as its id: quicker than the whole.
         told = None
-        if of is not None:
-            told = tuple(
-                of[a.path].id
-                if len(of[a.path].articles) == 1
-                else (of[a.path].id, of[a.path].articles)
-                for a in day.articles
-            )
-        related = tuple(related_of[id(a)] for a in day.articles)
-        shared = Shared((day, newer, older, told, related))
+        if stories is not None:
+            told = tuple(_told(stories.of[a.path]) for a in day.articles)
         pages.append(
             Page(
                 page_path(day.permalink),
@@ -260,10 +255,13 @@ def _day_pages(
                 },
                 lastmod=day.date,
                 feed="/digests.xml",
-                made_from=(shared,),
+                # The entries, groups, counts and sources follow from the day and its
+                # articles' stories.
+                made_from=(day, newer, older, told),
             )
         )
         for article in day.articles:
+            story = _story_with_page(stories, article)
             pages.append(
                 Page(
                     page_path(article.permalink),
@@ -273,12 +271,18 @@ def _day_pages(
                         "article": article,
                         "day": day,
                         "related": related_of[id(article)],
-                        "story": _story_with_page(stories, article),
+                        "story": story,
                         "previous": near[article.path][0],
                         "next": near[article.path][1],
                     },
                     lastmod=article.day,
-                    made_from=(shared, article),
+                    made_from=(
+                        article,
+                        day,
+                        related_of[id(article)],
+                        None if story is None else _told(story),
+                        *near[article.path],
+                    ),
                 )
             )
     if stories is not None:
