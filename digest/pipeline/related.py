@@ -41,13 +41,19 @@ def related_with_memo(
             bits[slug] = bits.get(slug, 0) | (1 << position)
     stamps = [a.published.timestamp() for a in articles]
     # What a list depends on besides positions: the topics, the time, and the order among
-    # articles of one time (``newest_first``: the slug, then the path, which is the key).
-    sigs = [f"{stamps[i]!r} {a.slug} {' '.join(slugs[i])}" for i, a in enumerate(articles)]
-    paths = [a.path for a in articles]
+    # articles of one time (``newest_first``: the slug, then the path). An article whose
+    # key is in the memo is unchanged for its own list and the others'.
+    keys = [
+        f"{a.path}\0{stamps[i]!r}\0{a.slug}\0{' '.join(slugs[i])}" for i, a in enumerate(articles)
+    ]
     # Slugs are unique within an article (the loader dedupes them): the reuse rule counts
     # shared topics as sets, as ``_count`` does only then.
     unique = all(len(set(topics)) == len(topics) for topics in slugs)
-    known = _reusable(_decode(memo, limit), paths, sigs) if unique else None
+    old = _decode(memo, limit) if unique else None
+    if old is not None and old[0] == keys:  # nothing that shapes a list changed
+        lists = _split(old[1], old[2])
+        return [tuple(articles[i] for i in chosen) for chosen in lists], memo  # type: ignore[return-value]
+    known = _reusable(old, keys)
     everyone = (1 << len(articles)) - 1
     chosen_all: list[list[int]] = []
     if known is not None:
@@ -56,13 +62,13 @@ def related_with_memo(
         news = [(sets[i], stamps[i]) for i in added]
         touched = frozenset().union(*(topics for topics, _ in news))
         for position in range(len(articles)):
-            old = reused[position]
-            if old is None or (
+            chosen = reused[position]
+            if chosen is None or (
                 not touched.isdisjoint(sets[position])
-                and not _still_right(position, old, news, sets, stamps, limit)
+                and not _still_right(position, chosen, news, sets, stamps, limit)
             ):
-                old = _choose(position, slugs[position], bits, stamps, everyone, limit)
-            chosen_all.append(old)
+                chosen = _choose(position, slugs[position], bits, stamps, everyone, limit)
+            chosen_all.append(chosen)
     else:
         for position, topics in enumerate(slugs):
             chosen_all.append(_choose(position, topics, bits, stamps, everyone, limit))
@@ -71,9 +77,9 @@ def related_with_memo(
         "format": _FORMAT,
         "tool": tool_identity(),
         "limit": limit,
-        "paths": paths,
-        "sigs": sigs,
-        "related": chosen_all,
+        "keys": keys,
+        "counts": [len(chosen) for chosen in chosen_all],
+        "related": [i for chosen in chosen_all for i in chosen],
     }
     return result, json.dumps(record, separators=(",", ":"))
 
@@ -103,57 +109,64 @@ def _choose(
     return chosen
 
 
-_Memo = tuple[list[str], list[str], list[list[int]]]
+_Memo = tuple[list[str], list[int], list[int]]
 
 
 def _decode(memo: str | None, limit: int) -> _Memo | None:
-    """The paths, signatures and lists of a memo, checked; None for anything else."""
+    """The keys, list lengths and lists (end to end) of a memo, checked; None for anything
+    else."""
     if memo is None:
         return None
     try:
         data = json.loads(memo)
         if data["format"] != _FORMAT or data["tool"] != tool_identity() or data["limit"] != limit:
             return None
-        paths, sigs, lists = data["paths"], data["sigs"], data["related"]
-        count = len(paths)
-        if not (len(sigs) == count == len(lists)) or len(set(paths)) != count:
+        keys, counts, flat = data["keys"], data["counts"], data["related"]
+        if not (type(keys) is type(counts) is type(flat) is list) or len(counts) != len(keys):
             return None
-        if not all(type(p) is str for p in paths) or not all(type(s) is str for s in sigs):
+        if len(set(keys)) != len(keys) or not all(type(k) is str for k in keys):
             return None
-        for chosen in lists:
-            if type(chosen) is not list or len(chosen) > limit:
-                return None
-            if not all(type(i) is int and 0 <= i < count for i in chosen):
-                return None
+        if not all(type(n) is int for n in counts) or not all(type(i) is int for i in flat):
+            return None
+        if sum(counts) != len(flat) or (counts and not 0 <= min(counts) <= max(counts) <= limit):
+            return None
+        if flat and not 0 <= min(flat) <= max(flat) < len(keys):
+            return None
     except (ValueError, KeyError, TypeError):
         return None
-    return paths, sigs, lists
+    return keys, counts, flat
+
+
+def _split(counts: list[int], flat: list[int]) -> list[list[int]]:
+    lists, start = [], 0
+    for count in counts:
+        lists.append(flat[start : start + count])
+        start += count
+    return lists
 
 
 def _reusable(
-    memo: _Memo | None, paths: list[str], sigs: list[str]
+    memo: _Memo | None, keys: list[str]
 ) -> tuple[list[list[int] | None], list[int]] | None:
     """Per current position, the last build's list in current positions when the article
-    and every article on its list are unchanged (same path and signature), else None;
+    and every article on its list are unchanged (their keys are in the memo), else None;
     and the positions of the articles that are new or changed. None: no memo, or a change
     too large for the memo to pay."""
     if memo is None:
         return None
-    old_paths, old_sigs, old_lists = memo
-    here = {path: i for i, path in enumerate(paths)}
-    now: list[int | None] = []  # old position -> current position of the same article
-    for path, sig in zip(old_paths, old_sigs, strict=True):
-        i = here.get(path)
-        now.append(i if i is not None and sigs[i] == sig else None)
-    reused: list[list[int] | None] = [None] * len(paths)
-    for old, i in enumerate(now):
+    old_keys, counts, flat = memo
+    here = {key: i for i, key in enumerate(keys)}
+    now = [here.get(key) for key in old_keys]  # old position -> current, if unchanged
+    reused: list[list[int] | None] = [None] * len(keys)
+    for old, chosen in enumerate(_split(counts, flat)):
+        i = now[old]
         if i is not None:
-            moved = [now[j] for j in old_lists[old]]
+            moved = [now[j] for j in chosen]
             if None not in moved:
                 reused[i] = moved  # type: ignore[assignment]
-    kept = {i for i in now if i is not None}
-    added = [i for i in range(len(paths)) if i not in kept]
-    if len(added) * 8 > len(paths) + 64:  # most lists would be worked out again anyway
+    kept = set(now)
+    added = [i for i in range(len(keys)) if i not in kept]
+    if len(added) * 8 > len(keys) + 64:  # most lists would be worked out again anyway
         return None
     return reused, added
 

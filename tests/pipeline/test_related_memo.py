@@ -98,6 +98,15 @@ def test_a_memo_of_another_limit_or_damaged_is_ignored():
     expected = _as_paths(related_articles(site, 2))
     _, memo = related_with_memo(site, 5)
     record = json.loads(memo)
-    record["related"][0] = [99]
-    for bad in (memo, json.dumps(record), "{", "[]", json.dumps({**record, "format": 0})):
+    damaged = [
+        {**record, "related": [99, *record["related"][1:]]},
+        {**record, "related": ["0", *record["related"][1:]]},
+        {**record, "counts": [9, *record["counts"][1:]]},
+        {**record, "keys": record["keys"][1:]},
+        {**record, "format": 0},
+    ]
+    for bad in (memo, "{", "[]", *(json.dumps(d) for d in damaged)):
         assert _as_paths(related_with_memo(site, 2, bad)[0]) == expected
+    _, memo = related_with_memo(site, 2)
+    for bad in damaged[:4]:
+        assert _as_paths(related_with_memo(site, 2, json.dumps({**bad, "limit": 2}))[0]) == expected
