@@ -103,6 +103,7 @@ def prepare(
     from digest.pipeline.index import build_index
     from digest.pipeline.load import load_articles
     from digest.pipeline.plan import plan_site
+    from digest.pipeline.related import RELATED_MEMO
     from digest.pipeline.render import check_templates
     from digest.pipeline.stories import start_stories  # begun before the index: runs beside it
 
@@ -129,7 +130,10 @@ def prepare(
     grouping = start_stories(loaded.articles, options.workers, memo) if config.stories else None
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
-    plan = plan_site(index, config, jobs=options.workers, story_memo=memo, grouping=grouping)
+    related = cache.get_memo(RELATED_MEMO) if cache is not None else None
+    plan = plan_site(index, config, None, options.workers, memo, grouping, related)
+    if cache is not None:  # the memo checks itself against the articles: kept at once
+        cache.put_memo(RELATED_MEMO, plan.related_memo)
     if config.search:
         from digest.search.step import plan_search_page  # the extra's machinery, when asked
 
@@ -389,12 +393,5 @@ def check(options: BuildOptions) -> BuildResult:
     pages = site.plan.pages
     for _ in ordered_map(lambda p: len(renderer.render(p)), pages, options.workers):
         pass
-    return BuildResult(
-        articles=len(site.index.articles),
-        days=len(site.index.days),
-        topics=len(site.index.topics),
-        sources=len(site.index.sources),
-        pages=len(site.plan.pages) + len(site.plan.assets),
-        warnings=site.warnings,
-        seconds=time.perf_counter() - started,
-    )
+    seconds = time.perf_counter() - started
+    return BuildResult(**_summary(site), warnings=site.warnings, seconds=seconds)

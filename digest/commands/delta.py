@@ -111,7 +111,13 @@ def replan(
         index, dropped = build_index(ordered, config, keep_going=False)
         if dropped:
             return None
-        plan = plan_site(index, config, jobs=1, story_memo=site.plan.story_memo)
+        plan = plan_site(
+            index,
+            config,
+            jobs=1,
+            story_memo=site.plan.story_memo,
+            related_memo=site.plan.related_memo,
+        )
         plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
         check_collisions(plan)
     except DigestError:

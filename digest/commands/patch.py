@@ -247,7 +247,9 @@ class Session:
         for position in sorted(changed):
             page = pages[position]
             context = self._reach.substitute(page.context, new, memo)
-            pages[position] = dataclasses.replace(page, context=context)
+            # What the page is made from too: its fingerprint hashes that, not the context.
+            made_from = self._reach.substitute(page.made_from, new, memo)
+            pages[position] = dataclasses.replace(page, context=context, made_from=made_from)
             # Its new fingerprint is worked out in ``flush``, off the edit's clock; until
             # then the manifest and the reads stay under the one it had.
             self._stale.add(position)

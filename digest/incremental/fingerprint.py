@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 import operator
 from collections.abc import Callable, Iterable
@@ -32,7 +33,9 @@ _INLINE = 16
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 """Exact types whose ``repr`` is their encoding."""
+_PLAIN_OR_DATE = _PLAIN | {dt.date}
 _DATE = {dt.date}
+_TUPLE = {tuple}
 _STR = {str}
 
 
@@ -196,7 +199,10 @@ class ContextHasher:
         key = id(obj)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = ["#", _digest(_encode(self._items(obj)))]
+            if _plain_rows(obj):  # the sitemap's entries: their own form, checked at C speed
+                found = self._memo[key] = ["#", _digest(_encode(obj))]
+            else:
+                found = self._memo[key] = ["#", _digest(_encode(self._items(obj)))]
             self._keep.append(obj)
         return found
 
@@ -209,7 +215,9 @@ class ContextHasher:
         if None not in out:  # memoised forms are never None
             return out
         kinds = set(map(type, obj))
-        if kinds <= _PLAIN and type(obj) is tuple:  # a story's sources: it is its own form
+        if kinds <= _PLAIN_OR_DATE and type(obj) is tuple:
+            # A story's sources, a sitemap entry: it is its own form (``repr`` of a date
+            # is exact and the same in every process).
             return obj
         if kinds == _DATE:  # a story's days
             return [v.isoformat() for v in obj]
@@ -289,9 +297,23 @@ class ContextHasher:
             page.feed,
             page.title,
             page.lastmod.isoformat() if page.lastmod else None,
-            self.value(page.context),
+            # Tagged: a page hashed from what it is made from never equals one hashed
+            # from its context.
+            ["made_from", self.value(page.made_from)]
+            if page.made_from is not None
+            else self.value(page.context),
         ]
         return _digest(_encode(data))
+
+
+def _plain_rows(obj: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether ``obj`` is a tuple of tuples of plain values and dates (``repr`` is exact
+    for all of them)."""
+    return (
+        type(obj) is tuple
+        and set(map(type, obj)) == _TUPLE
+        and set(map(type, itertools.chain.from_iterable(obj))) <= _PLAIN_OR_DATE
+    )
 
 
 def _same(obj: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 from digest.config import SiteConfig
 from digest.model import Article, Term, archive
 from digest.pipeline.index import SiteIndex
-from digest.pipeline.related import related_articles
+from digest.pipeline.related import related_with_memo
 from digest.pipeline.stories import (
     Groups,
     Stories,
@@ -45,6 +45,10 @@ class Page:
     """The Atom feed a reader of this page would follow (``<link rel="alternate">``)."""
     title: str = ""
     """The page's own title, for the feed link's label."""
+    made_from: tuple[Any, ...] | None = None
+    """What ``context`` is worked out from, when the planner builds it from these values
+    alone (with the configuration): the fingerprint hashes them instead of the context,
+    which takes longer to walk. None: the context is hashed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class SitePlan:
     pages: list[Page]
     assets: list[Asset]
     story_memo: str | None = None  # what the next build's stories start from (story_groups)
+    related_memo: str | None = None  # what the next build's related lists start from
 
     def paths(self) -> Iterator[str]:
         for page in self.pages:
@@ -130,21 +135,24 @@ def _term_pages(term: Term, per_page: int) -> list[Page]:
         by_day: dict[dt.date, list[Article]] = {}
         for article in chunk:
             by_day.setdefault(article.day, []).append(article)
+        context = {
+            # An archive page is made from its own articles only, so that it is not
+            # rendered again each time the term grows; the front page has them all.
+            "term": term if number == 0 else Term(term.kind, term.name, term.slug, chunk),
+            "days": tuple((d, tuple(items)) for d, items in by_day.items()),
+            "pagination": _pagination(term.permalink, number, len(chunks)),
+        }
         pages.append(
             Page(
                 page_path(url),
                 url,
                 "term.html",
-                {
-                    # An archive page is made from its own articles only, so that it is not
-                    # rendered again each time the term grows; the front page has them all.
-                    "term": term if number == 0 else Term(term.kind, term.name, term.slug, chunk),
-                    "days": tuple((d, tuple(items)) for d, items in by_day.items()),
-                    "pagination": _pagination(term.permalink, number, len(chunks)),
-                },
+                context,
                 lastmod=_newest(chunk),
                 feed=feed,
                 title=term.name,
+                # The days follow from the term's articles (and ``per_page``).
+                made_from=(context["term"], context["pagination"]),
             )
         )
     context = {"feed_title": term.name, "alternate_url": term.permalink}
@@ -156,6 +164,11 @@ def _term_pages(term: Term, per_page: int) -> list[Page]:
 def _story_with_page(stories: Stories | None, article: Article) -> Story | None:
     story = stories.of[article.path] if stories is not None else None
     return story if story is not None and story.has_page else None
+
+
+def _told(story: Story) -> str | tuple[str, tuple[Article, ...]]:
+    """What a story is made from: its id and articles (its id alone for one article)."""
+    return story.id if len(story.articles) == 1 else (story.id, story.articles)
 
 
 def _story_page(story: Story) -> Page:
@@ -221,6 +234,11 @@ def _day_pages(
         top, rest = day_entries(day, stories)
         groups = day_groups(rest)
         near = neighbours(top, groups)
+        # A story is fingerprinted as its id and articles (its title, sources and days
+        # follow from them), a story of one article as its id: quicker than the whole.
+        told = None
+        if stories is not None:
+            told = tuple(_told(stories.of[a.path]) for a in day.articles)
         pages.append(
             Page(
                 page_path(day.permalink),
@@ -237,9 +255,13 @@ def _day_pages(
                 },
                 lastmod=day.date,
                 feed="/digests.xml",
+                # The entries, groups, counts and sources follow from the day and its
+                # articles' stories.
+                made_from=(day, newer, older, told),
             )
         )
         for article in day.articles:
+            story = _story_with_page(stories, article)
             pages.append(
                 Page(
                     page_path(article.permalink),
@@ -249,11 +271,18 @@ def _day_pages(
                         "article": article,
                         "day": day,
                         "related": related_of[id(article)],
-                        "story": _story_with_page(stories, article),
+                        "story": story,
                         "previous": near[article.path][0],
                         "next": near[article.path][1],
                     },
                     lastmod=article.day,
+                    made_from=(
+                        article,
+                        day,
+                        related_of[id(article)],
+                        None if story is None else _told(story),
+                        *near[article.path],
+                    ),
                 )
             )
     if stories is not None:
@@ -268,13 +297,14 @@ def plan_site(
     jobs: int = 1,
     story_memo: str | None = None,
     grouping: Callable[[], tuple[Groups, str]] | None = None,
+    related_memo: str | None = None,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
     them off, found here, in a process of their own (``jobs`` > 1) while the pages that do
     not show them are planned, from ``story_memo`` (the last build's) on when given; the
     plan's ``story_memo`` is the one to keep. ``grouping``: those stories already begun
-    (``start_stories``), on the articles as loaded."""
+    (``start_stories``), on the articles as loaded. ``related_memo``: the last plan's."""
     pages: list[Page] = []
     if stories is not None or not config.stories:
         grouping = None
@@ -293,7 +323,7 @@ def plan_site(
                 lastmod=days[0].date if days else None,
             )
         )
-    related = related_articles(index.articles)
+    related, related_kept = related_with_memo(index.articles, memo=related_memo)
     related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
 
     later = len(pages)
@@ -360,4 +390,4 @@ def plan_site(
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
     pages.extend(_sitemaps(html_pages))
     pages.append(Page("robots.txt", "/robots.txt", "robots.txt", {}))
-    return SitePlan(pages, [], story_memo=kept)
+    return SitePlan(pages, [], story_memo=kept, related_memo=related_kept)

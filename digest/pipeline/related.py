@@ -3,43 +3,211 @@
 Exact, and fast enough for 100,000 articles: each topic is a bitset over the articles in
 date order, so "the articles sharing at least k of this article's topics" is a few big-int
 ANDs and ORs, and the nearest ones in date are the set bits nearest the article's own bit.
+
+A build after a small change starts from the last build's lists (``related_with_memo``):
+an article's list is worked out again only when the change could reach it (see
+``_still_right``), so a new day costs its own articles, not the whole site's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 
+from digest.incremental.cache import tool_identity
 from digest.model import Article
 from digest.slugs import slugify
+
+RELATED_MEMO = "related"
+"""The cache memo holding the last build's lists (``related_with_memo``)."""
+_FORMAT = 1
 
 
 def related_articles(articles: tuple[Article, ...], limit: int = 5) -> list[tuple[Article, ...]]:
     """For each article of ``articles`` (newest first), its related articles in order."""
-    bits: dict[str, int] = {}
+    return related_with_memo(articles, limit)[0]
+
+
+def related_with_memo(
+    articles: tuple[Article, ...], limit: int = 5, memo: str | None = None
+) -> tuple[list[tuple[Article, ...]], str]:
+    """``related_articles``, starting from ``memo`` (what the last build returned, or
+    anything else: a memo that does not decode, or is of another tool, is ignored), and the
+    memo for the next build."""
     slugs = [tuple(slugify(t) for t in a.topics) for a in articles]
+    bits: dict[str, int] = {}
     for position, topics in enumerate(slugs):
         for slug in topics:
             bits[slug] = bits.get(slug, 0) | (1 << position)
-
     stamps = [a.published.timestamp() for a in articles]
+    # What a list depends on besides positions: the topics, the time, and the order among
+    # articles of one time (``newest_first``: the slug, then the path). An article whose
+    # key is in the memo is unchanged for its own list and the others'.
+    keys = [
+        f"{a.path}\0{stamps[i]!r}\0{a.slug}\0{' '.join(slugs[i])}" for i, a in enumerate(articles)
+    ]
+    # Slugs are unique within an article (the loader dedupes them): the reuse rule counts
+    # shared topics as sets, as ``_count`` does only then.
+    unique = all(len(set(topics)) == len(topics) for topics in slugs)
+    old = _decode(memo, limit) if unique else None
+    if old is not None and old[0] == keys:  # nothing that shapes a list changed
+        lists = _split(old[1], old[2])
+        return [tuple(articles[i] for i in chosen) for chosen in lists], memo  # type: ignore[return-value]
+    known = _reusable(old, keys)
     everyone = (1 << len(articles)) - 1
-    result: list[tuple[Article, ...]] = []
-    for position, topics in enumerate(slugs):
-        chosen: list[int] = []
-        taken = 1 << position
-        counts = _count(bits[slug] for slug in topics)
-        for shared in range(len(topics), 0, -1):
-            if len(chosen) >= limit:
-                break
-            level = _at_least(counts, shared, everyone) & ~taken
-            if not level:
-                continue
-            nearest = _nearest_bits(level, position, limit - len(chosen), stamps)
-            chosen.extend(nearest)
-            for index in nearest:
-                taken |= 1 << index
-        result.append(tuple(articles[i] for i in chosen))
-    return result
+    chosen_all: list[list[int]] = []
+    if known is not None:
+        reused, added = known
+        sets = [frozenset(topics) for topics in slugs]
+        news = [(sets[i], stamps[i]) for i in added]
+        touched = frozenset().union(*(topics for topics, _ in news))
+        for position in range(len(articles)):
+            chosen = reused[position]
+            if chosen is None or (
+                not touched.isdisjoint(sets[position])
+                and not _still_right(position, chosen, news, sets, stamps, limit)
+            ):
+                chosen = _choose(position, slugs[position], bits, stamps, everyone, limit)
+            chosen_all.append(chosen)
+    else:
+        for position, topics in enumerate(slugs):
+            chosen_all.append(_choose(position, topics, bits, stamps, everyone, limit))
+    result = [tuple(articles[i] for i in chosen) for chosen in chosen_all]
+    record = {
+        "format": _FORMAT,
+        "tool": tool_identity(),
+        "limit": limit,
+        "keys": keys,
+        "counts": [len(chosen) for chosen in chosen_all],
+        "related": [i for chosen in chosen_all for i in chosen],
+    }
+    return result, json.dumps(record, separators=(",", ":"))
+
+
+def _choose(
+    position: int,
+    topics: Sequence[str],
+    bits: dict[str, int],
+    stamps: list[float],
+    everyone: int,
+    limit: int,
+) -> list[int]:
+    """Positions of the related articles of the article at ``position``, in order."""
+    chosen: list[int] = []
+    taken = 1 << position
+    counts = _count(bits[slug] for slug in topics)
+    for shared in range(len(topics), 0, -1):
+        if len(chosen) >= limit:
+            break
+        level = _at_least(counts, shared, everyone) & ~taken
+        if not level:
+            continue
+        nearest = _nearest_bits(level, position, limit - len(chosen), stamps)
+        chosen.extend(nearest)
+        for index in nearest:
+            taken |= 1 << index
+    return chosen
+
+
+_Memo = tuple[list[str], list[int], list[int]]
+
+
+def _decode(memo: str | None, limit: int) -> _Memo | None:
+    """The keys, list lengths and lists (end to end) of a memo, checked; None for anything
+    else."""
+    if memo is None:
+        return None
+    try:
+        data = json.loads(memo)
+        if data["format"] != _FORMAT or data["tool"] != tool_identity() or data["limit"] != limit:
+            return None
+        keys, counts, flat = data["keys"], data["counts"], data["related"]
+        if not (type(keys) is type(counts) is type(flat) is list) or len(counts) != len(keys):
+            return None
+        if len(set(keys)) != len(keys) or not all(type(k) is str for k in keys):
+            return None
+        if not all(type(n) is int for n in counts) or not all(type(i) is int for i in flat):
+            return None
+        if sum(counts) != len(flat) or (counts and not 0 <= min(counts) <= max(counts) <= limit):
+            return None
+        if flat and not 0 <= min(flat) <= max(flat) < len(keys):
+            return None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return keys, counts, flat
+
+
+def _split(counts: list[int], flat: list[int]) -> list[list[int]]:
+    lists, start = [], 0
+    for count in counts:
+        lists.append(flat[start : start + count])
+        start += count
+    return lists
+
+
+def _reusable(
+    memo: _Memo | None, keys: list[str]
+) -> tuple[list[list[int] | None], list[int]] | None:
+    """Per current position, the last build's list in current positions when the article
+    and every article on its list are unchanged (their keys are in the memo), else None;
+    and the positions of the articles that are new or changed. None: no memo, or a change
+    too large for the memo to pay."""
+    if memo is None:
+        return None
+    old_keys, counts, flat = memo
+    here = {key: i for i, key in enumerate(keys)}
+    now = [here.get(key) for key in old_keys]  # old position -> current, if unchanged
+    reused: list[list[int] | None] = [None] * len(keys)
+    for old, chosen in enumerate(_split(counts, flat)):
+        i = now[old]
+        if i is not None:
+            moved = [now[j] for j in chosen]
+            if None not in moved:
+                reused[i] = moved  # type: ignore[assignment]
+    kept = set(now)
+    added = [i for i in range(len(keys)) if i not in kept]
+    if len(added) * 8 > len(keys) + 64:  # most lists would be worked out again anyway
+        return None
+    return reused, added
+
+
+def _still_right(
+    position: int,
+    chosen: list[int],
+    added: list[tuple[frozenset[str], float]],
+    sets: list[frozenset[str]],
+    stamps: list[float],
+    limit: int,
+) -> bool:
+    """Whether the last build's list (every article on it unchanged) is still the list of
+    the unchanged article at ``position``, given the topics and times of the new or
+    changed articles ``added``.
+
+    The list takes every article sharing more than ``k`` topics, then the nearest in date
+    sharing ``k`` (the fewest any article on it shares), ties to the newer. Taking an
+    article away that is not on the list changes no choice, and the relative order of the
+    others stays as it was, so only an added article can change the list: by sharing a
+    topic when the list is short, more than ``k`` topics, or ``k`` topics and being no
+    farther in date than the farthest of those (ties counted as a change).
+    """
+    mine = sets[position]
+    sharing = [(len(mine & topics), when) for topics, when in added if not mine.isdisjoint(topics)]
+    if not sharing:
+        return True
+    if len(chosen) < limit:
+        return False
+    if not chosen:  # limit 0
+        return True
+    shares = [len(mine & sets[i]) for i in chosen]
+    fewest = min(shares)
+    here = stamps[position]
+    farthest = max(
+        abs(stamps[i] - here) for i, n in zip(chosen, shares, strict=True) if n == fewest
+    )
+    return all(
+        shared < fewest or (shared == fewest and abs(when - here) > farthest)
+        for shared, when in sharing
+    )
 
 
 def _count(bitsets: Iterable[int]) -> list[int]:
