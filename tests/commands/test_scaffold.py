@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from conftest import REPO, article, run_digest, snapshot
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from digest import __version__
@@ -120,6 +120,7 @@ def test_new_title_round_trips_through_the_loader(tmp_path, title):
 @pytest.mark.slow  # 300 generated articles written and read back
 @settings(max_examples=300, deadline=None)
 @given(title=st.text(min_size=1, max_size=80), topic=st.text(min_size=1, max_size=20))
+@example(title="0\u202a", topic="T\u202e")  # embeddings left open
 def test_any_text_reads_back_as_written(title, topic):
     """Whatever the text, the loader reads back what `new` wrote (whitespace collapsed, and
     a bidirectional embedding the text leaves open closed, as the loader closes any)."""
