@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -325,9 +326,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+GC_THRESHOLD = (100_000, 50, 100)
+"""A build makes millions of small objects that live until it ends (articles, pages,
+contexts) and almost no cycles: with Python's default 700 allocations between youngest
+collections, the collector walks them again and again for nothing (about a tenth of an
+incremental build on a 10,000-article site). Cycles are still collected, less often."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    threshold = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
     try:
         code = _run(args)
         sys.stdout.flush()  # here, not at exit, where a closed pipe could not be caught
@@ -342,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(devnull, stream.fileno())
         return EXIT_BROKEN_PIPE
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def _run(args: argparse.Namespace) -> int:
