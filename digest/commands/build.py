@@ -24,7 +24,7 @@ from digest.project import STATIC_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from digest.incremental.fingerprint import Stamper
-    from digest.incremental.reads import PageReads
+    from digest.incremental.page_reads import PageReads
     from digest.pipeline.index import SiteIndex
     from digest.pipeline.plan import Page, SitePlan
     from digest.pipeline.render import Renderer
@@ -284,7 +284,7 @@ class _LastBuild(Manifest):
 
 
 def _last_build(options: BuildOptions) -> _LastBuild:
-    from digest.incremental.reads import PageReads
+    from digest.incremental.page_reads import PageReads
 
     cache_dir, output = options.root / CACHE_DIR, options.output_dir
     last = _LastBuild(cache_dir, output)
