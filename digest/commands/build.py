@@ -291,6 +291,7 @@ def _last_build(options: BuildOptions) -> _LastBuild:
     last.reads = PageReads(cache_dir, output)
     if not options.force:
         last.load()
+        last.entries  # noqa: B018 -- read now, so that a damaged file is warned of here
         last.reads.load()
     return last
 
@@ -372,7 +373,7 @@ def _save(
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
     output = options.output_dir
     saved = last.save(output, fingerprints, inputs if clean else "", summary, written)
-    last.reads.keep_only(last.entries)
+    last.reads.keep_only(last.entries, last.dropped)
     last.reads.save()
     return _cache_problems(options, saved, cache.warning)
 

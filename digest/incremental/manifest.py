@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,9 @@ class Manifest:
         key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
         self.path = cache_dir / f"manifest-{key}.sqlite"
         self._older = cache_dir / f"manifest-{key}.json"
-        self.entries: dict[str, tuple[str, int, int]] = {}
+        self._entries: dict[str, tuple[str, int, int]] = {}
+        self._unread = False
+        """Whether the file's rows are still to be read into ``entries`` (on first use)."""
         self.inputs = ""
         """Identity of every input of the last build (paths, sizes, mtimes, options)."""
         self.summary: dict[str, int] = {}
@@ -101,23 +103,49 @@ class Manifest:
         """The rows as the file holds them (None: not known, the file is written anew)."""
         self._checked: set[str] = set()
         """Files found ``fresh``: their recorded size and mtime still hold."""
+        self.dropped: list[str] | None = None
+        """The files the last ``write`` dropped (None: it wrote the file anew)."""
+
+    @property
+    def entries(self) -> dict[str, tuple[str, int, int]]:
+        if self._unread:
+            self._read(self._load_rows)
+        return self._entries
+
+    @entries.setter
+    def entries(self, entries: dict[str, tuple[str, int, int]]) -> None:
+        self._entries, self._unread = entries, False
 
     def load(self) -> Manifest:
+        """Read the last build's record; its files are read when first asked for (a build
+        whose inputs changed never asks ``_unchanged`` for them)."""
         self.entries, self._stored = {}, None
+        self._read(self._load_build)
+        return self
+
+    def _read(self, step: Callable[[sqlite3.Connection], None]) -> None:
+        self._unread = False
         try:
             db = store.open_store(self.path, self.FORMAT)
             if db is None:
                 if self._older.is_file():
                     self._load_older()
-                return self
+                return
             try:
-                self._load_rows(db)
+                step(db)
             finally:
                 store.close(db)
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             self.entries, self._stored = {}, None
             self.warning = f"cache ignored, doing a full build ({type(exc).__name__}: {exc})"
-        return self
+
+    def _load_build(self, db: sqlite3.Connection) -> None:
+        build = dict(db.execute("SELECT name, value FROM build").fetchall())
+        inputs, summary = build.get("inputs", ""), json.loads(build.get("summary", "{}"))
+        if type(inputs) is not str or type(summary) is not dict:
+            raise ValueError("not a build record")
+        self.summary = {str(k): int(v) for k, v in summary.items()}
+        self.inputs, self._unread = inputs, True
 
     def _load_rows(self, db: sqlite3.Connection) -> None:
         stored: dict[Any, Any] = {}
@@ -128,12 +156,7 @@ class Manifest:
             entry = stored[path] = (fingerprint, size, mtime)
             if type(path) is str and type(fingerprint) is str and type(size) is type(mtime) is int:
                 entries[path] = entry
-        build = dict(db.execute("SELECT name, value FROM build").fetchall())
-        inputs, summary = build.get("inputs", ""), json.loads(build.get("summary", "{}"))
-        if type(inputs) is not str or type(summary) is not dict:
-            raise ValueError("not a build record")
-        self.summary = {str(k): int(v) for k, v in summary.items()}
-        self.inputs, self.entries, self._stored = inputs, entries, stored
+        self.entries, self._stored = entries, stored
 
     def _load_older(self) -> None:
         data = json.loads(self._older.read_text(encoding="utf-8"))
@@ -206,12 +229,13 @@ class Manifest:
         entries, stored = self.entries, self._stored
         build = [("inputs", self.inputs), ("summary", json.dumps(self.summary, sort_keys=True))]
 
+        gone = None if stored is None else [p for p in stored if p not in entries]
+
         def update(db: sqlite3.Connection) -> None:
-            if stored is None:
+            if gone is None or stored is None:
                 rows: Iterable[tuple[Any, ...]] = ((p, *e) for p, e in entries.items())
             else:
-                gone = [(p,) for p in stored if p not in entries]
-                db.executemany("DELETE FROM files WHERE path=?", gone)
+                db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in gone))
                 rows = [(p, *e) for p, e in entries.items() if stored.get(p) != e]
             db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
             db.executemany("INSERT OR REPLACE INTO build VALUES (?, ?)", build)
@@ -227,8 +251,8 @@ class Manifest:
                     store.close(db)
             self._older.unlink(missing_ok=True)
         except (sqlite3.Error, OSError) as exc:
-            self._stored = None
+            self._stored = self.dropped = None
             reason = getattr(exc, "strerror", None) or exc
             return f"cannot write the cache ({reason}); the next build will be a full one"
-        self._stored = dict(entries)
+        self._stored, self.dropped = dict(entries), gone
         return None

@@ -75,6 +75,7 @@ class PageReads:
         self._known: dict[str, tuple[str, Reads] | None] = {}
         """Rows looked up since the last ``save``."""
         self._keep: set[str] | None = None
+        self._drop: set[str] = set()
         self._loaded = False
         self._db: sqlite3.Connection | None = None
         self._pid = os.getpid()
@@ -101,7 +102,7 @@ class PageReads:
         entry = self._new.get(page)
         if entry is not None or not self._loaded:
             return entry
-        if self._keep is not None and page not in self._keep:
+        if (self._keep is not None and page not in self._keep) or page in self._drop:
             return None
         if page in self._known:
             return self._known[page]
@@ -140,19 +141,27 @@ class PageReads:
     def put(self, path: str, fingerprint: str, reads: Reads) -> None:
         self._new[path] = (fingerprint, reads)
 
-    def keep_only(self, paths: Iterable[str]) -> None:
-        """Forget every page but these (at the next ``save``)."""
+    def keep_only(self, paths: Iterable[str], dropped: Iterable[str] | None = None) -> None:
+        """Forget every page but these (at the next ``save``). ``dropped``: the pages these
+        no longer hold, when known (a manifest's ``dropped``): only their rows are looked
+        at, not every row."""
+        if dropped is not None:
+            self._drop.update(dropped)
+            for path in self._drop:
+                self._new.pop(path, None)
+            return
         self._keep = set(paths)
         self._new = {p: e for p, e in self._new.items() if p in self._keep}
 
     def save(self) -> None:
         """Best effort: a file that cannot be written only costs renders next time. Only
         the rows of pages recorded (or forgotten) since ``load`` are written."""
-        new, keep = self._new, self._keep
+        new, keep, drop = self._new, self._keep, self._drop
         rows = [(p, fingerprint, _encode(reads)) for p, (fingerprint, reads) in new.items()]
 
         def update(db: sqlite3.Connection) -> None:
             db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?)", rows)
+            db.executemany("DELETE FROM pages WHERE page=?", ((p,) for p in drop))
             if keep is not None:
                 gone = [(p,) for (p,) in db.execute("SELECT page FROM pages") if p not in keep]
                 db.executemany("DELETE FROM pages WHERE page=?", gone)
@@ -167,7 +176,7 @@ class PageReads:
         except (sqlite3.Error, OSError):
             pass
         self.close()
-        self._new, self._known, self._keep = {}, {}, None
+        self._new, self._known, self._keep, self._drop = {}, {}, None, set()
         self._loaded, self._unreadable = True, False
 
     def close(self) -> None:
