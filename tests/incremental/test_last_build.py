@@ -107,6 +107,13 @@ def test_only_the_rows_of_rendered_pages_change(fixture_site):
     assert PAGE in changed and len(changed) <= result.rendered < len(files_after) / 2
     assert set(files_after) == set(files_before) and set(reads_after) == set(reads_before)
     assert len({p for p in reads_after if reads_after[p] != reads_before[p]}) <= result.rendered
+    # A page no longer built leaves both.
+    (fixture_site / ARTICLE).unlink()
+    removed = build(options).removed
+    assert PAGE in removed
+    files_gone, reads_gone = rows()
+    assert set(files_gone) == set(files_after) - set(removed) and PAGE in reads_after
+    assert set(reads_gone) <= set(files_gone) and PAGE not in reads_gone
 
 
 def test_unused_cache_entries_do_not_pile_up(fixture_site, monkeypatch):
