@@ -231,22 +231,26 @@ class Manifest:
 
         gone = None if stored is None else [p for p in stored if p not in entries]
 
-        def update(db: sqlite3.Connection) -> None:
-            if gone is None or stored is None:
-                rows: Iterable[tuple[Any, ...]] = ((p, *e) for p, e in entries.items())
-            else:
-                db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in gone))
-                rows = [(p, *e) for p, e in entries.items() if stored.get(p) != e]
+        def every_row(db: sqlite3.Connection) -> None:
+            rows = ((p, *e) for p, e in entries.items())
+            db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)", rows)
+            db.executemany("INSERT INTO build VALUES (?, ?)", build)
+
+        def changed_rows(db: sqlite3.Connection) -> None:
+            assert stored is not None and gone is not None
+            db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in gone))
+            rows = [(p, *e) for p, e in entries.items() if stored.get(p) != e]
             db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
             db.executemany("INSERT OR REPLACE INTO build VALUES (?, ?)", build)
 
         try:
             db = None if stored is None else store.open_store(self.path, self.FORMAT)
-            if db is None:
-                store.replace_store(self.path, self.FORMAT, self._SCHEMA, update)
+            if db is None:  # none, or not known: written whole
+                gone = None
+                store.replace_store(self.path, self.FORMAT, self._SCHEMA, every_row)
             else:
                 try:
-                    store.in_transaction(db, update)
+                    store.in_transaction(db, changed_rows)
                 finally:
                     store.close(db)
             self._older.unlink(missing_ok=True)
