@@ -19,11 +19,19 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_cir
 
 
 def _encode(reads: Reads) -> str:
-    """A page's reads as a row holds them: ``[[names], [paths] or null]`` groups."""
+    """A page's reads as a row holds them: ``[paths, [names, numbers or null], ...]``, the
+    fields read of the same articles grouped, and each article's path written once (a day
+    page reads six fields of each of its articles)."""
     by_paths: dict[frozenset[str] | None, list[str]] = {}
     for name, found in reads.items():
         by_paths.setdefault(found, []).append(name)
-    return _ENCODER.encode([[n, None if f is None else list(f)] for f, n in by_paths.items()])
+    numbers: dict[str, int] = {}
+    groups: list[Any] = [numbers]
+    for found, names in by_paths.items():
+        at = None if found is None else [numbers.setdefault(p, len(numbers)) for p in found]
+        groups.append([names, at])
+    groups[0] = list(numbers)
+    return _ENCODER.encode(groups)
 
 
 def _decode(data: Any) -> Reads | None:
@@ -34,20 +42,24 @@ def _decode(data: Any) -> Reads | None:
         groups = json.loads(data)
     except (ValueError, RecursionError):
         return None
-    if type(groups) is not list:
+    if type(groups) is not list or not groups or type(groups[0]) is not list:
         return None
+    paths = groups[0]
+    if not all(type(p) is str for p in paths):
+        return None
+    count = len(paths)
     reads: Reads = {}
-    for group in groups:
+    for group in groups[1:]:
         if type(group) is not list or len(group) != 2 or type(group[0]) is not list:
             return None
-        names, paths = group
+        names, at = group
         if not all(type(n) is str for n in names):
             return None
-        if paths is not None and (
-            type(paths) is not list or any(type(p) is not str for p in paths)
+        if at is not None and (
+            type(at) is not list or not all(type(i) is int and 0 <= i < count for i in at)
         ):
             return None
-        reads.update(dict.fromkeys(names, None if paths is None else frozenset(paths)))
+        reads.update(dict.fromkeys(names, None if at is None else frozenset(paths[i] for i in at)))
     return reads
 
 
