@@ -47,6 +47,7 @@ _SHAPE = tuple(
 _PUBLISHED, _TOPICS, _BODY, _LINES = (
     _FIELDS.index(n) for n in ("published", "topics", "body", "lines")
 )
+_STR, _INT = frozenset({str}), frozenset({int})
 _DECODER = json.JSONDecoder()
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
@@ -101,9 +102,9 @@ def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
     if tuple(map(type, values)) != _SHAPE:
         raise BadRecord("wrong number of fields, or a field of the wrong type")
     topics = values[_TOPICS]
-    if not all(type(t) is str for t in topics):
+    if not set(map(type, topics)) <= _STR:
         raise BadRecord("topics: wrong type")
-    if not all(type(v) is int for v in values[_LINES].values()):
+    if not set(map(type, values[_LINES].values())) <= _INT:
         raise BadRecord("lines: wrong type")
     values[_PUBLISHED] = _moment(values[_PUBLISHED], tz)
     values[_TOPICS] = tuple(topics)
