@@ -25,7 +25,7 @@ from digest.project import STATIC_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from digest.incremental.fingerprint import Stamper
-    from digest.incremental.reads import PageReads
+    from digest.incremental.page_reads import PageReads
     from digest.pipeline.index import SiteIndex
     from digest.pipeline.plan import Page, SitePlan
     from digest.pipeline.render import Renderer
@@ -290,13 +290,14 @@ class _LastBuild(Manifest):
 
 
 def _last_build(options: BuildOptions) -> _LastBuild:
-    from digest.incremental.reads import PageReads
+    from digest.incremental.page_reads import PageReads
 
     cache_dir, output = options.root / CACHE_DIR, options.output_dir
     last = _LastBuild(cache_dir, output)
     last.reads = PageReads(cache_dir, output)
     if not options.force:
         last.load()
+        last.entries  # noqa: B018 -- read now, so that a damaged file is warned of here
         last.reads.load()
     return last
 
@@ -378,7 +379,7 @@ def _save(
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
     output = options.output_dir
     saved = last.save(output, fingerprints, inputs if clean else "", summary, written)
-    last.reads.keep_only(last.entries)
+    last.reads.keep_only(last.entries, last.dropped)
     last.reads.save()
     return _cache_problems(options, saved, cache.warning)
 

@@ -150,7 +150,7 @@ class Session:
         # The inputs' identity of the last full build no longer describes them.
         manifest.inputs = ""
         manifest.write()
-        state.reads.keep_only(state.manifest.entries)
+        state.reads.keep_only(state.manifest.entries, state.manifest.dropped)
         state.reads.save()
         self._unsaved = False
 

@@ -40,6 +40,11 @@ BATCH = 256
 """New entries are written this many at a time: a cold build of 100,000 articles must not
 hold every parsed article and rendered body in memory until the end."""
 
+SLACK = 256
+"""Entries no current article uses are dropped once they may be more than this (or an
+eighth of those in use): telling which they are takes the key of every article and body,
+so it is done once in that many changes rather than on every build."""
+
 NOT_OUTPUT = ("__main__.py", "cli.py", "commands/")
 """What never shapes a built page (the command line, and the commands: orchestration,
 watching, serving, authoring): editing it must not invalidate every cache."""
@@ -93,6 +98,7 @@ class Cache:
         self._new_memos: dict[str, str] = {}
         self._new_stats: list[tuple[str, str | None, str | None]] = []
         self._empty: set[str] = set()
+        self._memos_read: dict[str, str | None] = {}
         if folder is None:
             return
         try:
@@ -238,11 +244,13 @@ class Cache:
         except sqlite3.Error as exc:
             self._off(exc)
             return None
-        return row[0] if row and isinstance(row[0], str) else None
+        value = self._memos_read[name] = row[0] if row and isinstance(row[0], str) else None
+        return value
 
     def put_memo(self, name: str, value: str | None) -> None:
-        """Kept with the next ``save`` (one value per name: the last build's; None: none)."""
-        if self._db is not None and value is not None:
+        """Kept with the next ``save`` (one value per name: the last build's; None: none).
+        The value read is not written back: a memo is megabytes."""
+        if self._db is not None and value is not None and value != self._memos_read.get(name):
             self._new_memos[name] = value
 
     def get_body(self, key: str) -> str | None:
@@ -256,28 +264,48 @@ class Cache:
                 self._flush()
 
     def save(self, article_keys: Iterable[str], body_keys: Iterable[str]) -> None:
-        """Store what is new and drop entries no current article uses."""
-
-        if self._empty == {"articles", "bodies"}:
+        """Store what is new, and drop entries no current article uses once they may be
+        many (``SLACK``). ``body_keys`` is only consumed then."""
+        in_use = set(article_keys)
+        if self._empty == {"articles", "bodies"} or not self._may_hold_unused(len(in_use)):
             # Started empty: everything stored since is this build's own, so none unused.
             self._transaction(lambda db: None)
             return
 
         def drop_unused(db: sqlite3.Connection) -> None:
-            for table, keys in (("articles", article_keys), ("bodies", body_keys)):
+            for table, keys in (("articles", in_use), ("bodies", body_keys)):
                 db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} (key TEXT PRIMARY KEY)")
                 db.execute(f"DELETE FROM keep_{table}")
-                db.executemany(
-                    f"INSERT OR IGNORE INTO keep_{table} VALUES (?)", ((k,) for k in keys)
-                )
+                db.executemany(f"INSERT OR IGNORE INTO keep_{table} VALUES (?)", map(_row, keys))
                 db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep_{table})")
             # A file gone, or whose entry is: its row would only ever miss.
             db.execute("DELETE FROM stats WHERE key NOT IN (SELECT key FROM keep_articles)")
 
         self._transaction(drop_unused)
 
+    def _may_hold_unused(self, in_use: int) -> bool:
+        """Whether more than ``SLACK`` rows of a table may be unused. Each file in use has
+        one article, one body (or fewer: duplicates share them) and one stat row, so any
+        rows past that many are unused; the counts come from the keys' indexes."""
+        if self._db is None:
+            return False
+        tables = ("articles", "bodies", "stats")
+        query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
+        try:
+            counts = self._db.execute(query).fetchone()
+        except sqlite3.Error as exc:
+            self._off(exc)
+            return False
+        pending = (len(self._new_articles), len(self._new_bodies), len(self._new_stats))
+        slack = max(SLACK, in_use // 8)
+        return any(n + new - in_use > slack for n, new in zip(counts, pending, strict=True))
+
     def close(self) -> None:
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
+
+
+def _row(key: str) -> tuple[str]:
+    return (key,)

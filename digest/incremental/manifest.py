@@ -8,9 +8,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+from digest.incremental import store
 from digest.incremental.cache import key_of
 
 
@@ -70,37 +73,98 @@ Written = tuple[int, int]
 
 class Manifest:
     """``output path -> (fingerprint, size, mtime)`` of the last build, kept in the cache
-    folder (never in the published output). A file is trusted only while its size and
-    modification time are still the recorded ones."""
+    folder (never in the published output), one row per file. A file is trusted only while
+    its size and modification time are still the recorded ones.
 
-    FORMAT = 1
+    ``write`` changes only the rows that differ from those read (or last written): after a
+    build that rendered 100 pages of 12,000, 100 rows."""
+
+    FORMAT = 2
+    """2: ``manifest-<output>.sqlite``. A format-1 manifest (``manifest-<output>.json``, an
+    older digest's) is read once and replaced."""
+    _SCHEMA = (
+        "CREATE TABLE files (path TEXT PRIMARY KEY, fingerprint TEXT, size INT, mtime INT)",
+        "CREATE TABLE build (name TEXT PRIMARY KEY, value TEXT)",
+    )
 
     def __init__(self, cache_dir: Path, output: Path) -> None:
         key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
-        self.path = cache_dir / f"manifest-{key}.json"
-        self.entries: dict[str, tuple[str, int, int]] = {}
+        self.path = cache_dir / f"manifest-{key}.sqlite"
+        self._older = cache_dir / f"manifest-{key}.json"
+        self._entries: dict[str, tuple[str, int, int]] = {}
+        self._unread = False
+        """Whether the file's rows are still to be read into ``entries`` (on first use)."""
         self.inputs = ""
         """Identity of every input of the last build (paths, sizes, mtimes, options)."""
         self.summary: dict[str, int] = {}
         """The last build's counts, to report when nothing needs building."""
         self.warning: str | None = None
+        self._stored: dict[Any, Any] | None = None
+        """The rows as the file holds them (None: not known, the file is written anew)."""
+        self._checked: set[str] = set()
+        """Files found ``fresh``: their recorded size and mtime still hold."""
+        self.dropped: list[str] | None = None
+        """The files the last ``write`` dropped (None: it wrote the file anew)."""
+
+    @property
+    def entries(self) -> dict[str, tuple[str, int, int]]:
+        if self._unread:
+            self._read(self._load_rows)
+        return self._entries
+
+    @entries.setter
+    def entries(self, entries: dict[str, tuple[str, int, int]]) -> None:
+        self._entries, self._unread = entries, False
 
     def load(self) -> Manifest:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("format") != self.FORMAT:
-                raise ValueError(f"unknown format {data.get('format')!r}")
-            self.entries = {
-                str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in data["files"].items()
-            }
-            self.inputs = str(data.get("inputs", ""))
-            self.summary = {str(k): int(v) for k, v in data.get("summary", {}).items()}
-        except FileNotFoundError:
-            self.entries = {}
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-            self.entries = {}
-            self.warning = f"cache ignored, doing a full build ({type(exc).__name__}: {exc})"
+        """Read the last build's record; its files are read when first asked for (a build
+        whose inputs changed never asks ``_unchanged`` for them)."""
+        self.entries, self._stored = {}, None
+        self._read(self._load_build)
         return self
+
+    def _read(self, step: Callable[[sqlite3.Connection], None]) -> None:
+        self._unread = False
+        try:
+            db = store.open_store(self.path, self.FORMAT)
+            if db is None:
+                if self._older.is_file():
+                    self._load_older()
+                return
+            try:
+                step(db)
+            finally:
+                store.close(db)
+        except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.entries, self._stored = {}, None
+            self.warning = f"cache ignored, doing a full build ({type(exc).__name__}: {exc})"
+
+    def _load_build(self, db: sqlite3.Connection) -> None:
+        build = dict(db.execute("SELECT name, value FROM build").fetchall())
+        inputs, summary = build.get("inputs", ""), json.loads(build.get("summary", "{}"))
+        if type(inputs) is not str or type(summary) is not dict:
+            raise ValueError("not a build record")
+        self.summary = {str(k): int(v) for k, v in summary.items()}
+        self.inputs, self._unread = inputs, True
+
+    def _load_rows(self, db: sqlite3.Connection) -> None:
+        stored: dict[Any, Any] = {}
+        entries = {}
+        query = "SELECT path, fingerprint, size, mtime FROM files"
+        for path, fingerprint, size, mtime in db.execute(query):
+            # A row that is not what ``write`` wrote is no entry (and is dropped next time).
+            entry = stored[path] = (fingerprint, size, mtime)
+            if type(path) is str and type(fingerprint) is str and type(size) is type(mtime) is int:
+                entries[path] = entry
+        self.entries, self._stored = entries, stored
+
+    def _load_older(self) -> None:
+        data = json.loads(self._older.read_text(encoding="utf-8"))
+        if data.get("format") != 1:
+            raise ValueError(f"unknown format {data.get('format')!r}")
+        self.entries = {str(k): (str(v[0]), int(v[1]), int(v[2])) for k, v in data["files"].items()}
+        self.inputs = str(data.get("inputs", ""))
+        self.summary = {str(k): int(v) for k, v in data.get("summary", {}).items()}
 
     def fresh(self, output: Path, path: str, fingerprint: str) -> bool:
         entry = self.entries.get(path)
@@ -110,7 +174,10 @@ class Manifest:
             stat = (output / path).stat()
         except OSError:
             return False
-        return (stat.st_size, stat.st_mtime_ns) == (entry[1], entry[2])
+        if (stat.st_size, stat.st_mtime_ns) != (entry[1], entry[2]):
+            return False
+        self._checked.add(path)
+        return True
 
     def intact(self, output: Path) -> bool:
         """Whether the output holds exactly the recorded files, each untouched."""
@@ -132,13 +199,18 @@ class Manifest:
         written: dict[str, Written] | None = None,
     ) -> str | None:
         """Record the output as built; returns a warning instead of failing the build.
-        ``written``: the size and mtime of files as this build wrote them (the others
-        are looked up)."""
+        ``written``: the size and mtime of files as this build wrote them; a file found
+        ``fresh`` keeps the ones recorded (the writer kept it as it was); the others are
+        looked up."""
         known = written or {}
         entries = {}
-        for path, fingerprint in sorted(fingerprints.items()):
+        for path, fingerprint in fingerprints.items():
             found = known.get(path)
             if found is None:
+                entry = self.entries.get(path)
+                if entry is not None and entry[0] == fingerprint and path in self._checked:
+                    entries[path] = entry
+                    continue
                 try:
                     stat = (output / path).stat()
                 except OSError:
@@ -148,19 +220,43 @@ class Manifest:
         self.entries = entries
         self.inputs = inputs
         self.summary = summary or {}
+        self._checked = set()
         return self.write()
 
     def write(self) -> str | None:
         """Record ``entries`` as they are, without looking at the output (``watch`` keeps
         them up to date itself); returns a warning instead of failing."""
-        record = {"format": self.FORMAT, "inputs": self.inputs, "summary": self.summary}
-        record["files"] = dict(sorted(self.entries.items()))  # tuples are written as lists
-        payload = json.dumps(record, separators=(",", ":"))
+        entries, stored = self.entries, self._stored
+        build = [("inputs", self.inputs), ("summary", json.dumps(self.summary, sort_keys=True))]
+
+        gone = None if stored is None else [p for p in stored if p not in entries]
+
+        def every_row(db: sqlite3.Connection) -> None:
+            rows = ((p, *e) for p, e in entries.items())
+            db.executemany("INSERT INTO files VALUES (?, ?, ?, ?)", rows)
+            db.executemany("INSERT INTO build VALUES (?, ?)", build)
+
+        def changed_rows(db: sqlite3.Connection) -> None:
+            assert stored is not None and gone is not None
+            db.executemany("DELETE FROM files WHERE path=?", ((p,) for p in gone))
+            rows = [(p, *e) for p, e in entries.items() if stored.get(p) != e]
+            db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+            db.executemany("INSERT OR REPLACE INTO build VALUES (?, ?)", build)
+
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-            tmp.write_text(payload, encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            return f"cannot write the cache ({exc.strerror}); the next build will be a full one"
+            db = None if stored is None else store.open_store(self.path, self.FORMAT)
+            if db is None:  # none, or not known: written whole
+                gone = None
+                store.replace_store(self.path, self.FORMAT, self._SCHEMA, every_row)
+            else:
+                try:
+                    store.in_transaction(db, changed_rows)
+                finally:
+                    store.close(db)
+            self._older.unlink(missing_ok=True)
+        except (sqlite3.Error, OSError) as exc:
+            self._stored = self.dropped = None
+            reason = getattr(exc, "strerror", None) or exc
+            return f"cannot write the cache ({reason}); the next build will be a full one"
+        self._stored, self.dropped = dict(entries), gone
         return None

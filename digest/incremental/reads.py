@@ -15,18 +15,15 @@ so a page whose render read only fields that an edit left unchanged renders to t
 bytes again, and need not be rendered.
 
 The reads of each rendered page are kept in ``.digest-cache/`` beside the manifest
-(``PageReads``), valid only together with the fingerprint of the render they came from.
+(``digest.incremental.page_reads``), valid only together with the fingerprint of the
+render they came from.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
-import json
-import os
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -257,138 +254,3 @@ class ReadTracking(jinja2.Environment):
 def changed_names(old: Article, new: Article) -> frozenset[str]:
     """The fields and properties that differ between two versions of an article."""
     return frozenset(n for n in ARTICLE_NAMES if getattr(old, n) != getattr(new, n))
-
-
-Encoded = tuple[tuple[int, tuple[int, ...] | None], ...]
-"""Reads as kept in memory: (field names' number, article paths' numbers or None) pairs."""
-
-
-class PageReads:
-    """``output path -> (fingerprint, reads)`` of the last render of each page, kept in the
-    cache folder beside the manifest. A page's reads are trusted only together with the
-    fingerprint they were recorded under; anything missing or damaged reads as unknown,
-    which re-renders the page (never an error).
-
-    Field names and article paths are numbered once and pages hold the numbers: a site of
-    ten thousand articles has a hundred thousand reads of them."""
-
-    FORMAT = 2
-
-    def __init__(self, cache_dir: Path, output: Path) -> None:
-        key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
-        self.path = cache_dir / f"reads-{key}.json"
-        self.entries: dict[str, tuple[str, Encoded]] = {}
-        self._names: dict[tuple[str, ...], int] = {}
-        self._paths: dict[str, int] = {}
-        self._name_list: list[tuple[str, ...]] = []
-        self._path_list: list[str] = []
-        self._dirty = True
-
-    def _name(self, names: tuple[str, ...]) -> int:
-        number = self._names.get(names)
-        if number is None:
-            number = self._names[names] = len(self._name_list)
-            self._name_list.append(names)
-        return number
-
-    def _path(self, path: str) -> int:
-        number = self._paths.get(path)
-        if number is None:
-            number = self._paths[path] = len(self._path_list)
-            self._path_list.append(path)
-        return number
-
-    def encode(self, reads: Reads) -> Encoded:
-        by_paths: dict[frozenset[str] | None, list[str]] = {}
-        for name, found in reads.items():
-            by_paths.setdefault(found, []).append(name)
-        groups = []
-        for found, names in by_paths.items():
-            paths = None if found is None else tuple(sorted(self._path(p) for p in found))
-            groups.append((self._name(tuple(sorted(names))), paths))
-        return tuple(sorted(groups, key=lambda g: (g[0], g[1] or ())))
-
-    def decode(self, encoded: Encoded) -> Reads:
-        reads: Reads = {}
-        for names, paths in encoded:
-            found = None if paths is None else frozenset(self._path_list[i] for i in paths)
-            reads.update(dict.fromkeys(self._name_list[names], found))
-        return reads
-
-    def load(self) -> PageReads:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("format") != self.FORMAT:
-                raise ValueError("unknown format")
-            self._name_list = [tuple(str(n) for n in group) for group in data["names"]]
-            self._path_list = [str(p) for p in data["paths"]]
-            self._names = {names: i for i, names in enumerate(self._name_list)}
-            self._paths = {path: i for i, path in enumerate(self._path_list)}
-            count_names, count_paths = len(self._name_list), len(self._path_list)
-            entries: dict[str, tuple[str, Encoded]] = {}
-            for page, (fingerprint, groups) in data["pages"].items():
-                encoded = []
-                for names, paths in groups:
-                    if not 0 <= int(names) < count_names:
-                        raise ValueError("bad field names number")
-                    if paths is not None and not all(0 <= int(p) < count_paths for p in paths):
-                        raise ValueError("bad path number")
-                    encoded.append((int(names), None if paths is None else tuple(paths)))
-                entries[str(page)] = (str(fingerprint), tuple(encoded))
-            self.entries = entries
-            self._dirty = False
-        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-            self.entries = {}
-        return self
-
-    def get(self, path: str, fingerprint: str) -> Reads | None:
-        entry = self.entries.get(path)
-        return self.decode(entry[1]) if entry is not None and entry[0] == fingerprint else None
-
-    def affected(self, page: str, fingerprint: str, path: str, names: Iterable[str]) -> bool:
-        """``affected(self.get(page, fingerprint), path, names)``, on the numbered form."""
-        entry = self.entries.get(page)
-        if entry is None or entry[0] != fingerprint:
-            return True
-        number = self._paths.get(path)
-        wanted = {EVERYTHING, *names}
-        for names_at, paths in entry[1]:
-            if paths is not None and (number is None or number not in paths):
-                continue
-            if not wanted.isdisjoint(self._name_list[names_at]):
-                return True
-        return False
-
-    def put(self, path: str, fingerprint: str, reads: Reads) -> None:
-        entry = (fingerprint, self.encode(reads))
-        if self.entries.get(path) != entry:
-            self.entries[path] = entry
-            self._dirty = True
-
-    def keep_only(self, paths: Iterable[str]) -> None:
-        wanted = set(paths)
-        kept = {p: e for p, e in self.entries.items() if p in wanted}
-        if len(kept) != len(self.entries):
-            self.entries = kept
-            self._dirty = True
-
-    def save(self) -> None:
-        """Best effort: a file that cannot be written only costs renders next time.
-        Nothing is written when nothing changed since ``load``."""
-        if not self._dirty:
-            return
-        # json writes tuples as lists: the entries go out as they are, no copy made.
-        record = {
-            "format": self.FORMAT,
-            "names": self._name_list,
-            "paths": self._path_list,
-            "pages": dict(sorted(self.entries.items())),
-        }
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-            tmp.write_text(json.dumps(record, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, self.path)
-            self._dirty = False
-        except OSError:
-            pass

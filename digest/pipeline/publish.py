@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from digest.errors import DigestError
 from digest.incremental.cache import Cache
 from digest.incremental.manifest import Written
-from digest.incremental.reads import PageReads, Reads
+from digest.incremental.page_reads import PageReads
+from digest.incremental.reads import Reads
 from digest.parallel import ordered_map
 from digest.pipeline.plan import Asset, Page
 from digest.pipeline.render import Renderer

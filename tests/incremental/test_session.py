@@ -4,6 +4,7 @@ rendering only the pages that show what changed; the output is always a clean bu
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import jinja2
@@ -14,7 +15,8 @@ from digest.commands.build import BuildOptions, build
 from digest.commands.patch import Session
 from digest.errors import DigestError
 from digest.incremental.cache import CACHE_DIR
-from digest.incremental.reads import MAX_PATHS, PageReads, ReadTracking
+from digest.incremental.page_reads import PageReads
+from digest.incremental.reads import MAX_PATHS, ReadTracking
 from digest.model import Article
 
 RAIN = "content/2013/11/16/sao-paulo-rain.md"
@@ -177,8 +179,9 @@ def test_reads_are_kept_between_runs(fixture_site):
 
 def test_damaged_reads_only_cost_renders(fixture_site):
     build(BuildOptions(root=fixture_site))
-    for reads in (fixture_site / CACHE_DIR).glob("reads-*.json"):
-        reads.write_text('{"format": 2, "names": [], "paths": [], "pages": {"x": 5}}')
+    for reads in (fixture_site / CACHE_DIR).glob("reads-*.sqlite"):
+        with sqlite3.connect(reads) as db:
+            db.execute("UPDATE pages SET reads = '{\"x\": 5}'")
     session = Session(BuildOptions(root=fixture_site))
     session.build(None, first=True)
     _append(fixture_site, RAIN)

@@ -127,27 +127,25 @@ def test_disk_full_or_permission_denied_while_writing(
 
 
 def _damage(kind: str, cache: Path) -> None:
-    sqlite = cache / "cache.sqlite"
-    manifests = list(cache.glob("manifest-*.json"))
-    if kind == "truncated":
-        sqlite.write_bytes(sqlite.read_bytes()[:1000])
-        for m in manifests:
-            m.write_text(m.read_text()[:50])
-    elif kind == "garbage":
-        sqlite.write_bytes(os.urandom(4096))
-        for m in manifests:
-            m.write_bytes(os.urandom(300))
-    elif kind == "future version":
-        import sqlite3
+    # The cache, and what the last build left of its output: its manifest and reads.
+    databases = [cache / "cache.sqlite", *cache.glob("manifest-*.sqlite")]
+    databases += cache.glob("reads-*.sqlite")
+    assert len(databases) == 3
+    for database in databases:
+        if kind == "truncated":
+            database.write_bytes(database.read_bytes()[:1000])
+        elif kind == "garbage":
+            database.write_bytes(os.urandom(4096))
+        elif kind == "future version":
+            import sqlite3
 
-        with sqlite3.connect(sqlite) as db:
-            db.execute("PRAGMA user_version=99")
-        for m in manifests:
-            m.write_text('{"format": 99, "files": {}}')
-    elif kind == "unwritable":
+            with sqlite3.connect(database) as db:
+                db.execute("PRAGMA user_version=99")
+            db.close()
+    if kind == "unwritable":
         shutil.rmtree(cache)
         cache.write_text("a file where the cache folder should be")
-    for leftover in cache.parent.glob(f"{cache.name}/cache.sqlite-*") if cache.is_dir() else []:
+    for leftover in cache.glob("*.sqlite-*") if cache.is_dir() else []:
         leftover.unlink()
 
 

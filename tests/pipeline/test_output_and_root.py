@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -69,21 +70,27 @@ def test_a_site_of_an_older_digest_is_accepted_by_its_manifest(make_site, capsys
     root = make_site(GOOD)
     assert main(["build", "--root", str(root)]) == 0
     site = root / "site"
-    # As an older digest left it: no marker, and a manifest without one either.
+    # As an older digest left it: no marker, and a manifest (of its format, JSON) without
+    # one either.
     (site / ".digest-site").unlink()
-    for path in (root / ".digest-cache").glob("manifest-*.json"):
-        record = json.loads(path.read_text())
-        del record["files"][".digest-site"]
-        record["inputs"] = ""
-        path.write_text(json.dumps(record))
+    manifests = list((root / ".digest-cache").glob("manifest-*.sqlite"))
+    assert manifests
+    for path in manifests:
+        with sqlite3.connect(path) as db:
+            files = {p: [f, s, m] for p, f, s, m in db.execute("SELECT * FROM files")}
+        db.close()
+        del files[".digest-site"]
+        record = {"format": 1, "inputs": "", "summary": {}, "files": files}
+        path.with_suffix(".json").write_text(json.dumps(record))
+        path.unlink()
     assert main(["build", "--root", str(root)]) == 0
     assert (site / ".digest-site").is_file()
     # A file the manifest does not list makes the folder someone else's again.
     (site / ".digest-site").unlink()
-    for path in (root / ".digest-cache").glob("manifest-*.json"):
-        record = json.loads(path.read_text())
-        del record["files"][".digest-site"]
-        path.write_text(json.dumps(record))
+    for path in manifests:
+        with sqlite3.connect(path) as db:
+            db.execute("DELETE FROM files WHERE path = '.digest-site'")
+        db.close()
     (site / "mine.txt").write_text("mine")
     assert main(["build", "--root", str(root), "--force"]) == 1
     assert "a build would delete its" in capsys.readouterr().err
