@@ -125,12 +125,16 @@ def edit_body(site: Path) -> Callable[[], None]:
 
 
 def fresh_checkout(site: Path) -> Callable[[], None]:
-    """Every input file new to the file system (what ``git clone`` makes), cache and last site
-    restored (what ``actions/cache`` restores), plus the new day."""
+    """Every input file new to the file system (what ``git clone`` makes), cache, last site
+    and its spare restored (what the ``digest init`` workflow's ``actions/cache`` step
+    restores), plus the new day."""
     later = time.time() + 10
     for path in site.rglob("*"):
         top = path.relative_to(site).parts[0]
-        if top not in ("site", ".digest-cache") and path.is_file():
+        # The cache, the site and its spare (.site.spare, .site.spare.json) are what the
+        # cache restores, with their times; every other file is the checkout's.
+        built = top in ("site", ".digest-cache") or top.startswith(".site.")
+        if not built and path.is_file():
             os.utime(path, (later, later))
     return add_day(site)
 
