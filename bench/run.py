@@ -202,9 +202,10 @@ def digest_build(site: Path, jobs: int | None, what: str) -> tuple[Measured, int
 
 
 def clear_digest_output(site: Path) -> None:
-    """What a cold build starts from: no output folder and no cache."""
-    for name in ("site", ".digest-cache"):
+    """What a cold build starts from: no output folder, no cache, no spare site."""
+    for name in ("site", ".digest-cache", ".site.spare"):
         shutil.rmtree(site / name, ignore_errors=True)
+    (site / ".site.spare.json").unlink(missing_ok=True)
 
 
 @dataclass
