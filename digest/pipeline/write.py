@@ -128,8 +128,7 @@ class SiteWriter:
                 and not any(map(rel.startswith, self._cleared))
             ):
                 return  # the spare's file is the output's already
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{self._staging}/{rel}")
+            _make_room(self.staging, PurePosixPath(rel))
         folder = rel.rpartition("/")[0]
         if folder not in self._made:
             os.makedirs(f"{self._staging}/{folder}", exist_ok=True)
@@ -236,10 +235,12 @@ class SiteWriter:
             path = self.staging / safe_relative(rel)
             try:
                 path.unlink()
-            except FileNotFoundError:
-                continue
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # not there (or its folder became a file of the new site)
             except IsADirectoryError:
-                shutil.rmtree(path)
+                # A folder now: the new site has files in it (a file of the older site
+                # became one), and any of its files not in the new site go one by one.
+                continue
             # Claimed later (carried over), it must be linked in again.
             self._dirty.add(rel)
             _prune_empty_dirs(path.parent, self.staging)

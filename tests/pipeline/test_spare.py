@@ -156,3 +156,23 @@ def test_a_site_changed_in_place_by_watch_is_not_patched_from_a_stale_list(site,
     _build(site, capsys)  # equal to a clean build: nothing of the spare's is trusted
     _write(site, 23)
     _build(site, capsys)
+
+
+def test_a_file_that_becomes_a_folder_and_back(site, capsys):
+    static = site / "static"
+    static.mkdir()
+    (static / "thing").write_text("a file")
+    _build(site, capsys)
+    for n in range(2):
+        (static / "thing").unlink()
+        (static / "thing").mkdir()
+        (static / "thing" / "inner.txt").write_text("in a folder")
+        _write(site, 20 + n)
+        assert "thing/inner.txt" in _build(site, capsys)
+        _write(site, 30 + n)
+        _build(site, capsys)  # the spare has it as a file
+        shutil.rmtree(static / "thing")
+        (static / "thing").write_text("a file again")
+        assert _build(site, capsys)["thing"] == b"a file again"
+        _write(site, 40 + n)
+        _build(site, capsys)  # the spare has it as a folder
