@@ -230,8 +230,9 @@ def write_index(
     # Only the pages written this build are read: the others are the output's own files,
     # whose projection the cache has (while their size and mtime hold).
     written = set(writer.written)
+    new, old = os.fspath(writer.staging), os.fspath(output)  # strings: 10,000 of them
     hashes = projections.hashes(
-        ((rel, (writer.staging if rel in written else output) / rel) for rel in articles), written
+        ((rel, f"{new if rel in written else old}/{rel}") for rel in articles), written
     )
     projections.save()
     contents = shard_contents(shards, hashes, config.language)
@@ -255,10 +256,9 @@ def write_index(
         # new site drops: Pagefind must not see them. The index is claimed below.
         writer.settle(skip=f"{INDEX_DIR}/")
     # Pagefind can write straight into the staging folder, unless the site has a static
-    # folder of one of our names there: keep out of its way.
-    direct = bool(writer.written) and not any(
-        (writer.staging / name).exists() for name in (INDEX_DIR, WORDS_DIR)
-    )
+    # file or folder of one of our names: keep out of its way. (A spare staging folder
+    # holds the last index there: that is ours, and what the new site lacks goes.)
+    direct = bool(writer.written) and not writer.claims(INDEX_DIR, WORDS_DIR)
     try:
         if direct:
             recorded = _index_staged(binary, writer, stale, config.language, words)
@@ -289,7 +289,7 @@ def _index_staged(
     for shard in shards:
         writer.clear(shard.folder)  # what Pagefind writes there is the staging folder's own
     if words is not None:
-        (writer.staging / WORDS_DIR).mkdir()
+        (writer.staging / WORDS_DIR).mkdir(exist_ok=True)
         (writer.staging / WORDS_DIR / "index.html").write_bytes(words)
         extra.append(WORDS_DIR)
     try:

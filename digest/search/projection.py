@@ -172,7 +172,7 @@ class Projections:
         self._stored = None if self.path is None else _read(self.path)
         self.entries: dict[str, Entry] = self._stored or {}
 
-    def hashes(self, pages: Iterable[tuple[str, Path]], fresh: set[str]) -> dict[str, str]:
+    def hashes(self, pages: Iterable[tuple[str, str]], fresh: set[str]) -> dict[str, str]:
         """Each page's projection hash, ``pages`` giving each output path's file in the new
         site; those in ``fresh`` (written this build) are read, the others only when their
         entry does not hold. Keeps the entries of these pages only."""
@@ -183,7 +183,8 @@ class Projections:
             stamp = (info.st_size, info.st_mtime_ns)
             entry = self.entries.get(rel)
             if rel in fresh or entry is None or entry[:2] != stamp:
-                entry = (*stamp, projection_hash(rel, path.read_bytes()))
+                with open(path, "rb") as page:
+                    entry = (*stamp, projection_hash(rel, page.read()))
             entries[rel] = entry
             found[rel] = entry[2]
         self.entries = entries
