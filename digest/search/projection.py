@@ -114,17 +114,21 @@ def _end_of(page: bytes, name: bytes, start: int) -> int:
 
 def projection(rel: str, page: bytes) -> bytes:
     """What Pagefind reads of the page at output path ``rel`` (see the module's docstring)."""
+    whole = rel.encode() + b"\0" + page
     if not _BODY.search(page):
-        return rel.encode() + b"\0" + page
+        return whole
     pieces = [rel.encode()]
+    body = False
     at = 0
     while (match := _CANDIDATE.search(page, at)) is not None:
         at = match.end()
         special, attrs, name, marked = match.group("special", "attrs", "name", "marked")
         if special is None and name is None:
             continue  # a comment
-        tag = (special or name).lower()
-        if tag in _WHOLE_TAGS or _WHOLE_ATTRS.search(attrs or marked):
+        tag, attrs = (special, attrs) if special is not None else (name, marked)
+        tag = tag.lower()
+        if tag in _WHOLE_TAGS or _WHOLE_ATTRS.search(attrs):
+            body = body or _BODY.search(attrs) is not None
             end = _end_of(page, tag, at)
             pieces.append(page[match.start() : end])
             at = end
@@ -132,7 +136,8 @@ def projection(rel: str, page: bytes) -> bytes:
         pieces.append(match.group(0))
         if tag in _RAW:
             at = _end_of(page, tag, at)
-    return b"\0".join(pieces)
+    # The attribute only in a comment or a script: Pagefind sees no body element.
+    return b"\0".join(pieces) if body else whole
 
 
 def projection_hash(rel: str, page: bytes) -> str:

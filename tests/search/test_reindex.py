@@ -245,3 +245,5 @@ def test_the_projection_keeps_what_pagefind_reads():
     # A page without data-pagefind-body is kept whole.
     whole = PAGE.replace(" data-pagefind-body", "").format(**FIELDS).encode()
     assert projection("x", whole) == b"x\0" + whole
+    hidden = whole.replace(b"<body>", b"<body><!-- data-pagefind-body -->")
+    assert projection("x", hidden) == b"x\0" + hidden
