@@ -86,7 +86,9 @@ def _same_name(name: bytes) -> re.Pattern[bytes]:
     return re.compile(
         rb"<!--.*?(?:-->|\Z)|<(?:script|style)[\s>].*?</(?:script|style)\s*>|<(/?)"
         + re.escape(name)
-        + rb"(?=[\s/>])(?:[^>\"']+|\"[^\"]*\"|'[^']*')*>",
+        + rb"(?=[\s/>])"
+        + _ATTRS
+        + rb">",
         re.S | re.I,
     )
 
