@@ -209,7 +209,10 @@ def build(
             if site.config.search:
                 from digest.search.step import index_before_commit, reindex_after_commit
 
-                index_before_commit(writer, output, pages, site.config, fingerprints, warnings)
+                cache_dir = None if options.force else root / CACHE_DIR
+                index_before_commit(
+                    writer, output, pages, site.config, fingerprints, warnings, cache_dir
+                )
             removed = writer.commit()
         if site.config.search and isinstance(writer, InPlaceWriter):
             changed = [*writer.written, *removed]
@@ -377,8 +380,7 @@ def _save(
     its warnings must be shown again."""
     cache.put_memo(STORIES_MEMO, site.plan.story_memo)
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
-    output = options.output_dir
-    saved = last.save(output, fingerprints, inputs if clean else "", summary, written)
+    saved = last.save(options.output_dir, fingerprints, inputs if clean else "", summary, written)
     last.reads.keep_only(last.entries, last.dropped)
     last.reads.save()
     return _cache_problems(options, saved, cache.warning)

@@ -187,6 +187,11 @@ class SiteWriter:
         self._carry(self._claim(rel))
         return True
 
+    def claims(self, *names: str) -> bool:
+        """Whether the new site has a file so far at one of ``names``, or under it."""
+        under = tuple(f"{name}/" for name in names)
+        return any(rel in names or rel.startswith(under) for rel in self._paths)
+
     def stale(self) -> list[str]:
         """Files of the current output that the new site no longer has."""
         if not self.output.is_dir():

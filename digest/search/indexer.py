@@ -14,6 +14,7 @@ from pathlib import Path
 from digest.pipeline.output import exchange
 from digest.search.page import INSTALL_HINT, ArticlePages
 from digest.search.pagefind import SearchIndexError, index_over_links, link_tree, pagefind_binary
+from digest.search.projection import projection_hash, shard_contents
 from digest.search.shards import (
     INDEX_DIR,
     MANIFEST,
@@ -21,6 +22,7 @@ from digest.search.shards import (
     Shard,
     manifest_bytes,
     plan_shards,
+    read_contents,
     read_manifest,
     shard_keys,
     vocabulary,
@@ -100,13 +102,15 @@ def reindex_in_place(output: Path, articles: ArticlePages, language: str) -> str
             words = words_page(vocabulary(shown[rel] for rel in present), language)
         keys = shard_keys(shards, words)
         stale = [s for s in shards if _outdated(output, s, keys[s.name], current)]
-        index_over_links(binary, output, stale, language, fresh, words)
+        seen: dict[str, str] = {}  # the projection hashes of the pages Pagefind reads
+        index_over_links(binary, output, stale, language, fresh, words, seen)
+        contents = _contents(output, shards, stale, seen, language)
         for shard in stale:
             os.utime(fresh / shard.name / SHARD_ENTRY, ns=(began, began))
         for shard in shards:
             if shard not in stale:
                 link_tree(output / shard.folder, fresh / shard.name)
-        (tmp / MANIFEST).write_bytes(manifest_bytes(shards, keys))
+        (tmp / MANIFEST).write_bytes(manifest_bytes(shards, keys, contents))
         live = output / INDEX_DIR
         if not live.is_dir():
             os.rename(fresh, live)
@@ -126,6 +130,26 @@ def reindex_in_place(output: Path, articles: ArticlePages, language: str) -> str
         return f"search: cannot index ({exc})"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _contents(
+    output: Path, shards: list[Shard], stale: list[Shard], seen: dict[str, str], language: str
+) -> dict[str, str]:
+    """The shards' ``content`` for ``shards.json``: of the pages just indexed for the stale
+    ones, as the current manifest has it for the others (read from their pages when it has
+    none: an older digest's)."""
+    indexed = read_contents(output)
+    contents = shard_contents(stale, seen, language)
+    for shard in shards:
+        if shard.name in contents:
+            continue
+        if shard.name in indexed:
+            contents[shard.name] = indexed[shard.name]
+            continue
+        for rel in shard.articles:
+            seen[rel] = projection_hash(rel, (output / rel).read_bytes())
+        contents.update(shard_contents([shard], seen, language))
+    return contents
 
 
 def _outdated(output: Path, shard: Shard, key: str, current: dict[str, str]) -> bool:

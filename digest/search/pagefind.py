@@ -18,8 +18,12 @@ output, in shards:
   and has it write straight into the staging folder, where the ``SiteWriter`` records each
   file like any other: the index is part of the staged site and swapped in atomically with
   it, and no page or index file is copied. Pagefind never sees the live output. Only the
-  shards whose articles changed (a page written, an article added or removed, a word new
-  to the site) are re-indexed; the others are carried over. A build that writes nothing
+  shards whose indexed content changed are re-indexed: an article added or removed, a word
+  new to the site, or a page changed in what Pagefind reads of it (its *projection*, see
+  ``projection.py``: title, source, date, topics, body; not the related list, which a new
+  day rewrites on old articles all over the site). ``shards.json`` records each shard's
+  content key; the pages' projection hashes are kept in the cache folder, so a build reads
+  only the pages it wrote. The others are carried over. A build that writes nothing
   re-indexes nothing. (When nothing was staged, e.g. only the index went missing, or the
   site has a static folder of the index's name, Pagefind runs over scratch folders of hard
   links to the article pages and the writer takes the index files from there.)
@@ -27,7 +31,8 @@ output, in shards:
   wrote or removed article pages, re-index in a background thread so the rebuild's own
   latency does not grow; the shards whose pages are newer than their index are re-indexed
   into a new ``pagefind/`` folder built beside the output (the others linked in) and
-  exchanged with the old one in one rename, so readers never see half an index.
+  exchanged with the old one in one rename, so readers never see half an index. (Staleness
+  there goes by mtime; the content keys it records are those a staged build computes.)
 
 Where a cold build's time goes: nearly all of the search part is Pagefind's own work
 (reading and stemming every word of every article, then gzip at its best level for some
@@ -40,7 +45,8 @@ So each shard's ``filter/*.pf_filter``, and the files that name them by content 
 (``pagefind.*.pf_meta``, ``pagefind-entry.json``), are excluded from the determinism
 guarantee (``NOT_BYTE_STABLE``; tests/search/test_search.py compares everything else byte for
 byte, ``shards.json`` included). Their content is the same set of values and pages, and a
-build that changes no article page does not re-index, so they do not churn on their own.
+build that changes nothing Pagefind reads does not re-index, so they do not churn on their
+own.
 
 Without the extra the build still succeeds: it warns how to install it, and the search
 page says that search is not available.
@@ -62,6 +68,7 @@ from digest.parallel import usable_cpus
 from digest.pipeline.plan import Page
 from digest.pipeline.write import InPlaceWriter, SiteWriter, safe_relative
 from digest.search.page import INSTALL_HINT, article_paths
+from digest.search.projection import Projections, projection_hash, shard_contents
 from digest.search.shards import (
     INDEX_DIR,
     MANIFEST,
@@ -72,6 +79,7 @@ from digest.search.shards import (
     index_files,
     manifest_bytes,
     plan_shards,
+    read_contents,
     read_manifest,
     shard_keys,
     vocabulary,
@@ -136,9 +144,10 @@ def _pagefind_over_links(
     language: str,
     destination: Path,
     words: bytes | None,
+    seen: dict[str, str] | None,
 ) -> None:
     """Index the shard's pages of the site in ``source``, and the words page if given, into
-    ``destination`` (a new folder).
+    ``destination`` (a new folder); put each page's projection hash in ``seen``, if given.
 
     The pages are hard-linked (else copied) into a scratch site so Pagefind sees exactly
     these files at their site paths, whatever else is in ``source``, even while a rebuild
@@ -156,6 +165,8 @@ def _pagefind_over_links(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             link_file(source / rel, target)
+            if seen is not None:
+                seen[rel] = projection_hash(rel, target.read_bytes())
         _pagefind(binary, site, destination, language, "**/*.html")
 
 
@@ -166,11 +177,13 @@ def index_over_links(
     language: str,
     destination: Path,
     words: bytes | None,
+    seen: dict[str, str] | None = None,
 ) -> None:
-    """Index each shard of the site in ``source`` into ``destination/<shard name>``."""
+    """Index each shard of the site in ``source`` into ``destination/<shard name>``; put the
+    projection hash of each page Pagefind read in ``seen``, if given."""
     _in_parallel(
         lambda shard: _pagefind_over_links(
-            binary, source, shard, language, destination / shard.name, words
+            binary, source, shard, language, destination / shard.name, words, seen
         ),
         shards,
     )
@@ -197,11 +210,13 @@ def write_index(
     config: SiteConfig,
     fingerprints: dict[str, str],
     warnings: list[Diagnostic],
+    projections: Projections,
 ) -> None:
     """For a staged (``SiteWriter``) build: put the index into the new site.
 
-    Re-indexes the shards whose articles changed, or that are missing; carries the others
-    over unchanged."""
+    Re-indexes the shards whose articles or indexed content changed, or that are missing;
+    carries the others over unchanged. ``projections``: the cache of the pages' projection
+    hashes (see ``projection.py``), brought up to date."""
     binary = pagefind_binary()
     if binary is None:
         warnings.append(Diagnostic(config.path, 0, INSTALL_HINT))
@@ -212,15 +227,24 @@ def write_index(
     words = words_page(vocabulary(articles.articles), config.language) if len(shards) > 1 else None
     keys = shard_keys(shards, words)
     current = read_manifest(output)
+    # Only the pages written this build are read: the others are the output's own files,
+    # whose projection the cache has (while their size and mtime hold).
     written = set(writer.written)
+    new, old = os.fspath(writer.staging), os.fspath(output)  # strings: 10,000 of them
+    hashes = projections.hashes(
+        ((rel, f"{new if rel in written else old}/{rel}") for rel in articles), written
+    )
+    projections.save()
+    contents = shard_contents(shards, hashes, config.language)
+    indexed = read_contents(output)
     stale = [
         s
         for s in shards
         if current.get(s.name) != keys[s.name]
+        or indexed.get(s.name) != contents[s.name]
         or not (output / s.folder / SHARD_ENTRY).is_file()
-        or not written.isdisjoint(s.articles)
     ]
-    manifest = manifest_bytes(shards, keys)
+    manifest = manifest_bytes(shards, keys, contents)
     if not stale and _same_bytes(output / MANIFEST, manifest):
         _keep(writer, current_index(output), fingerprints)
         return
@@ -232,10 +256,9 @@ def write_index(
         # new site drops: Pagefind must not see them. The index is claimed below.
         writer.settle(skip=f"{INDEX_DIR}/")
     # Pagefind can write straight into the staging folder, unless the site has a static
-    # folder of one of our names there: keep out of its way.
-    direct = bool(writer.written) and not any(
-        (writer.staging / name).exists() for name in (INDEX_DIR, WORDS_DIR)
-    )
+    # file or folder of one of our names: keep out of its way. (A spare staging folder
+    # holds the last index there: that is ours, and what the new site lacks goes.)
+    direct = bool(writer.written) and not writer.claims(INDEX_DIR, WORDS_DIR)
     try:
         if direct:
             recorded = _index_staged(binary, writer, stale, config.language, words)
@@ -266,7 +289,7 @@ def _index_staged(
     for shard in shards:
         writer.clear(shard.folder)  # what Pagefind writes there is the staging folder's own
     if words is not None:
-        (writer.staging / WORDS_DIR).mkdir()
+        (writer.staging / WORDS_DIR).mkdir(exist_ok=True)
         (writer.staging / WORDS_DIR / "index.html").write_bytes(words)
         extra.append(WORDS_DIR)
     try:

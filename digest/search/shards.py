@@ -165,11 +165,23 @@ def shard_keys(shards: Sequence[Shard], words: bytes | None) -> dict[str, str]:
     return {s.name: _hash(s.key + extra) for s in shards}
 
 
-def manifest_bytes(shards: Sequence[Shard], keys: dict[str, str]) -> bytes:
-    """``shards.json``: what the search page loads, and what the next build compares."""
+def manifest_bytes(
+    shards: Sequence[Shard], keys: dict[str, str], contents: dict[str, str]
+) -> bytes:
+    """``shards.json``: what the search page loads, and what the next build compares: each
+    shard's ``key`` (its articles and words page) and ``content`` (what Pagefind read of
+    its pages: see ``projection.py``)."""
     data = {
         "version": 1,
-        "shards": [{"name": s.name, "pages": len(s.articles), "key": keys[s.name]} for s in shards],
+        "shards": [
+            {
+                "name": s.name,
+                "pages": len(s.articles),
+                "key": keys[s.name],
+                "content": contents[s.name],
+            }
+            for s in shards
+        ],
     }
     return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
@@ -186,6 +198,20 @@ def read_manifest(output: Path) -> dict[str, str]:
     if not all(_SHARD_NAME.fullmatch(name) for name in shards):
         return {}
     return shards
+
+
+def read_contents(output: Path) -> dict[str, str]:
+    """Each shard's ``content`` in the current ``shards.json``; a shard without one (written
+    by an older digest) is left out, so it counts as changed."""
+    try:
+        data = json.loads((output / MANIFEST).read_bytes())
+        return {
+            str(s["name"]): s["content"]
+            for s in data["shards"]
+            if isinstance(s.get("content"), str)
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def current_index(output: Path) -> list[str]:

@@ -20,6 +20,7 @@ from digest.pipeline.write import InPlaceWriter, SiteWriter
 from digest.search.indexer import INDEXER
 from digest.search.page import INSTALL_HINT, article_paths, is_article_path, search_page
 from digest.search.pagefind import keep_index, pagefind_binary, write_index
+from digest.search.projection import Projections
 from digest.search.shards import MANIFEST
 
 
@@ -35,13 +36,16 @@ def index_before_commit(
     config: SiteConfig,
     fingerprints: dict[str, str],
     warnings: list[Diagnostic],
+    cache_dir: Path | None,
 ) -> None:
-    """The index's part of the site the writer is about to commit."""
+    """The index's part of the site the writer is about to commit. ``cache_dir``: where the
+    pages' projection hashes are kept (None: not used, as with ``--force``)."""
     if isinstance(writer, SiteWriter):
         # A background run of this process (watch, serve) must not swap in an index of
         # the older pages while this build reads the current one, or after it published.
         INDEXER.wait()
-        write_index(writer, output, list(pages), config, fingerprints, warnings)
+        projections = Projections(cache_dir, output)
+        write_index(writer, output, list(pages), config, fingerprints, warnings, projections)
     else:
         keep_index(writer, output)
 
