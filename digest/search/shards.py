@@ -87,24 +87,34 @@ class Shard:
 
 def plan_shards(articles: Iterable[str], size: int | None = None) -> list[Shard]:
     """Cut the article pages, in date order, into shards of at most ``size`` articles, at
-    month boundaries (at day boundaries within a month of more than ``size``).
+    month boundaries (at day boundaries within a month of more than ``size``); the newest
+    month is a shard of its own.
 
     Cutting at calendar boundaries, in date order, keeps shards stable: articles added on
-    new days change only the newest shard."""
+    new days change only the newest shard, and keeping the newest month apart keeps that
+    shard small, so a daily update re-indexes a month of articles, not a full shard's worth.
+    When a month begins, the month before joins the older shards: one of them is indexed
+    again, once a month."""
     size = size or SHARD_SIZE
     months: dict[str, list[str]] = {}
     for rel in sorted(articles):
         parts = rel.split("/")
         months.setdefault(f"{parts[0]}/{parts[1]}", []).append(rel)
-    units: list[tuple[str, list[str]]] = []
+    units: list[list[tuple[str, list[str]]]] = []
     for month, rels in sorted(months.items()):
         if len(rels) <= size:
-            units.append((month, rels))
+            units.append([(month, rels)])
             continue
         days: dict[str, list[str]] = {}
         for rel in rels:
             days.setdefault(rel.split("/")[2], []).append(rel)
-        units.extend((f"{month}/{day}", day_rels) for day, day_rels in sorted(days.items()))
+        units.append([(f"{month}/{day}", day_rels) for day, day_rels in sorted(days.items())])
+    older = [unit for month in units[:-1] for unit in month]
+    return _pack(older, size) + _pack(units[-1] if units else [], size)
+
+
+def _pack(units: list[tuple[str, list[str]]], size: int) -> list[Shard]:
+    """Consecutive units in shards of at most ``size`` articles (a unit is never cut)."""
     shards: list[Shard] = []
     taken: list[str] = []
     chosen: list[str] = []

@@ -381,7 +381,7 @@ def test_a_failing_pagefind_keeps_the_old_index_and_publishes_no_part(
 # --- shards ------------------------------------------------------------------------------
 
 
-def test_shards_are_whole_months_in_date_order_cut_by_day_when_too_big():
+def test_shards_are_whole_months_in_date_order_cut_by_day_when_too_big_the_newest_alone():
     def page(day: str, slug: str) -> str:
         return f"{day}/{slug}/index.html"
 
@@ -391,8 +391,9 @@ def test_shards_are_whole_months_in_date_order_cut_by_day_when_too_big():
     shards = plan_shards(reversed(articles), size=4)
     assert [(s.name, s.units, len(s.articles)) for s in shards] == [
         ("2013-01", ("2013/01", "2013/02"), 4),
-        ("2013-03", ("2013/03", "2013/04/01", "2013/04/02", "2013/04/03"), 4),
-        ("2013-04-04", ("2013/04/04", "2013/04/05"), 2),
+        ("2013-03", ("2013/03",), 1),
+        ("2013-04-01", ("2013/04/01", "2013/04/02", "2013/04/03", "2013/04/04"), 4),
+        ("2013-04-05", ("2013/04/05",), 1),
     ]
     assert shards[0].glob() == "{2013/01/*/*,2013/02/*/*}/index.html"
     assert Shard(("2013/03",), ()).glob() == "2013/03/*/*/index.html"
@@ -400,9 +401,18 @@ def test_shards_are_whole_months_in_date_order_cut_by_day_when_too_big():
     assert [a for s in shards for a in s.articles] == sorted(articles)
     # A new article on a new day changes only the newest shard.
     again = plan_shards([*articles, page("2013/04/06", "e")], size=4)
-    assert again[:2] == shards[:2]
-    assert again[2].name == shards[2].name and again[2].key != shards[2].key
+    assert again[:3] == shards[:3]
+    assert again[3].name == shards[3].name and again[3].key != shards[3].key
+    # A new month: the month before joins the older shards; only their newest one changes.
+    may = plan_shards([*articles, page("2013/05/01", "f")], size=4)
+    assert may[:1] == shards[:1]
+    assert [(s.name, len(s.articles)) for s in may[1:]] == [
+        ("2013-03", 4),
+        ("2013-04-04", 2),
+        ("2013-05", 1),
+    ]
     assert plan_shards([], size=4) == []
+    assert [s.name for s in plan_shards([page("2013/01/01", "a")], size=4)] == ["2013-01"]
 
 
 def _shard_files(site: Path) -> dict[str, dict[str, int]]:
