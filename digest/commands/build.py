@@ -153,6 +153,9 @@ class BuildState:
     reads: PageReads | None = None
     manifest: Manifest | None = None
     stamp: Stamper | None = None
+    stamped: dict[str, Page] = field(default_factory=dict)
+    """Each page as its fingerprint in ``fingerprints`` was taken of (a patch replaces the
+    pages it changes): ``commands.delta`` takes that fingerprint over for an equal page."""
 
 
 def build(
@@ -232,6 +235,7 @@ def build(
     if state is not None:
         state.site, state.renderer, state.reads, state.manifest = site, renderer, last.reads, last
         state.fingerprints, state.stamp = fingerprints, stamp
+        state.stamped = {page.path: page for page in pages}
     return BuildResult(
         **summary,
         written=writer.written,
