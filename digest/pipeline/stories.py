@@ -146,7 +146,9 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
         "stories": [[story.id, list(story.keys), story.explicit] for story in found],
     }
     groups = [(story.id, story.keys) for story in found]
-    return groups, json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    _written[:] = [(text, signatures, found)]
+    return groups, text
 
 
 def start_stories(
@@ -176,11 +178,21 @@ def _signature(item: StoryItem) -> str:
     return hashlib.blake2b("\0".join(fields).encode(), digest_size=12).hexdigest()
 
 
+_written: list[tuple[str, dict[str, tuple[str, str]], list[ClusterStory]]] = []
+"""The memo this process wrote last, with what it holds: ``watch`` plans again from the
+memo of its last plan, which is not then decoded and checked again."""
+
+
 def _read_memo(memo: str | None) -> tuple[dict[str, tuple[str, str]], list[ClusterStory]] | None:
     """The last build's signatures and stories, or None for anything but what
     ``story_groups`` writes (the cache is data from anywhere: read, never trusted)."""
     if memo is None:
         return None
+    if _written and memo == _written[0][0]:
+        # What decoding it gives, made from what it was written from.
+        _, signatures, found = _written[0]
+        stories = [ClusterStory(s.id, s.keys, s.keys[0], "", (), (), s.explicit) for s in found]
+        return dict(sorted(signatures.items())), stories
     try:
         data = json.loads(memo)
         if type(data) is not dict or data.get("format") != MEMO_FORMAT:
