@@ -153,9 +153,7 @@ class BuildState:
     reads: PageReads | None = None
     manifest: Manifest | None = None
     stamp: Stamper | None = None
-    stamped: dict[str, Page] = field(default_factory=dict)
-    """Each page as its fingerprint in ``fingerprints`` was taken of (a patch replaces the
-    pages it changes): ``commands.delta`` takes that fingerprint over for an equal page."""
+    stamped: dict[str, Page] = field(default_factory=dict)  # as fingerprinted: for delta
 
 
 def build(

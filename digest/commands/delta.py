@@ -5,11 +5,12 @@ A patch (``digest.commands.patch``) keeps the site's structure; these changes do
 structure is worked out again, from the articles the session holds in memory: only the
 changed files are read, the other ten thousand are not discovered, read or parsed anew.
 Index, stories (from the last plan's memo, so only the stories near the change are grouped
-again) and plan then run as in ``prepare``, and every page is fingerprinted as ``build``
-does: only pages whose fingerprint moved are rendered (the saved files' own pages first,
-then the lists and feeds that show them), pages no longer planned are removed (only files
-the manifest says we wrote). What is written is what a clean build writes,
-since the pages are planned by the same code from the same articles.
+again) and plan then run as in ``prepare``. A page equal to the one last fingerprinted at
+its path keeps that fingerprint, every other one is fingerprinted as ``build`` does: only
+pages whose fingerprint moved, or that a patch rendered since, are rendered (the saved
+files' own pages first, then the lists and feeds that show them), pages no longer planned
+are removed (only files the manifest says we wrote). What is written is what a clean build
+writes, since the pages are planned by the same code from the same articles.
 
 Anything it is not sure of returns None, and the caller does a full build: a path outside
 ``content/*.md``, a file with problems, a warning to report, the search extra.
