@@ -48,7 +48,7 @@ def related_with_memo(
     old = _decode(memo, limit) if unique else None
     if old is not None and old[0] == keys:  # nothing that shapes a list changed
         lists = _split(old[1], old[2])
-        return [tuple(articles[i] for i in chosen) for chosen in lists], memo  # type: ignore[return-value]
+        return [tuple([articles[i] for i in chosen]) for chosen in lists], memo  # type: ignore[return-value]
     known = _reusable(old, keys)
     everyone = (1 << len(articles)) - 1
     bits: dict[str, int] = {}
@@ -79,7 +79,7 @@ def related_with_memo(
     else:
         for position in range(len(articles)):
             chosen_all.append(choose(position))
-    result = [tuple(articles[i] for i in chosen) for chosen in chosen_all]
+    result = [tuple([articles[i] for i in chosen]) for chosen in chosen_all]
     record = {
         "format": _FORMAT,
         "tool": tool_identity(),

@@ -221,9 +221,13 @@ def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
     stories = []
     of: dict[str, Story] = {}
     for sid, keys in groups:
-        members = tuple(by_path[key] for key in keys)
-        sources = tuple(dict.fromkeys(a.source for a in members))
-        days = tuple(sorted({a.day for a in members}))
+        if len(keys) == 1:  # most stories: their one article's source and day
+            members = (by_path[keys[0]],)
+            sources, days = (members[0].source,), (members[0].day,)
+        else:
+            members = tuple([by_path[key] for key in keys])
+            sources = tuple(dict.fromkeys([a.source for a in members]))
+            days = tuple(sorted({a.day for a in members}))
         story = Story(sid, members[0].title, members, sources, days)
         stories.append(story)
         for article in members:
@@ -251,7 +255,7 @@ def day_entries(day: Day, stories: Stories | None) -> tuple[tuple[Entry, ...], t
     for articles in members.values():
         story = stories.of[articles[0].path]
         # Time order within the entry: the lead is the first to report it that day.
-        ordered = tuple(a for a in story.articles if a.day == day.date)
+        ordered = tuple([a for a in story.articles if a.day == day.date])
         first = story.days[0]
         entry = Entry(story, ordered, first if first < day.date else None)
         (top if len(ordered) > 1 else rest).append(entry)
@@ -309,7 +313,7 @@ def neighbours(
 
 
 def _articles(entries: list[Entry]) -> tuple[Article, ...]:
-    return tuple(article for entry in entries for article in entry.articles)
+    return tuple([article for entry in entries for article in entry.articles])
 
 
 def first_topic(article: Article) -> str:
