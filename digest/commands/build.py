@@ -153,6 +153,7 @@ class BuildState:
     reads: PageReads | None = None
     manifest: Manifest | None = None
     stamp: Stamper | None = None
+    stamped: dict[str, Page] = field(default_factory=dict)  # as fingerprinted: for delta
 
 
 def build(
@@ -235,6 +236,7 @@ def build(
     if state is not None:
         state.site, state.renderer, state.reads, state.manifest = site, renderer, last.reads, last
         state.fingerprints, state.stamp = fingerprints, stamp
+        state.stamped = {page.path: page for page in pages}
     return BuildResult(
         **summary,
         written=writer.written,

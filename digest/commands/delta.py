@@ -5,11 +5,12 @@ A patch (``digest.commands.patch``) keeps the site's structure; these changes do
 structure is worked out again, from the articles the session holds in memory: only the
 changed files are read, the other ten thousand are not discovered, read or parsed anew.
 Index, stories (from the last plan's memo, so only the stories near the change are grouped
-again) and plan then run as in ``prepare``, and every page is fingerprinted as ``build``
-does: only pages whose fingerprint moved are rendered (the saved files' own pages first,
-then the lists and feeds that show them), pages no longer planned are removed (only files
-the manifest says we wrote). What is written is what a clean build writes,
-since the pages are planned by the same code from the same articles.
+again) and plan then run as in ``prepare``. A page equal to the one last fingerprinted at
+its path keeps that fingerprint, every other one is fingerprinted as ``build`` does: only
+pages whose fingerprint moved, or that a patch rendered since, are rendered (the saved
+files' own pages first, then the lists and feeds that show them), pages no longer planned
+are removed (only files the manifest says we wrote). What is written is what a clean build
+writes, since the pages are planned by the same code from the same articles.
 
 Anything it is not sure of returns None, and the caller does a full build: a path outside
 ``content/*.md``, a file with problems, a warning to report, the search extra.
@@ -127,12 +128,23 @@ def replan(
     before = state.fingerprints
     fingerprints: dict[str, str] = {a.path: before[a.path] for a in plan.assets if a.path in before}
 
+    # A page equal to the one last fingerprinted at its path has that fingerprint:
+    # comparing is a fraction of hashing, and most pages are equal. A page a patch replaced
+    # since holds what the patch rendered, which that fingerprint does not describe (the
+    # patch's are taken on ``flush``, if at all): it is rendered again.
+    stamped, planned = state.stamped, {page.path: page for page in site.plan.pages}
+
     def to_render(positions: list[int]) -> list[int]:
         todo = []
         for position in positions:
             page = plan.pages[position]
-            fingerprint = fingerprints[page.path] = stamp(page)
-            if before.get(page.path) != fingerprint or page.path not in manifest.entries:
+            last = stamped.get(page.path)
+            patched = last is not None and planned.get(page.path) is not last
+            if last is not None and not patched and page.path in before and _same(last, page):
+                fingerprint = fingerprints[page.path] = before[page.path]
+            else:
+                fingerprint = fingerprints[page.path] = stamp(page)
+            if patched or before.get(page.path) != fingerprint or page.path not in manifest.entries:
                 todo.append(position)
         return todo
 
@@ -184,6 +196,7 @@ def replan(
     manifest.summary = summary
     state.site = dataclasses.replace(site, index=index, plan=plan, loaded=ordered)
     state.fingerprints = fingerprints
+    state.stamped = {page.path: page for page in plan.pages}
     return BuildResult(
         **summary,
         written=writer.written,
@@ -193,6 +206,24 @@ def replan(
         warnings=[],
         seconds=time.perf_counter() - started,
     )
+
+
+def _same(last: Page, page: Page) -> bool:
+    """Whether ``page`` has every input of its fingerprint equal to ``last``'s (the same
+    path): what it is made from, or its context when it has no ``made_from``. The values
+    are plain data, articles, days, terms and stories, whose equality is that of what the
+    fingerprint hashes of them (every field, in any order of a dict's keys)."""
+    if (
+        last.template != page.template
+        or last.url != page.url
+        or last.feed != page.feed
+        or last.title != page.title
+        or last.lastmod != page.lastmod
+    ):
+        return False
+    if page.made_from is not None:
+        return last.made_from == page.made_from
+    return last.made_from is None and last.context == page.context
 
 
 def _article_of(page: Page) -> str | None:

@@ -86,11 +86,12 @@ def _spellings(names: Iterable[str]) -> dict[str, str]:
     """Slug -> the spelling used most often (ties: the first in sort order). Names are merged
     by slug, so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one; names that
     differ otherwise were refused before (``find_name_clashes``)."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for name in names:
-        counts[slugify(name)][name] += 1
+    counts = Counter(names)  # a few hundred names among ten thousand articles' uses
+    by_slug: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for name, count in counts.items():
+        by_slug[slugify(name)].append((name, count))
     return {
-        slug: min(c.items(), key=lambda item: (-item[1], item[0]))[0] for slug, c in counts.items()
+        slug: min(uses, key=lambda item: (-item[1], item[0]))[0] for slug, uses in by_slug.items()
     }
 
 
@@ -126,6 +127,10 @@ def with_rule_topics(article: Article, rules: list[tuple[str, re.Pattern[str]]])
 def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]:
     """Each article that repeats an earlier one's url or day and slug, with the problem."""
     problems: list[tuple[Diagnostic, Article]] = []
+    if len({a.canonical_url for a in articles}) == len(articles) and len(
+        {(a.day, a.slug.lower()) for a in articles}
+    ) == len(articles):
+        return problems  # the usual case, told by two sets without sorting by path
     by_url: dict[str, Article] = {}
     by_slug: dict[tuple[object, str], Article] = {}
     # Report each duplicate at the file that sorts later, so the message is stable.
@@ -171,6 +176,8 @@ def find_name_clashes(articles: list[Article]) -> list[tuple[Diagnostic, Article
     more articles use stands (ties: the one in the file that sorts first) and every article
     using the other is reported, naming the file that uses the first."""
     problems: list[tuple[Diagnostic, Article]] = []
+    if not _clashing_slugs(articles):  # the usual case: no article needs looking at
+        return problems
     by_path = sorted(articles, key=lambda a: a.path)
     for field, kind in (("topics", "topics"), ("source", "sources")):
         uses: dict[str, dict[str, list[tuple[Article, str]]]] = defaultdict(dict)
@@ -194,6 +201,18 @@ def find_name_clashes(articles: list[Article]) -> list[tuple[Diagnostic, Article
                         (Diagnostic(article.path, article.lines.get(field, 0), message), article)
                     )
     return problems
+
+
+def _clashing_slugs(articles: list[Article]) -> bool:
+    """Whether two different names (``slugs.name_key``) of topics, or of sources, share a
+    slug: found from the distinct names, a few hundred, not the articles' every use."""
+    for names in ({n for a in articles for n in a.topics}, {a.source for a in articles}):
+        keys: dict[str, str] = {}
+        for name in names:
+            key = name_key(name)
+            if keys.setdefault(slugify(name), key) != key:
+                return True
+    return False
 
 
 def _nfc(text: str) -> str:

@@ -238,7 +238,7 @@ def _day_pages(
         # follow from them), a story of one article as its id: quicker than the whole.
         told = None
         if stories is not None:
-            told = tuple(_told(stories.of[a.path]) for a in day.articles)
+            told = tuple([_told(stories.of[a.path]) for a in day.articles])
         pages.append(
             Page(
                 page_path(day.permalink),

@@ -35,10 +35,6 @@ def related_with_memo(
     anything else: a memo that does not decode, or is of another tool, is ignored), and the
     memo for the next build."""
     slugs = [tuple(slugify(t) for t in a.topics) for a in articles]
-    bits: dict[str, int] = {}
-    for position, topics in enumerate(slugs):
-        for slug in topics:
-            bits[slug] = bits.get(slug, 0) | (1 << position)
     stamps = [a.published.timestamp() for a in articles]
     # What a list depends on besides positions: the topics, the time, and the order among
     # articles of one time (``newest_first``: the slug, then the path). An article whose
@@ -52,27 +48,38 @@ def related_with_memo(
     old = _decode(memo, limit) if unique else None
     if old is not None and old[0] == keys:  # nothing that shapes a list changed
         lists = _split(old[1], old[2])
-        return [tuple(articles[i] for i in chosen) for chosen in lists], memo  # type: ignore[return-value]
+        return [tuple([articles[i] for i in chosen]) for chosen in lists], memo  # type: ignore[return-value]
     known = _reusable(old, keys)
     everyone = (1 << len(articles)) - 1
+    bits: dict[str, int] = {}
+
+    def choose(position: int) -> list[int]:
+        if not bits:  # only once a list is worked out: a new day reuses nearly all
+            bits.update(_bitsets(slugs))
+        return _choose(position, slugs[position], bits, stamps, everyone, limit)
+
     chosen_all: list[list[int]] = []
     if known is not None:
         reused, added = known
         sets = [frozenset(topics) for topics in slugs]
-        news = [(sets[i], stamps[i]) for i in added]
-        touched = frozenset().union(*(topics for topics, _ in news))
+        # Per topic, the new or changed articles having it: what each list is checked
+        # against, without a set operation per list and new article.
+        news: dict[str, list[int]] = {}
+        for i in added:
+            for slug in sets[i]:
+                news.setdefault(slug, []).append(i)
         for position in range(len(articles)):
             chosen = reused[position]
             if chosen is None or (
-                not touched.isdisjoint(sets[position])
+                not news.keys().isdisjoint(sets[position])
                 and not _still_right(position, chosen, news, sets, stamps, limit)
             ):
-                chosen = _choose(position, slugs[position], bits, stamps, everyone, limit)
+                chosen = choose(position)
             chosen_all.append(chosen)
     else:
-        for position, topics in enumerate(slugs):
-            chosen_all.append(_choose(position, topics, bits, stamps, everyone, limit))
-    result = [tuple(articles[i] for i in chosen) for chosen in chosen_all]
+        for position in range(len(articles)):
+            chosen_all.append(choose(position))
+    result = [tuple([articles[i] for i in chosen]) for chosen in chosen_all]
     record = {
         "format": _FORMAT,
         "tool": tool_identity(),
@@ -174,14 +181,14 @@ def _reusable(
 def _still_right(
     position: int,
     chosen: list[int],
-    added: list[tuple[frozenset[str], float]],
+    added: dict[str, list[int]],
     sets: list[frozenset[str]],
     stamps: list[float],
     limit: int,
 ) -> bool:
     """Whether the last build's list (every article on it unchanged) is still the list of
-    the unchanged article at ``position``, given the topics and times of the new or
-    changed articles ``added``.
+    the unchanged article at ``position``, given the new or changed articles (their
+    positions ``added`` by topic).
 
     The list takes every article sharing more than ``k`` topics, then the nearest in date
     sharing ``k`` (the fewest any article on it shares), ties to the newer. Taking an
@@ -191,7 +198,10 @@ def _still_right(
     farther in date than the farthest of those (ties counted as a change).
     """
     mine = sets[position]
-    sharing = [(len(mine & topics), when) for topics, when in added if not mine.isdisjoint(topics)]
+    sharing: dict[int, int] = {}  # added position -> topics shared with this article
+    for slug in mine:
+        for i in added.get(slug, ()):
+            sharing[i] = sharing.get(i, 0) + 1
     if not sharing:
         return True
     if len(chosen) < limit:
@@ -200,14 +210,28 @@ def _still_right(
         return True
     shares = [len(mine & sets[i]) for i in chosen]
     fewest = min(shares)
+    if max(sharing.values()) > fewest:
+        return False
     here = stamps[position]
     farthest = max(
         abs(stamps[i] - here) for i, n in zip(chosen, shares, strict=True) if n == fewest
     )
-    return all(
-        shared < fewest or (shared == fewest and abs(when - here) > farthest)
-        for shared, when in sharing
-    )
+    return all(shared < fewest or abs(stamps[i] - here) > farthest for i, shared in sharing.items())
+
+
+def _bitsets(slugs: list[tuple[str, ...]]) -> dict[str, int]:
+    """Per topic, the positions of the articles having it, as the bits of one int: built
+    from a byte per eight positions, not by an OR per article, which copies the int."""
+    width = len(slugs) // 8 + 1
+    rows: dict[str, bytearray] = {}
+    for position, topics in enumerate(slugs):
+        byte, bit = position >> 3, 1 << (position & 7)
+        for slug in topics:
+            row = rows.get(slug)
+            if row is None:
+                row = rows[slug] = bytearray(width)
+            row[byte] |= bit
+    return {slug: int.from_bytes(row, "little") for slug, row in rows.items()}
 
 
 def _count(bitsets: Iterable[int]) -> list[int]:

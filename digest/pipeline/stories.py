@@ -146,7 +146,9 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
         "stories": [[story.id, list(story.keys), story.explicit] for story in found],
     }
     groups = [(story.id, story.keys) for story in found]
-    return groups, json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+    _written[:] = [(text, signatures, found)]
+    return groups, text
 
 
 def start_stories(
@@ -176,11 +178,21 @@ def _signature(item: StoryItem) -> str:
     return hashlib.blake2b("\0".join(fields).encode(), digest_size=12).hexdigest()
 
 
+_written: list[tuple[str, dict[str, tuple[str, str]], list[ClusterStory]]] = []
+"""The memo this process wrote last, with what it holds: ``watch`` plans again from the
+memo of its last plan, which is not then decoded and checked again."""
+
+
 def _read_memo(memo: str | None) -> tuple[dict[str, tuple[str, str]], list[ClusterStory]] | None:
     """The last build's signatures and stories, or None for anything but what
     ``story_groups`` writes (the cache is data from anywhere: read, never trusted)."""
     if memo is None:
         return None
+    if _written and memo == _written[0][0]:
+        # What decoding it gives, made from what it was written from.
+        _, signatures, found = _written[0]
+        stories = [ClusterStory(s.id, s.keys, s.keys[0], "", (), (), s.explicit) for s in found]
+        return dict(sorted(signatures.items())), stories
     try:
         data = json.loads(memo)
         if type(data) is not dict or data.get("format") != MEMO_FORMAT:
@@ -209,9 +221,13 @@ def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
     stories = []
     of: dict[str, Story] = {}
     for sid, keys in groups:
-        members = tuple(by_path[key] for key in keys)
-        sources = tuple(dict.fromkeys(a.source for a in members))
-        days = tuple(sorted({a.day for a in members}))
+        if len(keys) == 1:  # most stories: their one article's source and day
+            members = (by_path[keys[0]],)
+            sources, days = (members[0].source,), (members[0].day,)
+        else:
+            members = tuple([by_path[key] for key in keys])
+            sources = tuple(dict.fromkeys([a.source for a in members]))
+            days = tuple(sorted({a.day for a in members}))
         story = Story(sid, members[0].title, members, sources, days)
         stories.append(story)
         for article in members:
@@ -239,7 +255,7 @@ def day_entries(day: Day, stories: Stories | None) -> tuple[tuple[Entry, ...], t
     for articles in members.values():
         story = stories.of[articles[0].path]
         # Time order within the entry: the lead is the first to report it that day.
-        ordered = tuple(a for a in story.articles if a.day == day.date)
+        ordered = tuple([a for a in story.articles if a.day == day.date])
         first = story.days[0]
         entry = Entry(story, ordered, first if first < day.date else None)
         (top if len(ordered) > 1 else rest).append(entry)
@@ -297,7 +313,7 @@ def neighbours(
 
 
 def _articles(entries: list[Entry]) -> tuple[Article, ...]:
-    return tuple(article for entry in entries for article in entry.articles)
+    return tuple([article for entry in entries for article in entry.articles])
 
 
 def first_topic(article: Article) -> str:

@@ -164,3 +164,35 @@ def test_watch_events_take_the_delta_path(fixture_site):
     watcher.process([FileDeletedEvent(f"{root}/{moved}")])
     assert watcher.session.replanned == 3
     assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+CHESS = "content/2013/11/17/chess-draw.md"
+CHESS_TEXT = """---
+title: Grandmaster draws in forty moves
+source: Board Weekly
+date: 2013-11-17
+url: https://example.com/chess
+topics: [Chess]
+---
+A quiet draw.
+"""
+
+
+@pytest.mark.parametrize("idle", [False, True])
+def test_a_patched_page_put_back_in_a_delta_is_rendered_again(fixture_site, session, idle):
+    # A patch renders the new body at once and fingerprints its pages later (on flush). A
+    # delta that puts the old body back, with a new article that leaves the page alone
+    # otherwise, must not take the page for the one last fingerprinted.
+    text = (fixture_site / RAIN).read_text()
+    (fixture_site / RAIN).write_text(f"{text}\nA sentence the patch shows.\n")
+    session.build({RAIN: "changed"})
+    assert session.patched == 1
+    assert "A sentence the patch shows" in (fixture_site / "site" / RAIN_PAGE).read_text()
+    if idle:
+        session.flush()  # what watch does when idle
+    (fixture_site / RAIN).write_text(text)
+    _add(fixture_site, CHESS, CHESS_TEXT)
+    session.build({RAIN: "changed", CHESS: "created"})
+    assert session.replanned == 1
+    assert "A sentence the patch shows" not in (fixture_site / "site" / RAIN_PAGE).read_text()
+    assert tree(fixture_site / "site") == _clean(fixture_site)

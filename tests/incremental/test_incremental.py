@@ -280,6 +280,13 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         config.write_text("\n".join(lines) + "\n")
         self._changed(config)
 
+    @rule()
+    def watch_idles(self) -> None:
+        """``watch`` records what it patched when idle (``Session.flush``): the rebuilds
+        after it start from those fingerprints."""
+        if self.session is not None:
+            self.session.flush()
+
     @rule(mode=st.sampled_from(["whole", "in_place", "session"]))
     def switch_mode(self, mode: str) -> None:
         if mode != self.mode:

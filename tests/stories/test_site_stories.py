@@ -276,3 +276,22 @@ def test_stories_text_shows_the_stories_of_several_articles(fixture_site):
     assert lines[-1] == "2 stories of several articles, 1 of one on 2013-11-17"
     bad = _digest("stories", "--root", fixture_site, "--day", "17.11.2013")
     assert bad.returncode == 2 and "is not a date (YYYY-MM-DD)" in bad.stderr
+
+
+def test_the_memo_this_process_wrote_reads_back_as_decoded(fixture_site):
+    # ``watch`` plans again from its last plan's memo, taken from memory: what it takes must
+    # be what decoding the memo gives, or its stories would differ from a build's.
+    from digest.config import load_config
+    from digest.pipeline import stories
+    from digest.pipeline.load import load_articles
+
+    config = load_config(fixture_site)
+    articles = load_articles(fixture_site, config.tz, jobs=1).articles
+    groups, memo = stories.story_groups(articles)
+    remembered = stories._read_memo(memo)
+    stories._written.clear()
+    decoded = stories._read_memo(memo)
+    assert remembered is not None and remembered == decoded
+    # And a memo other than the last one written is decoded, not taken from memory.
+    assert stories.story_groups(articles[1:])[0] != groups
+    assert stories._read_memo(memo) == decoded
