@@ -82,9 +82,9 @@ from digest.search.shards import (
     read_contents,
     read_manifest,
     shard_keys,
-    vocabulary,
     words_page,
 )
+from digest.search.words import SiteWords
 
 TIMEOUT = 600.0
 """Seconds one Pagefind run may take before it counts as hung."""
@@ -211,12 +211,14 @@ def write_index(
     fingerprints: dict[str, str],
     warnings: list[Diagnostic],
     projections: Projections,
+    site_words: SiteWords,
 ) -> None:
     """For a staged (``SiteWriter``) build: put the index into the new site.
 
     Re-indexes the shards whose articles or indexed content changed, or that are missing;
     carries the others over unchanged. ``projections``: the cache of the pages' projection
-    hashes (see ``projection.py``), brought up to date."""
+    hashes (see ``projection.py``), brought up to date; ``site_words``: the last build's word
+    list (see ``words.py``)."""
     binary = pagefind_binary()
     if binary is None:
         warnings.append(Diagnostic(config.path, 0, INSTALL_HINT))
@@ -224,7 +226,8 @@ def write_index(
     _clean_leftovers(output)
     articles = article_paths(pages)
     shards = plan_shards(articles)
-    words = words_page(vocabulary(articles.articles), config.language) if len(shards) > 1 else None
+    several = len(shards) > 1
+    words = words_page(site_words.words(articles.articles), config.language) if several else None
     keys = shard_keys(shards, words)
     current = read_manifest(output)
     # Only the pages written this build are read: the others are the output's own files,
