@@ -268,12 +268,11 @@ def _input_snapshot(options: BuildOptions, found: Discovered) -> str:
         *(p.format() for p in (*problems, *notes)),
     ]
     paths = [
-        *(f.path for f in files),
         *files_under(root / TEMPLATES_DIR),
         *files_under(root / STATIC_DIR),
         root / CONFIG_NAME,
     ]
-    return input_snapshot(settings, paths)
+    return input_snapshot(settings, paths, ((f.file, f.stat) for f in files))
 
 
 def _where(options: BuildOptions, path: Path) -> str:
@@ -345,7 +344,7 @@ def _pages_to_render(
     todo = []
     for position, page in enumerate(pages):
         fingerprint = fingerprints[page.path] = stamp(page)
-        if not (last.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
+        if not (last.fresh(output, page.path, fingerprint) and writer.keep(page.path, True)):
             todo.append(position)
     return todo
 

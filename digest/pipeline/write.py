@@ -178,11 +178,13 @@ class SiteWriter:
         self._stage()
         self.written.append(rel)
 
-    def keep(self, path: str) -> bool:
+    def keep(self, path: str, present: bool = False) -> bool:
         """Carry the current file over unchanged (the caller knows its content is the same);
-        False, claiming nothing, when there is no current file to keep."""
+        False, claiming nothing, when there is no current file to keep. ``present``: the
+        caller has just found the file there (the manifest's ``fresh``), so it is not
+        looked for again."""
         rel = _normal(path)
-        if not os.path.isfile(f"{self._output}/{rel}"):
+        if not present and not os.path.isfile(f"{self._output}/{rel}"):
             return False
         self._carry(self._claim(rel))
         return True
@@ -309,9 +311,9 @@ class InPlaceWriter:
         else:
             self.unchanged += 1
 
-    def keep(self, path: str) -> bool:
+    def keep(self, path: str, present: bool = False) -> bool:
         rel = safe_relative(path)
-        if not (self.output / rel).is_file():
+        if not present and not (self.output / rel).is_file():
             return False
         self._claim(path)
         self.unchanged += 1
