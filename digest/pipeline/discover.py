@@ -14,6 +14,7 @@ import os
 import stat
 import time
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from digest.errors import Diagnostic
@@ -60,19 +61,26 @@ def discover(root: Path) -> Discovered:
         return found, errors, warnings
     real_root = os.path.realpath(root)
     inside = real_root.rstrip(os.sep) + os.sep
-    seen_dirs: set[str] = set()
+    seen_dirs: set[tuple[int, int]] = set()
     looked = time.time_ns()  # before any stat of the walk
 
     def walk(folder: str, prefix: str) -> None:
         # Plain strings and ``os.scandir``: its entries know their kind without a ``stat``.
-        real = os.path.realpath(folder)
+        # The same folder met twice (through a link) is the same device and inode; a
+        # ``stat`` each, where ``realpath`` looks at every part of the path.
+        try:
+            info = os.stat(folder)
+            real = (info.st_dev, info.st_ino)
+        except OSError as exc:
+            errors.append(Diagnostic(prefix[:-1], 0, f"cannot read folder: {exc.strerror}"))
+            return
         if real in seen_dirs:
             errors.append(Diagnostic(prefix[:-1], 0, "symlink loop: folder already visited"))
             return
         seen_dirs.add(real)
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_name)
         except OSError as exc:
             errors.append(Diagnostic(prefix[:-1], 0, f"cannot read folder: {exc.strerror}"))
             return
@@ -115,6 +123,9 @@ def discover(root: Path) -> Discovered:
     walk(content, f"{CONTENT_DIR}/")
     found.sort(key=lambda f: f.rel)
     return found, errors, warnings
+
+
+_name = attrgetter("name")
 
 
 def _stat(entry: os.DirEntry[str], link: bool) -> os.stat_result | None:
