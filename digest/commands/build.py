@@ -20,7 +20,7 @@ from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
 from digest.pipeline.discover import Discovered, discover
 from digest.pipeline.output import check_output_folder
-from digest.pipeline.write import InPlaceWriter, SiteWriter
+from digest.pipeline.write import BACKGROUND_WALK, InPlaceWriter, SiteWriter
 from digest.project import STATIC_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ def build(
         # template edited since, or its pages would look up to date without a render.
         for template in sorted({page.template for page in site.plan.pages}):
             stamp.templates(template)
-        writer = _writer(output, in_place, last)
+        writer = _writer(output, in_place, last, options.workers)
         pages, fingerprints = site.plan.pages, {}
         with _writing(options, writer):
             todo = _pages_to_render(pages, stamp, last, writer, output, fingerprints)
@@ -273,12 +273,11 @@ def _input_snapshot(options: BuildOptions, found: Discovered) -> str:
         *(p.format() for p in (*problems, *notes)),
     ]
     paths = [
-        *(f.path for f in files),
         *files_under(root / TEMPLATES_DIR),
         *files_under(root / STATIC_DIR),
         root / CONFIG_NAME,
     ]
-    return input_snapshot(settings, paths)
+    return input_snapshot(settings, paths, ((f.file, f.stat) for f in files))
 
 
 def _where(options: BuildOptions, path: Path) -> str:
@@ -312,10 +311,10 @@ def _cache_problems(options: BuildOptions, *problems: str | None) -> list[Diagno
     return [Diagnostic(where, 0, problem) for problem in problems if problem]
 
 
-def _writer(output: Path, in_place: bool, last: Manifest) -> SiteWriter | InPlaceWriter:
+def _writer(output: Path, in_place: bool, last: Manifest, jobs: int) -> SiteWriter | InPlaceWriter:
     if in_place and output.is_dir():
         return InPlaceWriter(output, last.entries.keys() if last.entries else None)
-    return SiteWriter(output)
+    return SiteWriter(output, jobs if len(last.entries) >= BACKGROUND_WALK else 1)
 
 
 @contextmanager
@@ -350,7 +349,7 @@ def _pages_to_render(
     todo = []
     for position, page in enumerate(pages):
         fingerprint = fingerprints[page.path] = stamp(page)
-        if not (last.fresh(output, page.path, fingerprint) and writer.keep(page.path)):
+        if not (last.fresh(output, page.path, fingerprint) and writer.keep(page.path, True)):
             todo.append(position)
     return todo
 

@@ -17,22 +17,34 @@ from digest.incremental import store
 from digest.incremental.cache import key_of
 
 
-def input_snapshot(settings: Iterable[str], paths: Iterable[Path]) -> str:
+def input_snapshot(
+    settings: Iterable[str],
+    paths: Iterable[Path],
+    known: Iterable[tuple[str, os.stat_result | None]] = (),
+) -> str:
     """Identity of everything a build reads: the settings that shape it (options, the
     tool), then each input file's path, size, modification and change times and inode.
     Equal to the last build's (and the output untouched), there is nothing to do: no file
     is even parsed. The change time and inode are there as in git's index: an edit that
-    keeps the size and puts the old mtime back (``tar``, ``rsync -t``) still changes them."""
+    keeps the size and puts the old mtime back (``tar``, ``rsync -t``) still changes them.
+    ``known``: files already looked at, with their stat (None: it could not be taken);
+    ``paths`` are looked at here."""
     parts = list(settings)
+    for path, stat in known:
+        parts.append(_stat_part(path, stat))
     for path in paths:
         try:
-            stat = path.stat()
-            parts.append(
-                f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}"
-            )
+            stat = os.stat(path)
         except OSError:
-            parts.append(f"{path}\0missing")
+            stat = None
+        parts.append(_stat_part(os.fspath(path), stat))
     return key_of(*parts)
+
+
+def _stat_part(path: str, stat: os.stat_result | None) -> str:
+    if stat is None:
+        return f"{path}\0missing"
+    return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}\0{stat.st_ino}"
 
 
 def files_under(folder: Path) -> list[Path]:
@@ -66,6 +78,9 @@ def files_in(folder: Path) -> Iterator[str]:
             elif not is_dir:  # a link to a folder is neither walked nor a file (os.walk)
                 yield f"{prefix}{entry.name}"
 
+
+_DIR = 0o040000
+"""``S_IFDIR``: a folder where the last build wrote a file is no file of it."""
 
 Written = tuple[int, int]
 """A file just written: its size and modification time (ns), as the manifest records them."""
@@ -167,14 +182,17 @@ class Manifest:
         self.summary = {str(k): int(v) for k, v in data.get("summary", {}).items()}
 
     def fresh(self, output: Path, path: str, fingerprint: str) -> bool:
+        """Whether ``output/path`` is a file the last build wrote with ``fingerprint``, its
+        size and mtime untouched since."""
         entry = self.entries.get(path)
         if entry is None or entry[0] != fingerprint:
             return False
         try:
-            stat = (output / path).stat()
+            # A string, not a path object: this runs for every page of the site.
+            stat = os.stat(f"{output}/{path}")
         except OSError:
             return False
-        if (stat.st_size, stat.st_mtime_ns) != (entry[1], entry[2]):
+        if stat.st_size != entry[1] or stat.st_mtime_ns != entry[2] or stat.st_mode & _DIR:
             return False
         self._checked.add(path)
         return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import json.scanner
 from dataclasses import fields
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,7 +49,7 @@ _PUBLISHED, _TOPICS, _BODY, _LINES = (
     _FIELDS.index(n) for n in ("published", "topics", "body", "lines")
 )
 _STR, _INT = frozenset({str}), frozenset({int})
-_DECODER = json.JSONDecoder()
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
@@ -88,12 +89,17 @@ def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
     if type(meta) is not str or type(body) is not str:
         raise BadRecord("not text")
     try:
-        record = _DECODER.decode(meta)
+        # The scanner itself, not ``loads``: a record is JSON with no space around it (as
+        # ``encode`` writes it), and what follows its value must be nothing at all.
+        record, end = _SCAN(meta, 0)
+    except StopIteration:
+        raise BadRecord("not JSON") from None
     except (ValueError, RecursionError) as exc:
         raise BadRecord(str(exc)) from None
-    if type(record) is not list or len(record) < 2 or record[0] != FORMAT:
+    if end != len(meta) or type(record) is not list or len(record) < 2 or record[0] != FORMAT:
         raise BadRecord("not a record of this format")
-    problems = [_problem(p) for p in _list(record[1])]
+    found = record[1]
+    problems = [_problem(p) for p in _list(found)] if found != [] else []
     if len(record) == 2:
         return None, problems
     values = record[2:]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,8 +57,6 @@ def load_articles(
     errors = list(errors)
     identity = tool_identity()
     context = key_of(identity, tz.key)
-    # Taken before any stat: a file changed after it is racy, whatever the clock says.
-    now = time.time_ns()
     stats = [_stat(source, context) for source in files]
     known = _unchanged(files, stats, cache, tz) if cache is not None else {}
 
@@ -81,7 +78,8 @@ def load_articles(
             if record is not None:
                 cache.put_record(key, record)
             # Stat taken before the read: a change during it makes the row miss, not lie.
-            trusted = stat is not None and stamp < now - RACY_NS
+            # A file changed after the moment before its stat is racy, whatever the clock.
+            trusted = stat is not None and stamp < source.looked - RACY_NS
             cache.put_stat(source.rel, stat, key if trusted else None)
 
     articles: list[Article] = []
@@ -94,11 +92,11 @@ def load_articles(
 
 def _stat(source: SourceFile, context: str) -> tuple[str | None, int]:
     """The file's stat as the cache remembers it (with what shapes its parse), and its
-    latest change time (ns); (None, 0) when it cannot be looked at. The inode and ctime
-    are in it as in git's index: a file replaced, or whose mtime was set back, differs."""
-    try:
-        st = os.stat(source.path)
-    except OSError:
+    latest change time (ns); (None, 0) when it could not be looked at. The inode and ctime
+    are in it as in git's index: a file replaced, or whose mtime was set back, differs.
+    The stat is the one ``discover`` took: the file is looked at once a build."""
+    st = source.stat
+    if st is None:
         return None, 0
     stat = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}:{context}"
     return stat, max(st.st_mtime_ns, st.st_ctime_ns)
@@ -131,7 +129,7 @@ should store it, i.e. the file was parsed rather than found in the cache)."""
 
 def _load_one(source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | None) -> _Loaded:
     try:
-        size = source.path.stat().st_size
+        size = (source.stat or os.stat(source.file)).st_size
         if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
             limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
             message = f"file is {size / 1e6:.1f} MB; {limit}"

@@ -19,12 +19,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from digest.incremental import spare
 from digest.incremental.manifest import Written, files_in
+from digest.parallel import in_background
 from digest.pipeline.output import MARKER, clean_leftovers, exchange
 
 
@@ -52,6 +54,11 @@ def _normal(path: str) -> str:
     return safe_relative(path).as_posix()
 
 
+BACKGROUND_WALK = 2_000
+"""Output files from which a build lists them in a process of its own while it renders
+(12,000 files in 12,000 folders: a tenth of a second); below, the process costs more."""
+
+
 def _claim(paths: set[str], path: str) -> str:
     """Add ``path``, in normal form, to a writer's ``paths``: one file, written once."""
     key = _normal(path)
@@ -68,7 +75,9 @@ class SiteWriter:
     so a build that changes nothing creates nothing and touches nothing.
     """
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, jobs: int = 1) -> None:
+        """``jobs`` above 1: the output's files (``stale``) are listed meanwhile, in a
+        process of their own."""
         # An output that is a symlink (the site kept elsewhere) is built where it points:
         # staged beside the real folder and swapped with it, so the link stays a link.
         # Exchanging the link itself would put a real folder in its place and leave the
@@ -98,6 +107,8 @@ class SiteWriter:
         """Folders emptied in the staging folder (``clear``): their files are dirty too."""
         self._exact = False
         """Whether every file of the spare not in ``_dirty`` is the output's own."""
+        self._walk: Callable[[], list[str]] | None = None
+        """The output's files, when asked for: being listed in the background."""
         if output.is_dir():
             # Taken now, before any worker writes: a worker's write would make the staging
             # folder, and the spare could no longer be moved there.
@@ -105,6 +116,8 @@ class SiteWriter:
             if taken is not None:
                 self._dirty, self._exact = taken
                 self._staged = True
+            if jobs > 1:
+                self._walk = in_background(partial(_files_of, output), jobs)
 
     def _claim(self, path: str) -> str:
         return _claim(self._paths, path)
@@ -178,11 +191,13 @@ class SiteWriter:
         self._stage()
         self.written.append(rel)
 
-    def keep(self, path: str) -> bool:
+    def keep(self, path: str, present: bool = False) -> bool:
         """Carry the current file over unchanged (the caller knows its content is the same);
-        False, claiming nothing, when there is no current file to keep."""
+        False, claiming nothing, when there is no current file to keep. ``present``: the
+        caller has just found the file there (the manifest's ``fresh``), so it is not
+        looked for again."""
         rel = _normal(path)
-        if not os.path.isfile(f"{self._output}/{rel}"):
+        if not present and not os.path.isfile(f"{self._output}/{rel}"):
             return False
         self._carry(self._claim(rel))
         return True
@@ -197,7 +212,8 @@ class SiteWriter:
         if not self.output.is_dir():
             return []
         if self._current is None:
-            self._current = list(files_in(self.output))
+            walk, self._walk = self._walk, None
+            self._current = walk() if walk is not None else _files_of(self.output)
         return sorted(rel for rel in self._current if rel not in self._paths)
 
     def commit(self) -> list[str]:
@@ -259,6 +275,9 @@ class SiteWriter:
             self._cleared.append(f"{rel}/")
 
     def abort(self) -> None:
+        walk, self._walk = self._walk, None
+        if walk is not None:  # its process ends with the answer
+            walk()
         # Workers may have made the staging folder before this process heard of it.
         with contextlib.suppress(OSError):
             shutil.rmtree(self.staging)
@@ -314,9 +333,9 @@ class InPlaceWriter:
         else:
             self.unchanged += 1
 
-    def keep(self, path: str) -> bool:
+    def keep(self, path: str, present: bool = False) -> bool:
         rel = safe_relative(path)
-        if not (self.output / rel).is_file():
+        if not present and not (self.output / rel).is_file():
             return False
         self._claim(path)
         self.unchanged += 1
@@ -333,6 +352,10 @@ class InPlaceWriter:
 
     def abort(self) -> None:
         """Files already replaced stay: each is whole, and the next rebuild fixes the rest."""
+
+
+def _files_of(output: Path) -> list[str]:
+    return list(files_in(output))
 
 
 def _make_room(staging: Path, rel: PurePosixPath) -> None:

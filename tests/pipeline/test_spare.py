@@ -115,6 +115,23 @@ def test_a_file_added_to_the_site_by_hand_is_removed_and_stays_removed(site, cap
     assert "mine.txt" not in _build(site, capsys)
 
 
+def test_a_file_added_by_hand_is_found_by_the_background_listing(site, capsys, monkeypatch):
+    # A large site's output is listed in a process of its own while the build renders.
+    monkeypatch.setattr("digest.commands.build.BACKGROUND_WALK", 0)
+    monkeypatch.setattr("digest.commands.build.usable_cpus", lambda: 2)
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)
+    (site / "site/mine.txt").write_text("added by hand")
+    (site / "site/2013/11/10/mine").mkdir()
+    (site / "site/2013/11/10/mine/index.html").write_text("added by hand")
+    _write(site, 21)
+    built = _build(site, capsys)
+    assert "mine.txt" not in built and "2013/11/10/mine/index.html" not in built
+    _write(site, 22)
+    assert "mine.txt" not in _build(site, capsys)
+
+
 def test_a_page_edited_in_place_in_the_site_is_put_right(site, capsys):
     _build(site, capsys)
     _write(site, 20)
