@@ -19,8 +19,8 @@ from digest.incremental.manifest import Manifest, Written, files_under, input_sn
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
 from digest.pipeline.discover import Discovered, discover
-from digest.pipeline.output import check_output_folder
-from digest.pipeline.write import BACKGROUND_WALK, InPlaceWriter, SiteWriter
+from digest.pipeline.output import BACKGROUND_WALK, check_output_folder
+from digest.pipeline.write import InPlaceWriter, SiteWriter
 from digest.project import STATIC_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:
@@ -210,9 +210,8 @@ def build(
             if site.config.search:
                 from digest.search.step import index_before_commit, reindex_after_commit
 
-                cache_dir = None if options.force else root / CACHE_DIR
                 index_before_commit(
-                    writer, output, pages, site.config, fingerprints, warnings, cache_dir
+                    writer, output, pages, site.config, fingerprints, warnings, cache.folder
                 )
             removed = writer.commit()
         if site.config.search and isinstance(writer, InPlaceWriter):

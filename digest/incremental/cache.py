@@ -90,6 +90,7 @@ class Cache:
 
     def __init__(self, folder: Path | None) -> None:
         self.warning: str | None = None
+        self.folder = folder
         self._db: sqlite3.Connection | None = None
         self._path = folder / FILENAME if folder is not None else None
         self._pid = os.getpid()

@@ -27,7 +27,7 @@ from typing import BinaryIO
 from digest.incremental import spare
 from digest.incremental.manifest import Written, files_in
 from digest.parallel import in_background
-from digest.pipeline.output import MARKER, clean_leftovers, exchange
+from digest.pipeline.output import MARKER, clean_leftovers, exchange, files_of
 
 
 def safe_relative(path: str) -> PurePosixPath:
@@ -52,11 +52,6 @@ def _normal(path: str) -> str:
     ):
         return path
     return safe_relative(path).as_posix()
-
-
-BACKGROUND_WALK = 2_000
-"""Output files from which a build lists them in a process of its own while it renders
-(12,000 files in 12,000 folders: a tenth of a second); below, the process costs more."""
 
 
 def _claim(paths: set[str], path: str) -> str:
@@ -117,7 +112,7 @@ class SiteWriter:
                 self._dirty, self._exact = taken
                 self._staged = True
             if jobs > 1:
-                self._walk = in_background(partial(_files_of, output), jobs)
+                self._walk = in_background(partial(files_of, output), jobs)
 
     def _claim(self, path: str) -> str:
         return _claim(self._paths, path)
@@ -213,7 +208,7 @@ class SiteWriter:
             return []
         if self._current is None:
             walk, self._walk = self._walk, None
-            self._current = walk() if walk is not None else _files_of(self.output)
+            self._current = walk() if walk is not None else files_of(self.output)
         return sorted(rel for rel in self._current if rel not in self._paths)
 
     def commit(self) -> list[str]:
@@ -352,10 +347,6 @@ class InPlaceWriter:
 
     def abort(self) -> None:
         """Files already replaced stay: each is whole, and the next rebuild fixes the rest."""
-
-
-def _files_of(output: Path) -> list[str]:
-    return list(files_in(output))
 
 
 def _make_room(staging: Path, rel: PurePosixPath) -> None:
