@@ -195,7 +195,7 @@ class Terms:
         )
         title = item.title.split()
         long_words = [raw for raw in title if len(raw) > 3 and raw[0].isalpha()]
-        upper = sum(1 for raw in long_words if raw[0].isupper())
+        upper = len([raw for raw in long_words if raw[0].isupper()])
         title_case = upper * 3 > len(long_words) * 2 and len(long_words) > 2
         self._add(bag, names, capitals, sounds, title, TITLE_WEIGHT, not title_case)
         for term in names:
