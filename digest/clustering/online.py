@@ -375,14 +375,14 @@ def _best(
     oldest = day - len(thresholds) + 1
     evidence = _evidence(bag, seen, oldest, days)
     best, best_dot, best_margin = None, 0.0, 0.0
-    looked: set[int] = set()
+    looked: set[_Open] = set()  # by identity: _Open has no __eq__
     for other, amount in evidence.items():
         if amount < _MIN_EVIDENCE:
             continue
         story = story_of[other]
-        if not story.joinable or story.first_day < oldest or id(story) in looked:
+        if not story.joinable or story.first_day < oldest or story in looked:
             continue
-        looked.add(id(story))
+        looked.add(story)
         dot = story.dot(vector)
         threshold = thresholds[day - story.first_day]
         if lang and lang not in story.languages:

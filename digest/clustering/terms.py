@@ -101,6 +101,7 @@ _CALENDAR = _words(
     """
 )
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’»)\]]*$")
+_END_CHARACTERS = frozenset(".!?:;\"'”’»)]")
 _SINGLE_CAPITAL = re.compile(r"(?:^|\W)[A-Z]\.$")  # U.S. Senate, John F. Kennedy
 _NEVER, _UNLESS_INITIAL, _ALWAYS = 0, 1, 2
 
@@ -284,7 +285,13 @@ class Terms:
                     rule = _UNLESS_INITIAL
                     sound = _skeleton(_plain(low))
             terms.append(folded)
-        ends = bool(_SENTENCE_END.search(chunk)) and not _SINGLE_CAPITAL.search(chunk)
+        # Most chunks end in a letter or a comma: no need to ask the regular expressions
+        # (a match of _SENTENCE_END ends in one of _END_CHARACTERS).
+        ends = (
+            chunk[-1] in _END_CHARACTERS
+            and bool(_SENTENCE_END.search(chunk))
+            and not _SINGLE_CAPITAL.search(chunk)
+        )
         if not terms:
             return None, _NEVER, ends, None
         return (terms[0] if len(terms) == 1 else tuple(terms)), rule, ends, sound
