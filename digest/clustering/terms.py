@@ -68,7 +68,13 @@ def _fold(word: str) -> str:
     if word[0].isdigit():
         return word.replace(",", "").replace(".", "")
     word = word.replace("ph", "f").replace("th", "t").replace("y", "i")
-    return _DOUBLE.sub(r"\1", word)[:_PREFIX]
+    return _single(word)[:_PREFIX]
+
+
+def _single(word: str) -> str:
+    """``word`` with doubled letters single. (A substitution with a template costs several
+    times a search, and most words have no doubled letter.)"""
+    return _DOUBLE.sub(r"\1", word) if _DOUBLE.search(word) else word
 
 
 _SOUNDS = (("sch", "s"), ("sh", "s"), ("ph", "f"), ("th", "t"), ("c", "k"), ("q", "k"))
@@ -86,7 +92,7 @@ def _skeleton(word: str) -> str | None:
         return None
     for spelling, sound in _SOUNDS:
         word = word.replace(spelling, sound)
-    rest = _DOUBLE.sub(r"\1", word[1:].translate(_VOWELS))
+    rest = _single(word[1:].translate(_VOWELS))
     if len(rest) < 2:
         return None
     return "~" + word[0] + rest[:2]

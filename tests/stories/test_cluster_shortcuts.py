@@ -1,5 +1,5 @@
-"""The shortcuts of clustering give what the plain rules give: a story's terms, and a story of
-one article, for any input."""
+"""The shortcuts of clustering give what the plain rules give, for any input: whether a chunk
+ends a sentence, a word with its doubled letters made single, a story of one article."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.clustering import StoryItem, cluster
-from digest.clustering.terms import _SENTENCE_END, _SINGLE_CAPITAL, Terms
+from digest.clustering.terms import _DOUBLE, _SENTENCE_END, _SINGLE_CAPITAL, Terms, _single
 
 # Chunks are what ``str.split`` gives: no white space. Built as a start, maybe a character
 # that ends sentences, and maybe closing quotes and brackets, so that every way of ending one
@@ -52,3 +52,9 @@ def test_a_story_of_one_article(title: str, source: str, minutes: int, zone: dt.
     assert (story.lead, story.title, story.sources) == ("a.md", title, (source,))
     assert story.days == (published.date(),)
     assert story.explicit is False
+
+
+@given(st.text(st.sampled_from(list("aabbcl.éé~")), max_size=10) | st.text(max_size=10))
+def test_doubled_letters_are_made_single_as_the_pattern_says(word: str) -> None:
+    # _single skips the substitution when a search finds no doubled letter.
+    assert _single(word) == _DOUBLE.sub(r"\1", word)
