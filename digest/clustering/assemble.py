@@ -72,7 +72,7 @@ def finish(items: list[StoryItem], stories: Sequence[Built], kept: list[Story]) 
     for story in stories:
         if story.sid not in groups:
             order.append(story.sid)
-        groups.setdefault(story.sid, []).extend(items[m] for m in story.members)
+        groups.setdefault(story.sid, []).extend([items[m] for m in story.members])
     explicit: dict[str, list[StoryItem]] = {}
     for story in kept:
         if story.id not in groups:
@@ -94,11 +94,24 @@ def finish(items: list[StoryItem], stories: Sequence[Built], kept: list[Story]) 
             members = [by_key[key] for key in kept_by_id[sid].keys if key in by_key] + members
         result.append(_make(sid, members, explicit=False))
     result.extend(_make(sid, members, explicit=True) for sid, members in explicit.items())
-    result.sort(key=lambda story: (by_key[story.lead].published, story.lead))
+    # ``items`` are in (published, key) order, the keys unique: a position is that order.
+    position = {item.key: at for at, item in enumerate(items)}
+    result.sort(key=lambda story: position[story.lead])
     return result
 
 
 def _make(sid: str, members: list[StoryItem], explicit: bool) -> Story:
+    if len(members) == 1:  # most stories: nothing to sort or to merge
+        lead = members[0]
+        return Story(
+            id=sid,
+            keys=(lead.key,),
+            lead=lead.key,
+            title=lead.title,
+            sources=(lead.source,),
+            days=(lead.published.date(),),
+            explicit=explicit,
+        )
     members = sorted(members, key=lambda item: (item.published, item.key))
     sources: dict[str, None] = {}
     days: dict[dt.date, None] = {}

@@ -102,7 +102,9 @@ class _Open:
                     self.decided.setdefault(kind, day)
         centroid = self.centroid
         if len(self.members) == 1:  # a new story, most of them: its first vector is its sum
-            self.centroid = dict(vector)
+            # The vector itself, not a copy: the caller makes a new one for every item and
+            # keeps none (see ``_Clusterer.run``).
+            self.centroid = vector
             self.norm2 = 1.0
             return
         for term, weight in vector.items():
@@ -197,7 +199,10 @@ class _Window:
                 capitals[term] = [index]
             else:
                 if posting and days[posting[0]] < oldest:
-                    _prune(posting, oldest, days)
+                    if days[posting[-1]] < oldest:  # all of them: most often
+                        posting.clear()
+                    else:
+                        _prune(posting, oldest, days)
                 posting.append(index)
 
 
@@ -300,30 +305,46 @@ def _evidence(bag: Bag, seen: _Window, oldest: int, days: list[int]) -> dict[int
     df = seen.df
     n = len(seen.recent)
     scale = math.log(1.0 + n)
+    log = math.log
     evidence: dict[int, float] = {}
     get = evidence.get
-    names, capitals = seen.names, seen.capitals
+    names, capitals = seen.names.get, seen.capitals.get
     # Sorted: the sums, and so the order of the candidates, do not depend on the hash seed.
+    # Most terms have no posting, or one whose items have all left the window (they are in
+    # time order: the last one tells); those cost a look-up or two and no call of _prune.
+    # The share is ``weight * idf / scale`` with the weight 1.0 left out.
     for term in sorted(bag.names):
-        for posting, weight in ((names.get(term), 1.0), (capitals.get(term), CROSS)):
-            if not posting:
-                continue
-            if days[posting[0]] < oldest:
-                _prune(posting, oldest, days)
-            if posting:
-                share = weight * math.log(1.0 + n / df.get(term, 1)) / scale
+        posting = names(term)
+        if posting:
+            if days[posting[-1]] < oldest:
+                posting.clear()
+            else:
+                if days[posting[0]] < oldest:
+                    _prune(posting, oldest, days)
+                share = log(1.0 + n / df.get(term, 1)) / scale
+                for other in posting:
+                    evidence[other] = get(other, 0.0) + share
+        posting = capitals(term)
+        if posting:
+            if days[posting[-1]] < oldest:
+                posting.clear()
+            else:
+                if days[posting[0]] < oldest:
+                    _prune(posting, oldest, days)
+                share = CROSS * log(1.0 + n / df.get(term, 1)) / scale
                 for other in posting:
                     evidence[other] = get(other, 0.0) + share
     for term in sorted(bag.capitals):
-        posting = names.get(term)
-        if not posting:
-            continue
-        if days[posting[0]] < oldest:
-            _prune(posting, oldest, days)
+        posting = names(term)
         if posting:
-            share = CROSS * math.log(1.0 + n / df.get(term, 1)) / scale
-            for other in posting:
-                evidence[other] = get(other, 0.0) + share
+            if days[posting[-1]] < oldest:
+                posting.clear()
+            else:
+                if days[posting[0]] < oldest:
+                    _prune(posting, oldest, days)
+                share = CROSS * log(1.0 + n / df.get(term, 1)) / scale
+                for other in posting:
+                    evidence[other] = get(other, 0.0) + share
     return evidence
 
 
@@ -354,14 +375,14 @@ def _best(
     oldest = day - len(thresholds) + 1
     evidence = _evidence(bag, seen, oldest, days)
     best, best_dot, best_margin = None, 0.0, 0.0
-    looked: set[int] = set()
+    looked: set[_Open] = set()  # by identity: _Open has no __eq__
     for other, amount in evidence.items():
         if amount < _MIN_EVIDENCE:
             continue
         story = story_of[other]
-        if not story.joinable or story.first_day < oldest or id(story) in looked:
+        if not story.joinable or story.first_day < oldest or story in looked:
             continue
-        looked.add(id(story))
+        looked.add(story)
         dot = story.dot(vector)
         threshold = thresholds[day - story.first_day]
         if lang and lang not in story.languages:

@@ -68,7 +68,13 @@ def _fold(word: str) -> str:
     if word[0].isdigit():
         return word.replace(",", "").replace(".", "")
     word = word.replace("ph", "f").replace("th", "t").replace("y", "i")
-    return _DOUBLE.sub(r"\1", word)[:_PREFIX]
+    return _single(word)[:_PREFIX]
+
+
+def _single(word: str) -> str:
+    """``word`` with doubled letters single. (A substitution with a template costs several
+    times a search, and most words have no doubled letter.)"""
+    return _DOUBLE.sub(r"\1", word) if _DOUBLE.search(word) else word
 
 
 _SOUNDS = (("sch", "s"), ("sh", "s"), ("ph", "f"), ("th", "t"), ("c", "k"), ("q", "k"))
@@ -86,7 +92,7 @@ def _skeleton(word: str) -> str | None:
         return None
     for spelling, sound in _SOUNDS:
         word = word.replace(spelling, sound)
-    rest = _DOUBLE.sub(r"\1", word[1:].translate(_VOWELS))
+    rest = _single(word[1:].translate(_VOWELS))
     if len(rest) < 2:
         return None
     return "~" + word[0] + rest[:2]
@@ -101,6 +107,7 @@ _CALENDAR = _words(
     """
 )
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’»)\]]*$")
+_END_CHARACTERS = frozenset(".!?:;\"'”’»)]")
 _SINGLE_CAPITAL = re.compile(r"(?:^|\W)[A-Z]\.$")  # U.S. Senate, John F. Kennedy
 _NEVER, _UNLESS_INITIAL, _ALWAYS = 0, 1, 2
 
@@ -195,7 +202,7 @@ class Terms:
         )
         title = item.title.split()
         long_words = [raw for raw in title if len(raw) > 3 and raw[0].isalpha()]
-        upper = sum(1 for raw in long_words if raw[0].isupper())
+        upper = len([raw for raw in long_words if raw[0].isupper()])
         title_case = upper * 3 > len(long_words) * 2 and len(long_words) > 2
         self._add(bag, names, capitals, sounds, title, TITLE_WEIGHT, not title_case)
         for term in names:
@@ -284,7 +291,13 @@ class Terms:
                     rule = _UNLESS_INITIAL
                     sound = _skeleton(_plain(low))
             terms.append(folded)
-        ends = bool(_SENTENCE_END.search(chunk)) and not _SINGLE_CAPITAL.search(chunk)
+        # Most chunks end in a letter or a comma: no need to ask the regular expressions
+        # (a match of _SENTENCE_END ends in one of _END_CHARACTERS).
+        ends = (
+            chunk[-1] in _END_CHARACTERS
+            and bool(_SENTENCE_END.search(chunk))
+            and not _SINGLE_CAPITAL.search(chunk)
+        )
         if not terms:
             return None, _NEVER, ends, None
         return (terms[0] if len(terms) == 1 else tuple(terms)), rule, ends, sound
