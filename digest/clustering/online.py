@@ -310,41 +310,25 @@ def _evidence(bag: Bag, seen: _Window, oldest: int, days: list[int]) -> dict[int
     get = evidence.get
     names, capitals = seen.names.get, seen.capitals.get
     # Sorted: the sums, and so the order of the candidates, do not depend on the hash seed.
-    # Most terms have no posting, or one whose items have all left the window (they are in
-    # time order: the last one tells); those cost a look-up or two and no call of _prune.
-    # The share is ``weight * idf / scale`` with the weight 1.0 left out.
-    for term in sorted(bag.names):
-        posting = names(term)
+    # A name meets names at full weight and capitals at CROSS, a capital meets names at
+    # CROSS, in this order (the sums' order). Most terms have no posting, or one whose items
+    # have all left the window (they are in time order: the last one tells); those cost a
+    # look-up or two and no call of _prune.
+    looks = [
+        (t, look, w) for t in sorted(bag.names) for look, w in ((names, 1.0), (capitals, CROSS))
+    ]
+    looks += [(t, names, CROSS) for t in sorted(bag.capitals)]
+    for term, look, weight in looks:
+        posting = look(term)
         if posting:
             if days[posting[-1]] < oldest:
                 posting.clear()
-            else:
-                if days[posting[0]] < oldest:
-                    _prune(posting, oldest, days)
-                share = log(1.0 + n / df.get(term, 1)) / scale
-                for other in posting:
-                    evidence[other] = get(other, 0.0) + share
-        posting = capitals(term)
-        if posting:
-            if days[posting[-1]] < oldest:
-                posting.clear()
-            else:
-                if days[posting[0]] < oldest:
-                    _prune(posting, oldest, days)
-                share = CROSS * log(1.0 + n / df.get(term, 1)) / scale
-                for other in posting:
-                    evidence[other] = get(other, 0.0) + share
-    for term in sorted(bag.capitals):
-        posting = names(term)
-        if posting:
-            if days[posting[-1]] < oldest:
-                posting.clear()
-            else:
-                if days[posting[0]] < oldest:
-                    _prune(posting, oldest, days)
-                share = CROSS * log(1.0 + n / df.get(term, 1)) / scale
-                for other in posting:
-                    evidence[other] = get(other, 0.0) + share
+                continue
+            if days[posting[0]] < oldest:
+                _prune(posting, oldest, days)
+            share = weight * log(1.0 + n / df.get(term, 1)) / scale
+            for other in posting:
+                evidence[other] = get(other, 0.0) + share
     return evidence
 
 
