@@ -9,8 +9,8 @@ to another day by a new time zone) works it out again from all of them, so the l
 always the one a clean build makes.
 
 Kept in the cache folder as JSON (data only): the list, and for each article its path and
-what its words are made from (the file's content hash and its date and time in the site's
-zone), with the identity of the code that made it.
+what its words are made from (the file's content hash, its date and time in the site's
+zone, and its names as the index spells them), with the identity of the code that made it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ FORMAT = 1
 
 
 def _made_from(article: Article) -> str:
-    return f"{article.content_hash} {article.published.isoformat()}"
+    # The names as shown, not only the file's hash: the index gives every article one
+    # spelling of a topic or source, chosen among all the articles, so a new article can
+    # change what an old one shows.
+    names = json.dumps([article.title, article.source, article.author, *article.topics])
+    return f"{article.content_hash} {article.published.isoformat()} {article.has_time} {names}"
 
 
 class SiteWords:

@@ -57,7 +57,7 @@ def test_new_articles_add_their_words_without_the_others_being_read(
     assert kept.words(more) == vocabulary(more) and len(seen) == 1  # nothing new: kept
 
 
-@pytest.mark.parametrize("change", ["edited", "removed", "moved"])
+@pytest.mark.parametrize("change", ["edited", "removed", "moved", "respelled"])
 def test_any_other_change_works_the_list_out_again(tmp_path: Path, change: str) -> None:
     kept = SiteWords(tmp_path / "cache", tmp_path / "site")
     first = [_article(1, "Geneva talks resume"), _article(2, "Metro strike in Lisbon")]
@@ -66,9 +66,15 @@ def test_any_other_change_works_the_list_out_again(tmp_path: Path, change: str) 
         after = [first[0], _article(2, "Metro strike called off", version="2")]
     elif change == "removed":
         after = [first[0]]
-    else:  # the same file, another day in the site's zone
+    elif change == "moved":  # the same file, another day in the site's zone
         moved = _article(2, "Metro strike in Lisbon", day=18)
         after = [first[0], dataclasses.replace(moved, path=first[1].path)]
+    else:  # the same file, its source spelled as a new article spells it (the index's choice)
+        new = _article(3, "Lisbon", version="3")
+        after = [dataclasses.replace(a, source="Thé Daily") for a in (*first, new)]
+        assert kept.words(after) == vocabulary(after)
+        assert "thé" in kept.words(after) and "the" not in kept.words(after)
+        return
     assert kept.words(after) == vocabulary(after)
     assert "lisbon" not in kept.words(after) or change == "moved"
 
