@@ -12,8 +12,9 @@ import threading
 from pathlib import Path
 
 from digest.pipeline.output import exchange
+from digest.search.bundle import SearchIndexError, link_tree, pagefind_binary
 from digest.search.page import INSTALL_HINT, ArticlePages
-from digest.search.pagefind import SearchIndexError, index_over_links, link_tree, pagefind_binary
+from digest.search.pagefind import index_over_links
 from digest.search.projection import projection_hash, shard_contents
 from digest.search.shards import (
     INDEX_DIR,
@@ -24,10 +25,10 @@ from digest.search.shards import (
     plan_shards,
     read_contents,
     read_manifest,
+    read_words,
     shard_keys,
-    vocabulary,
-    words_page,
 )
+from digest.search.words import WORDS, WORDS_FOLDER, ShardWords, words_key
 
 
 class BackgroundIndexer:
@@ -87,7 +88,6 @@ def reindex_in_place(output: Path, articles: ArticlePages, language: str) -> str
     except OSError as exc:
         return f"search: cannot index ({exc})"
     try:
-        shown = dict(zip(articles, articles.articles, strict=True))
         # A page may be gone already: a later rebuild removed it (and asked for a new run).
         present = [rel for rel in articles if (output / rel).is_file()]
         shards = plan_shards(present)
@@ -97,26 +97,32 @@ def reindex_in_place(output: Path, articles: ArticlePages, language: str) -> str
         # Stamped with the time the run began: a page replaced while it runs is newer than
         # its shard's index, so the next run takes that shard again.
         began = _now(tmp)
-        words = None
-        if len(shards) > 1:
-            words = words_page(vocabulary(shown[rel] for rel in present), language)
-        keys = shard_keys(shards, words)
+        keys = shard_keys(shards)
         stale = [s for s in shards if _outdated(output, s, keys[s.name], current)]
         seen: dict[str, str] = {}  # the projection hashes of the pages Pagefind reads
-        index_over_links(binary, output, stale, language, fresh, words, seen)
+        index_over_links(binary, output, stale, language, fresh, seen)
         contents = _contents(output, shards, stale, seen, language)
+        words = (WORDS, words_key(contents)) if len(shards) > 1 else None
+        if words is not None:
+            if read_words(output) == words and (output / WORDS_FOLDER / SHARD_ENTRY).is_file():
+                link_tree(output / WORDS_FOLDER, fresh / WORDS)
+            else:
+                pages = ShardWords(None, output).pages(
+                    shards, contents, language, lambda rel: (output / rel).read_bytes()
+                )
+                index_over_links(binary, output, [], language, fresh, words=pages)
         for shard in stale:
             os.utime(fresh / shard.name / SHARD_ENTRY, ns=(began, began))
         for shard in shards:
             if shard not in stale:
                 link_tree(output / shard.folder, fresh / shard.name)
-        (tmp / MANIFEST).write_bytes(manifest_bytes(shards, keys, contents))
+        (tmp / MANIFEST).write_bytes(manifest_bytes(shards, keys, contents, words))
         live = output / INDEX_DIR
         if not live.is_dir():
             os.rename(fresh, live)
             return None
         # What a site's own static files put under pagefind/ stays.
-        ours = {*current, *keys, Path(MANIFEST).name}
+        ours = {*current, *keys, WORDS, Path(MANIFEST).name}
         for entry in live.iterdir():
             if entry.name not in ours:
                 link_tree(entry, fresh / entry.name)

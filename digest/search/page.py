@@ -25,8 +25,7 @@ def search_page(available: bool) -> Page:
 
 class ArticlePages(list[str]):
     """The article pages' output paths, and the articles they show (``articles``, in the
-    same order): the background re-index of ``watch`` needs their words (``words_page``),
-    the same ones a staged build takes, so both give the shards the same keys."""
+    same order)."""
 
     def __init__(self, pages: Iterable[Page]) -> None:
         chosen = [p for p in pages if p.template == ARTICLE_TEMPLATE]

@@ -11,15 +11,18 @@ output, in shards:
   The search page loads them all and Pagefind merges their results (``mergeIndex``). Why:
   Pagefind's search time in the browser grows faster than the number of pages a word is on
   (a word on half of 10,000 pages took ~600 ms, on five shards of 2,000 ~250 ms). A site of
-  up to ``SHARD_SIZE`` articles has one shard. Each shard of several is indexed with a
-  words page (``words_page``), so that no shard answers a word of the site it lacks.
+  up to ``SHARD_SIZE`` articles has one shard. A site of several shards has a words bundle
+  too (``pagefind/words/``, see ``words.py``) that tells the search page which shards one
+  index of the whole site would take results from, so that no shard answers a word of the
+  site it lacks with the pages of a prefix; a word new to the site re-indexes its own
+  shard and that small bundle only.
 - A normal build runs Pagefind over the staged new site itself, each shard restricted to
   its articles by a glob (``Shard.glob``), the shards side by side (one process per CPU),
   and has it write straight into the staging folder, where the ``SiteWriter`` records each
   file like any other: the index is part of the staged site and swapped in atomically with
   it, and no page or index file is copied. Pagefind never sees the live output. Only the
-  shards whose indexed content changed are re-indexed: an article added or removed, a word
-  new to the site, or a page changed in what Pagefind reads of it (its *projection*, see
+  shards whose indexed content changed are re-indexed: an article added or removed, or a
+  page changed in what Pagefind reads of it (its *projection*, see
   ``projection.py``: title, source, date, topics, body; not the related list, which a new
   day rewrites on old articles all over the site). ``shards.json`` records each shard's
   content key; the pages' projection hashes are kept in the cache folder, so a build reads
@@ -54,26 +57,31 @@ page says that search is not available.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 
 from digest.config import SiteConfig
 from digest.errors import Diagnostic
-from digest.parallel import usable_cpus
 from digest.pipeline.plan import Page
 from digest.pipeline.write import InPlaceWriter, SiteWriter, safe_relative
+from digest.search.bundle import (
+    SearchIndexError,
+    in_parallel,
+    index_words,
+    link_file,
+    pagefind_binary,
+    run_pagefind,
+)
 from digest.search.page import INSTALL_HINT, article_paths
 from digest.search.projection import Projections, projection_hash, shard_contents
 from digest.search.shards import (
     INDEX_DIR,
     MANIFEST,
     SHARD_ENTRY,
-    WORDS_DIR,
     Shard,
     current_index,
     index_files,
@@ -81,60 +89,10 @@ from digest.search.shards import (
     plan_shards,
     read_contents,
     read_manifest,
+    read_words,
     shard_keys,
-    words_page,
 )
-from digest.search.words import SiteWords
-
-TIMEOUT = 600.0
-"""Seconds one Pagefind run may take before it counts as hung."""
-
-
-def pagefind_binary() -> Path | None:
-    """The Pagefind executable shipped by the ``pagefind[bin]`` packages, or None."""
-    try:
-        from pagefind.service import get_executable
-    except ImportError:
-        return None
-    try:
-        path = get_executable()
-    except (OSError, ValueError):
-        return None
-    if path is None or not path.is_file() or not os.access(path, os.X_OK):
-        return None
-    return path
-
-
-class SearchIndexError(Exception):
-    """Pagefind failed; the message says why."""
-
-
-def _pagefind(binary: Path, site: Path, destination: Path, language: str, glob: str) -> None:
-    """Run Pagefind over the pages of ``site`` that ``glob`` matches, into ``destination``."""
-    language = (language or "en").split("-")[0].lower() or "en"
-    cmd = [
-        str(binary),
-        "--site",
-        str(site),
-        "--glob",
-        glob,
-        "--output-path",
-        str(destination),
-        # One index for the whole site, whatever ``lang`` single articles set: the search
-        # page loads one language's index.
-        "--force-language",
-        language,
-        "--silent",
-    ]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SearchIndexError(f"search: Pagefind did not run ({exc})") from None
-    if proc.returncode != 0 or not (destination / SHARD_ENTRY).is_file():
-        detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise SearchIndexError(
-            f"search: Pagefind failed (exit {proc.returncode}): {' / '.join(detail)}"
-        )
+from digest.search.words import WORDS, WORDS_FOLDER, ShardWords, words_key
 
 
 def _pagefind_over_links(
@@ -143,11 +101,10 @@ def _pagefind_over_links(
     shard: Shard,
     language: str,
     destination: Path,
-    words: bytes | None,
     seen: dict[str, str] | None,
 ) -> None:
-    """Index the shard's pages of the site in ``source``, and the words page if given, into
-    ``destination`` (a new folder); put each page's projection hash in ``seen``, if given.
+    """Index the shard's pages of the site in ``source`` into ``destination`` (a new
+    folder); put each page's projection hash in ``seen``, if given.
 
     The pages are hard-linked (else copied) into a scratch site so Pagefind sees exactly
     these files at their site paths, whatever else is in ``source``, even while a rebuild
@@ -156,9 +113,6 @@ def _pagefind_over_links(
         site = Path(tmp, "site")
         site.mkdir()
         made = {site}
-        if words is not None:
-            (site / WORDS_DIR).mkdir()
-            (site / WORDS_DIR / "index.html").write_bytes(words)
         for rel in shard.articles:
             target = site / safe_relative(rel)
             if target.parent not in made:
@@ -167,7 +121,7 @@ def _pagefind_over_links(
             link_file(source / rel, target)
             if seen is not None:
                 seen[rel] = projection_hash(rel, target.read_bytes())
-        _pagefind(binary, site, destination, language, "**/*.html")
+        run_pagefind(binary, site, destination, language, "**/*.html")
 
 
 def index_over_links(
@@ -176,31 +130,21 @@ def index_over_links(
     shards: Sequence[Shard],
     language: str,
     destination: Path,
-    words: bytes | None,
     seen: dict[str, str] | None = None,
+    words: dict[str, bytes] | None = None,
 ) -> None:
-    """Index each shard of the site in ``source`` into ``destination/<shard name>``; put the
-    projection hash of each page Pagefind read in ``seen``, if given."""
-    _in_parallel(
-        lambda shard: _pagefind_over_links(
-            binary, source, shard, language, destination / shard.name, words, seen
-        ),
-        shards,
-    )
-
-
-def _in_parallel(job: Callable[[Shard], None], shards: Sequence[Shard]) -> None:
-    """Run ``job`` for each shard, one CPU each (a job waits on its own Pagefind process);
-    raise the first error, once all have ended."""
-    workers = min(usable_cpus(), len(shards))
-    if workers <= 1:
-        for shard in shards:
-            job(shard)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(job, shard) for shard in shards]
-    for future in futures:
-        future.result()
+    """Index each shard of the site in ``source`` into ``destination/<shard name>``, and
+    the words pages if given into ``destination/words``; put the projection hash of each
+    page Pagefind read in ``seen``, if given."""
+    jobs = [
+        functools.partial(
+            _pagefind_over_links, binary, source, shard, language, destination / shard.name, seen
+        )
+        for shard in shards
+    ]
+    if words is not None:
+        jobs.append(functools.partial(index_words, binary, words, language, destination / WORDS))
+    in_parallel(jobs)
 
 
 def write_index(
@@ -211,14 +155,15 @@ def write_index(
     fingerprints: dict[str, str],
     warnings: list[Diagnostic],
     projections: Projections,
-    site_words: SiteWords,
+    shard_words: ShardWords,
 ) -> None:
     """For a staged (``SiteWriter``) build: put the index into the new site.
 
-    Re-indexes the shards whose articles or indexed content changed, or that are missing;
-    carries the others over unchanged. ``projections``: the cache of the pages' projection
-    hashes (see ``projection.py``), brought up to date; ``site_words``: the last build's word
-    list (see ``words.py``)."""
+    Re-indexes the shards whose articles or indexed content changed, or that are missing,
+    and the words bundle when one of them did; carries the others over unchanged.
+    ``projections``: the cache of the pages' projection hashes (see ``projection.py``),
+    brought up to date; ``shard_words``: the cache of each shard's words (see
+    ``words.py``)."""
     binary = pagefind_binary()
     if binary is None:
         warnings.append(Diagnostic(config.path, 0, INSTALL_HINT))
@@ -226,9 +171,7 @@ def write_index(
     _clean_leftovers(output)
     articles = article_paths(pages)
     shards = plan_shards(articles)
-    several = len(shards) > 1
-    words = words_page(site_words.words(articles.articles), config.language) if several else None
-    keys = shard_keys(shards, words)
+    keys = shard_keys(shards)
     current = read_manifest(output)
     # Only the pages written this build are read: the others are the output's own files,
     # whose projection the cache has (while their size and mtime hold).
@@ -247,8 +190,12 @@ def write_index(
         or indexed.get(s.name) != contents[s.name]
         or not (output / s.folder / SHARD_ENTRY).is_file()
     ]
-    manifest = manifest_bytes(shards, keys, contents)
-    if not stale and _same_bytes(output / MANIFEST, manifest):
+    words = (WORDS, words_key(contents)) if len(shards) > 1 else None
+    words_stale = words is not None and (
+        read_words(output) != words or not (output / WORDS_FOLDER / SHARD_ENTRY).is_file()
+    )
+    manifest = manifest_bytes(shards, keys, contents, words)
+    if not stale and not words_stale and _same_bytes(output / MANIFEST, manifest):
         _keep(writer, current_index(output), fingerprints)
         return
     # Once a file was written the staging folder holds the whole new site (the writer
@@ -258,15 +205,22 @@ def write_index(
         # Staged in the spare (see pipeline/write.py), the folder may still hold pages the
         # new site drops: Pagefind must not see them. The index is claimed below.
         writer.settle(skip=f"{INDEX_DIR}/")
+    word_pages = None
+    if words_stale:
+        word_pages = shard_words.pages(
+            shards, contents, config.language, lambda rel: (pages_root / rel).read_bytes()
+        )
     # Pagefind can write straight into the staging folder, unless the site has a static
-    # file or folder of one of our names: keep out of its way. (A spare staging folder
+    # file or folder of the index's name: keep out of its way. (A spare staging folder
     # holds the last index there: that is ours, and what the new site lacks goes.)
-    direct = bool(writer.written) and not writer.claims(INDEX_DIR, WORDS_DIR)
+    direct = bool(writer.written) and not writer.claims(INDEX_DIR)
     try:
         if direct:
-            recorded = _index_staged(binary, writer, stale, config.language, words)
+            recorded = _index_staged(binary, writer, stale, config.language, word_pages)
         else:
-            recorded = _index_scratch(binary, writer, pages_root, stale, config.language, words)
+            recorded = _index_scratch(
+                binary, writer, pages_root, stale, config.language, word_pages
+            )
     except SearchIndexError as exc:
         if direct:
             shutil.rmtree(writer.staging / INDEX_DIR, ignore_errors=True)
@@ -274,39 +228,51 @@ def write_index(
         warnings.append(Diagnostic(config.path, 0, str(exc)))
         _keep(writer, current_index(output), fingerprints)
         return
+    shard_words.save()
     for rel in recorded:
         fingerprints[rel] = "search-index"
     for shard in shards:
         if shard not in stale:
             _keep(writer, index_files(output, shard.folder), fingerprints)
+    if words is not None and not words_stale:
+        _keep(writer, index_files(output, WORDS_FOLDER), fingerprints)
     writer.write(MANIFEST, manifest)
     fingerprints[MANIFEST] = "search-index"
 
 
 def _index_staged(
-    binary: Path, writer: SiteWriter, shards: list[Shard], language: str, words: bytes | None
+    binary: Path,
+    writer: SiteWriter,
+    shards: list[Shard],
+    language: str,
+    words: dict[str, bytes] | None,
 ) -> list[str]:
-    """Index the shards from the staged pages, straight into the staging folder, and record
-    their files with the writer; returns them."""
-    extra = []
-    for shard in shards:
-        writer.clear(shard.folder)  # what Pagefind writes there is the staging folder's own
-    if words is not None:
-        (writer.staging / WORDS_DIR).mkdir(exist_ok=True)
-        (writer.staging / WORDS_DIR / "index.html").write_bytes(words)
-        extra.append(WORDS_DIR)
-    try:
-        _in_parallel(
-            lambda shard: _pagefind(
-                binary, writer.staging, writer.staging / shard.folder, language, shard.glob(*extra)
-            ),
-            shards,
+    """Index the shards from the staged pages (and the words pages, if given) straight
+    into the staging folder, and record their files with the writer; returns them."""
+    folders = [shard.folder for shard in shards]
+    jobs = [
+        functools.partial(
+            run_pagefind,
+            binary,
+            writer.staging,
+            writer.staging / shard.folder,
+            language,
+            shard.glob(),
         )
-    finally:
-        shutil.rmtree(writer.staging / WORDS_DIR, ignore_errors=True)
+        for shard in shards
+    ]
+    if words is not None:
+        folders.append(WORDS_FOLDER)
+        jobs.append(
+            functools.partial(index_words, binary, words, language, writer.staging / WORDS_FOLDER)
+        )
+    for folder in folders:
+        writer.clear(folder)  # what Pagefind writes there is the staging folder's own
+    (writer.staging / INDEX_DIR).mkdir(parents=True, exist_ok=True)
+    in_parallel(jobs)
     recorded = []
-    for shard in shards:
-        for rel in index_files(writer.staging, shard.folder):
+    for folder in folders:
+        for rel in index_files(writer.staging, folder):
             staged = writer.staging / rel
             same = _same_file(writer.output / rel, staged)
             if same:
@@ -323,17 +289,19 @@ def _index_scratch(
     pages_root: Path,
     shards: list[Shard],
     language: str,
-    words: bytes | None,
+    words: dict[str, bytes] | None,
 ) -> list[str]:
-    """Index the shards from the pages in ``pages_root`` into a scratch folder beside the
-    output, and write their files through the writer; returns them."""
+    """Index the shards from the pages in ``pages_root`` (and the words pages, if given)
+    into a scratch folder beside the output, and write their files through the writer;
+    returns them."""
     output = writer.output
     scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
     try:
-        index_over_links(binary, pages_root, shards, language, scratch, words)
+        index_over_links(binary, pages_root, shards, language, scratch, words=words)
         recorded = []
-        for shard in shards:
-            for rel in index_files(scratch, shard.name):
+        names = [shard.name for shard in shards] + ([WORDS] if words is not None else [])
+        for name in names:
+            for rel in index_files(scratch, name):
                 writer.write(f"{INDEX_DIR}/{rel}", (scratch / rel).read_bytes())
                 recorded.append(f"{INDEX_DIR}/{rel}")
         return recorded
@@ -377,21 +345,3 @@ def keep_index(writer: InPlaceWriter, output: Path) -> None:
     """For an in-place build: the index files stay (the background re-index replaces them)."""
     for rel in current_index(output):
         writer.keep(rel)
-
-
-def link_tree(source: Path, target: Path) -> None:
-    """Hard-link (else copy) the file ``source``, or every file of the folder, to ``target``."""
-    if not source.is_dir():
-        link_file(source, target)
-    for dirpath, _dirs, names in os.walk(source):
-        folder = target / Path(dirpath).relative_to(source)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in names:
-            link_file(Path(dirpath, name), folder / name)
-
-
-def link_file(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import json
 import os
 import re
@@ -140,6 +141,48 @@ def projection(rel: str, page: bytes) -> bytes:
             at = _end_of(page, tag, at)
     # The attribute only in a comment or a script: Pagefind sees no body element.
     return b"\0".join(pieces) if body else whole
+
+
+_SEARCHED = re.compile(rb"data-pagefind-(?:body|meta)", re.I)
+_INLINE = frozenset(
+    {b"a", b"abbr", b"b", b"bdi", b"cite", b"code", b"em", b"i", b"kbd", b"mark", b"q", b"s"}
+    | {b"samp", b"small", b"span", b"strong", b"sub", b"sup", b"time", b"u", b"var"}
+)
+_UNSEARCHED = re.compile(
+    rb"<!--.*?(?:-->|\Z)|<(script|style|template|noscript|svg|form)[\s>].*?</\1\s*>", re.S | re.I
+)
+"""Comments, and the elements whose text Pagefind leaves out."""
+_TAG = re.compile(rb"<(/?)([A-Za-z][^\s/>]*+)" + _ATTRS + rb">", re.S)
+
+
+def searched_pieces(page: bytes) -> set[str]:
+    """The distinct white-space separated pieces of the text Pagefind searches in the page:
+    its ``data-pagefind-body`` and ``data-pagefind-meta`` elements (the body, and the title,
+    source and date that Pagefind 1.5 matches too). A page of these pieces gives Pagefind
+    the same words (see ``words.py``); a tag splits the text unless it is inline, and
+    comments, scripts, styles, forms and SVG are left out (as Pagefind does)."""
+    if not _BODY.search(page):
+        return set()
+    pieces: set[str] = set()
+    at = 0
+    while (match := _CANDIDATE.search(page, at)) is not None:
+        at = match.end()
+        special, attrs, name, marked = match.group("special", "attrs", "name", "marked")
+        if special is None and name is None:
+            continue
+        tag, attrs = (special, attrs) if special is not None else (name, marked)
+        tag = tag.lower()
+        if tag in _RAW:
+            at = _end_of(page, tag, at)
+            continue
+        if not _SEARCHED.search(attrs):
+            continue
+        end = _end_of(page, tag, at)
+        inner = _UNSEARCHED.sub(b" ", page[at:end])
+        text = _TAG.sub(lambda m: b"" if (m.group(2) or b"").lower() in _INLINE else b" ", inner)
+        pieces.update(html.unescape(text.decode("utf-8", "replace")).split())
+        at = end
+    return pieces
 
 
 def projection_hash(rel: str, page: bytes) -> str:

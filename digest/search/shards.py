@@ -5,16 +5,12 @@ keys and ``pagefind/shards.json``.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from digest.model import Article
-from digest.pipeline.render import format_date, format_time
 
 INDEX_DIR = "pagefind"
 """The index in the output: ``shards.json`` and one Pagefind bundle per shard."""
@@ -33,10 +29,6 @@ writes filter values in hash-map order (see the module's docstring)."""
 
 SHARD_ENTRY = "pagefind-entry.json"
 """Pagefind's own entry file in each shard: it is there when the shard is whole."""
-WORDS_DIR = "digest-search-words"
-"""Where the words page (see ``words_page``) sits beside the pages Pagefind reads, while it
-runs; never published."""
-_WORD = re.compile(r"\w+")
 _SHARD_NAME = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 
 
@@ -129,59 +121,26 @@ def _pack(units: list[tuple[str, list[str]]], size: int) -> list[Shard]:
     return shards
 
 
-def vocabulary(articles: Iterable[Article]) -> list[str]:
-    """Every word of the articles' pages (lower case, sorted): their title, source, topics,
-    author, date and body."""
-    # Split on white space first and take the words out of the distinct pieces: a regular
-    # expression over all the text is twice as slow.
-    pieces: set[str] = set()
-    for article in articles:
-        when = format_date(article.day) + (
-            " " + format_time(article.published) if article.has_time else ""
-        )
-        text = " ".join(
-            (article.title, article.source, article.author, *article.topics, when, article.body)
-        )
-        pieces.update(text.lower().split())
-    return sorted(set(_WORD.findall(" ".join(pieces))))
-
-
-def words_page(words: Sequence[str], language: str) -> bytes:
-    """A page of every word of the site, at weight 0, indexed with each shard of several.
-
-    Pagefind answers a word its index lacks with the pages of the word's longest prefix it
-    has ("officials" -> "of"), so a shard without a word another shard has would add pages
-    that do not contain it. With this page in every shard, every word of the site is in
-    every shard; the page itself scores 0, and the search page drops results that score 0.
-    """
-    text = html.escape(" ".join(words))
-    return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(language or "en")}"><body>'
-        f'<div data-pagefind-body><p data-pagefind-weight="0">{text}</p></div>'
-        "</body></html>\n"
-    ).encode()
-
-
 def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def shard_keys(shards: Sequence[Shard], words: bytes | None) -> dict[str, str]:
-    """Each shard's key: its articles, and the words page it is indexed with (if any): a
-    word new to the site re-indexes every shard of several."""
-    if words is None:
-        return {s.name: s.key for s in shards}
-    extra = hashlib.blake2b(words, digest_size=12).hexdigest()
-    return {s.name: _hash(s.key + extra) for s in shards}
+def shard_keys(shards: Sequence[Shard]) -> dict[str, str]:
+    """Each shard's key: its articles."""
+    return {s.name: s.key for s in shards}
 
 
 def manifest_bytes(
-    shards: Sequence[Shard], keys: dict[str, str], contents: dict[str, str]
+    shards: Sequence[Shard],
+    keys: dict[str, str],
+    contents: dict[str, str],
+    words: tuple[str, str] | None = None,
 ) -> bytes:
     """``shards.json``: what the search page loads, and what the next build compares: each
-    shard's ``key`` (its articles and words page) and ``content`` (what Pagefind read of
-    its pages: see ``projection.py``)."""
-    data = {
+    shard's ``key`` (its articles) and ``content`` (what Pagefind read of its pages: see
+    ``projection.py``); and with several shards, ``words``: the words bundle's folder and
+    key (see ``words.py``)."""
+    data: dict[str, object] = {
         "version": 1,
         "shards": [
             {
@@ -193,6 +152,8 @@ def manifest_bytes(
             for s in shards
         ],
     }
+    if words is not None:
+        data["words"] = {"name": words[0], "key": words[1]}
     return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -224,8 +185,23 @@ def read_contents(output: Path) -> dict[str, str]:
         return {}
 
 
+def read_words(output: Path) -> tuple[str, str] | None:
+    """The current words bundle's folder name and key, from ``shards.json``; None without."""
+    try:
+        words = json.loads((output / MANIFEST).read_bytes())["words"]
+        name, key = words["name"], words["key"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not (isinstance(name, str) and isinstance(key, str) and re.fullmatch(r"[a-z]+", name)):
+        return None
+    return name, key
+
+
 def current_index(output: Path) -> list[str]:
-    """The current index's files: ``shards.json`` and the folders of the shards it lists,
-    not whatever else a site's own static files put under ``pagefind/``."""
-    folders = (f"{INDEX_DIR}/{name}" for name in read_manifest(output))
+    """The current index's files: ``shards.json`` and the folders of the shards it lists
+    (and of its words bundle), not whatever else a site's own static files put under
+    ``pagefind/``."""
+    words = read_words(output)
+    names = [*read_manifest(output), *([words[0]] if words else [])]
+    folders = (f"{INDEX_DIR}/{name}" for name in names)
     return [MANIFEST, *(rel for folder in folders for rel in index_files(output, folder))]

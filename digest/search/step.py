@@ -22,7 +22,7 @@ from digest.search.page import INSTALL_HINT, article_paths, is_article_path, sea
 from digest.search.pagefind import keep_index, pagefind_binary, write_index
 from digest.search.projection import Projections
 from digest.search.shards import MANIFEST
-from digest.search.words import SiteWords
+from digest.search.words import ShardWords
 
 
 def plan_search_page() -> Page:
@@ -46,7 +46,7 @@ def index_before_commit(
         # the older pages while this build reads the current one, or after it published.
         INDEXER.wait()
         projections = Projections(cache_dir, output)
-        words = SiteWords(cache_dir, output)
+        words = ShardWords(cache_dir, output)
         write_index(writer, output, list(pages), config, fingerprints, warnings, projections, words)
     else:
         keep_index(writer, output)

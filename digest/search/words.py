@@ -1,85 +1,120 @@
-"""The site's word list (``shards.vocabulary``) kept from one staged build to the next.
+"""The words index: which shards have a word, so that the search page asks only those.
 
-Every shard indexes the word list of the whole site (see ``shards.words_page``), so a build
-with search needs it each time, and working it out splits the text of every article: about
-a second for 10,000 articles. The list is a union over the articles, so a build whose
-articles are the last build's plus new ones (the daily update) takes the last list and adds
-the words of the new articles only. Any other change (an article edited, removed, or moved
-to another day by a new time zone) works it out again from all of them, so the list is
-always the one a clean build makes.
+Pagefind answers a word its index lacks with the pages of the word's longest prefix it has
+("officials" -> "of"). Over one index of the whole site that only happens for a word the
+site lacks; over shards merged in the page, a shard without a word another shard has
+would add pages that do not contain it. So a site of several shards has one more, small
+Pagefind bundle, ``pagefind/words/``: a page per shard holding the distinct pieces of the
+text Pagefind searches in that shard's pages (``projection.searched_pieces``), tagged with
+the shard's name as a filter. Searched with the reader's query, it has every word of the
+site, so it extends or falls back exactly as one index of the whole site would, and the
+shards it finds (its filter counts) are the shards one such index would take pages from;
+the search page keeps the results of those shards only (``search.html``). A shard it
+finds answers the query as the whole index would (it has an extension of each word, or
+the same longest prefix), one it does not find has no page the whole index would give.
 
-Kept in the cache folder as JSON (data only): the list, and for each article its path and
-what its words are made from (the file's content hash, its date and time in the site's
-zone, and its names as the index spells them), with the identity of the code that made it.
+A new word changes the words page of its shard only: the words bundle (a few pages) is
+indexed again, the other shards are not.
+
+Each shard's pieces are kept in the cache folder (JSON, data only) with the shard's
+content key (``shards.json``'s ``content``: the projection hashes of its pages), so a build
+reads the pages of the shards whose content changed only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from digest.incremental.cache import tool_identity
-from digest.model import Article
-from digest.search.shards import vocabulary
+from digest.search.projection import searched_pieces
+from digest.search.shards import INDEX_DIR, Shard
 
+WORDS = "words"
+"""The words bundle's folder under ``pagefind/`` (never a shard's name: those are dates)."""
+WORDS_FOLDER = f"{INDEX_DIR}/{WORDS}"
+FILTER = "shard"
+"""The filter naming a words page's shard (and, in the page, each merged shard's results)."""
 FORMAT = 1
 
 
-def _made_from(article: Article) -> str:
-    # The names as shown, not only the file's hash: the index gives every article one
-    # spelling of a topic or source, chosen among all the articles, so a new article can
-    # change what an old one shows.
-    names = json.dumps([article.title, article.source, article.author, *article.topics])
-    return f"{article.content_hash} {article.published.isoformat()} {article.has_time} {names}"
+def words_key(contents: dict[str, str]) -> str:
+    """The words bundle's key: the shards and their content (so the pages they hold)."""
+    text = json.dumps([FORMAT, sorted(contents.items())])
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-class SiteWords:
-    """The word list of the last staged build of ``output`` (``cache_dir`` None: none kept)."""
+def words_page(name: str, pieces: Iterable[str], language: str) -> bytes:
+    """The words page of the shard ``name``."""
+    text = html.escape(" ".join(sorted(pieces)))
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html.escape(language or "en")}"><body>'
+        f'<div data-pagefind-body data-pagefind-filter="{FILTER}:{name}">{text}</div>'
+        "</body></html>\n"
+    ).encode()
+
+
+def shard_pieces(shard: Shard, read: Callable[[str], bytes]) -> list[str]:
+    """The pieces of the shard's pages, ``read`` giving an output path's bytes."""
+    pieces: set[str] = set()
+    for rel in shard.articles:
+        pieces.update(searched_pieces(read(rel)))
+    return sorted(pieces)
+
+
+class ShardWords:
+    """Each shard's pieces as the last staged build of ``output`` found them, by content key
+    (``cache_dir`` None: none kept, every shard's pages are read)."""
 
     def __init__(self, cache_dir: Path | None, output: Path) -> None:
         key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
         self.path = None if cache_dir is None else cache_dir / f"search-words-{key}.json"
+        self._stored = self._read()
+        self.kept: dict[str, tuple[str, list[str]]] = {}
 
-    def _read(self) -> tuple[dict[str, str], list[str]] | None:
+    def _read(self) -> dict[str, tuple[str, list[str]]]:
         if self.path is None:
-            return None
+            return {}
         try:
             data = json.loads(self.path.read_bytes())
             if data.get("format") != FORMAT or data.get("tool") != tool_identity():
-                return None
-            articles, words = data["articles"], data["words"]
-            if not (isinstance(articles, dict) and isinstance(words, list)):
-                return None
-            if not all(type(v) is str for v in articles.values()):
-                return None
-            if not all(type(w) is str for w in words):
-                return None
-            return articles, words
+                return {}
+            found = {}
+            for name, (content, pieces) in data["shards"].items():
+                if type(content) is str and all(type(p) is str for p in pieces):
+                    found[name] = (content, pieces)
+            return found
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None
+            return {}
 
-    def words(self, articles: Sequence[Article]) -> list[str]:
-        """``vocabulary(articles)``, from the last build's list when it only gained articles."""
-        now = {article.path: _made_from(article) for article in articles}
-        last = self._read()
-        if last is not None and all(now.get(rel) == made for rel, made in last[0].items()):
-            added = [article for article in articles if article.path not in last[0]]
-            if not added:
-                return last[1]
-            words = sorted(set(last[1]).union(vocabulary(added)))
-        else:
-            words = vocabulary(articles)
-        self._write(now, words)
-        return words
+    def pages(
+        self,
+        shards: Iterable[Shard],
+        contents: dict[str, str],
+        language: str,
+        read: Callable[[str], bytes],
+    ) -> dict[str, bytes]:
+        """Each shard's words page; the pages of a shard whose content key changed are
+        read (``read``: an output path's bytes in the new site)."""
+        pages = {}
+        for shard in shards:
+            content = contents[shard.name]
+            stored = self._stored.get(shard.name)
+            if stored is None or stored[0] != content:
+                stored = (content, shard_pieces(shard, read))
+            self.kept[shard.name] = stored
+            pages[shard.name] = words_page(shard.name, stored[1], language)
+        return pages
 
-    def _write(self, articles: dict[str, str], words: list[str]) -> None:
+    def save(self) -> None:
         """Kept for the next build; a cache that cannot be written only costs it the time."""
-        if self.path is None:
+        if self.path is None or self.kept == self._stored:
             return
-        data = {"format": FORMAT, "tool": tool_identity(), "articles": articles, "words": words}
+        data = {"format": FORMAT, "tool": tool_identity(), "shards": self.kept}
         tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,8 @@ class PagefindRuns:
         monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(wrapper))
 
     def take(self) -> list[str]:
-        """The shards Pagefind indexed since the last call, sorted."""
+        """The shards Pagefind indexed since the last call (and ``words``: the words bundle),
+        sorted."""
         if not self.log.is_file():
             return []
         runs = []
@@ -77,7 +78,7 @@ def by_day(fixture_site: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     runs = PagefindRuns(tmp_path, monkeypatch)
     options = BuildOptions(root=fixture_site, search=True, jobs=1)
     build_here(options)
-    assert runs.take() == ["2013-11-15", "2013-11-16", "2013-11-17"]
+    assert runs.take() == ["2013-11-15", "2013-11-16", "2013-11-17", "words"]
     return options, runs
 
 
@@ -103,10 +104,10 @@ def test_a_new_article_re_indexes_its_own_shard_not_those_of_its_related_ones(
     )
     written = build_here(options)
     assert RAIN in written and b"Heavy rain on Sunday" in (site / RAIN).read_bytes() != rain
-    assert runs.take() == ["2013-11-17"]
+    assert runs.take() == ["2013-11-17", "words"]
     after = _index_files(site)
     for rel, found in before.items():
-        if not rel.startswith("pagefind/2013-11-17/"):
+        if not rel.startswith(("pagefind/2013-11-17/", "pagefind/words/")):
             assert after[rel] == found, rel  # the same file: same inode, same mtime
     assert [s["pages"] for s in shards_of(site)] == [2, 2, 5]
     assert page_count(site) == 9
@@ -129,14 +130,14 @@ def test_a_summary_is_not_indexed_so_changing_it_re_indexes_nothing(fixture_site
 @pytest.mark.slow  # Pagefind runs, several builds
 def test_a_change_in_what_pagefind_reads_re_indexes_that_shard(fixture_site, by_day, tmp_path):
     """The title, the body's text or a topic (a filter) of the rain article: each
-    re-indexes the 16th's shard (and that one only: the words are the site's already)."""
+    re-indexes the 16th's shard (and that one only), and the words bundle."""
     options, runs = by_day
     site = fixture_site / "site"
     rain = fixture_site / "content/2013/11/16/sao-paulo-rain.md"
     text = rain.read_text()
     edits = [
         ("title: Heavy rain floods streets in Sao Paulo", "title: Heavy rain floods Sao Paulo"),
-        # The same words in another order (a word new to the site re-indexes every shard).
+        # The same words in another order.
         ("Heavy rain flooded", "Rain, heavy, flooded"),
         ("topics: [sao paulo, Weather]", "topics: [sao paulo, Weather, Transport]"),
     ]
@@ -145,7 +146,7 @@ def test_a_change_in_what_pagefind_reads_re_indexes_that_shard(fixture_site, by_
         text = text.replace(old, new)
         rain.write_text(text)
         assert RAIN in build_here(options)
-        assert runs.take() == ["2013-11-16"], new
+        assert runs.take() == ["2013-11-16", "words"], new
     _same_as_a_clean_build(fixture_site, site, tmp_path)
 
 
@@ -185,7 +186,7 @@ def test_watch_records_the_content_a_build_would(fixture_site, by_day, tmp_path)
     rain.write_text(rain.read_text().replace("Heavy rain flooded", "Rain, heavy, flooded"))
     time.sleep(0.05)
     assert RAIN in build_here(options, in_place=True)
-    assert runs.take() == ["2013-11-16"]
+    assert runs.take() == ["2013-11-16", "words"]
     build_here(BuildOptions(root=fixture_site, search=True, jobs=1, force=True))
     assert runs.take() == []
     _same_as_a_clean_build(fixture_site, site, tmp_path)

@@ -59,17 +59,26 @@ def shards_of(site: Path) -> list[dict[str, Any]]:
     return shards
 
 
+def _pagefind_pages(bundle: Path) -> int:
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
 def page_count(site: Path) -> int:
-    """Articles in the index, over all its shards, as Pagefind counted them (less the words
-    page each shard of several has: see digest/search/)."""
+    """Articles in the index, over all its shards, as Pagefind counted them; with several
+    shards the words bundle has a page for each (see digest/search/words.py)."""
     shards = shards_of(site)
     total = 0
     for shard in shards:
-        entry = json.loads((site / "pagefind" / shard["name"] / "pagefind-entry.json").read_text())
-        count = sum(language["page_count"] for language in entry["languages"].values())
-        count -= len(shards) > 1
+        count = _pagefind_pages(site / "pagefind" / shard["name"])
         assert count == shard["pages"], shard
         total += count
+    manifest = json.loads((site / "pagefind/shards.json").read_text())
+    if len(shards) > 1:
+        assert manifest["words"]["name"] == "words"
+        assert _pagefind_pages(site / "pagefind/words") == len(shards)
+    else:
+        assert "words" not in manifest and not (site / "pagefind/words").exists()
     return total
 
 
@@ -233,8 +242,8 @@ def test_index_is_deterministic_but_for_filter_order(fixture_site, tmp_path):
 
 @pytest.mark.slow  # Pagefind runs, several builds
 def test_a_sharded_index_is_deterministic_too(fixture_site, tmp_path, monkeypatch):
-    """Three shards, each with the site's words page: the same bytes from two builds, but
-    for the filter files (as above)."""
+    """Three shards and the words bundle: the same bytes from two builds, but for the filter
+    files (as above)."""
     require_pagefind()
     monkeypatch.setattr(shards, "SHARD_SIZE", 3)
     one, two = tmp_path / "one", tmp_path / "two"
@@ -427,13 +436,23 @@ def _shard_files(site: Path) -> dict[str, dict[str, int]]:
     }
 
 
+def _words_files(site: Path) -> dict[str, tuple[int, bytes]]:
+    """The words bundle's files: mtime and bytes."""
+    folder = site / "pagefind/words"
+    return {
+        p.relative_to(site).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
 def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypatch):
     """With room for three articles a shard, the fixture's seven articles (all in November
     2013, 2 + 2 + 3 a day in the site's timezone) make three shards, one a day. An edit
     re-indexes the shard of its day only, the others are carried over untouched; in place
-    (watch) too. But a word new to the site re-indexes them all (each holds every word of
-    the site: see digest/search/). A day is never cut, even when it has more articles
-    than a shard."""
+    (watch) too; and so does a word new to the site (the words bundle, see
+    digest/search/words.py, is indexed again). A day is never cut, even when it has more
+    articles than a shard."""
     require_pagefind()
     monkeypatch.setattr(shards, "SHARD_SIZE", 3)
     options = BuildOptions(root=fixture_site, search=True, jobs=1)
@@ -457,9 +476,13 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     assert page_count(site) == 8
 
     pipeline.write_text(text.replace("two-year", "three-year"))  # "three" is new
+    words = _words_files(site)
     build_here(options)
     again = _shard_files(site)
-    assert all(again[name] != after[name] for name in after)
+    assert again["2013-11-16"] == after["2013-11-16"]
+    assert again["2013-11-17"] == after["2013-11-17"]
+    assert again["2013-11-15"] != after["2013-11-15"]
+    assert _words_files(site) != words
     assert page_count(site) == 8
 
     # In place: an article of known words added on the 17th re-indexes that day's shard,
@@ -475,7 +498,7 @@ def test_a_site_larger_than_a_shard_is_indexed_in_shards(fixture_site, monkeypat
     assert last["2013-11-16"] == again["2013-11-16"]
     assert last["2013-11-17"] != again["2013-11-17"]
     assert not [p for p in fixture_site.iterdir() if ".search-" in p.name]
-    assert not (site / shards.WORDS_DIR).exists()
+    assert not list((site / "pagefind").glob(".digest-search-*"))
 
 
 @pytest.mark.slow  # Pagefind runs, several builds
@@ -761,6 +784,71 @@ def test_every_article_is_found_in_its_own_shard_only(
         page.fill("#search-input", "news")
         _wait_status(page, "^6 articles$")
         assert sorted(_titles(page)) == sorted(f"The {word} report" for word in SHARDED.values())
+
+
+def test_a_new_word_reindexes_its_own_shard_only_and_is_found_there_only(
+    make_site, browser, static_server, monkeypatch
+):
+    """A day brings a word the site lacks ("offscourings": the older shards have "of" and
+    "off..." words, no word it starts). Only the newest shard and the words bundle are
+    indexed again: every file of the older shards keeps its bytes and mtime. The search
+    page then finds the new word in its own article only (the older shards, which lack it,
+    would answer it with their pages of "of"), and a prefix of it and of older words in
+    all the shards, as one index of the whole site would."""
+    require_pagefind()
+    monkeypatch.setattr(shards, "SHARD_SIZE", 3)
+    files = {"digest.toml": 'title = "Shards"\nbase_url = "https://example.org/"\n'}
+    for day, word in SHARDED.items():
+        files[f"content/{word}.md"] = article(
+            f"The {word} report", "Reuters", day, body=f"The news of the day is {word}."
+        )
+    root = make_site(files)
+    url, www = static_server
+    output = www / "site"
+    options = BuildOptions(root=root, search=True, output=output)
+    build_here(options)
+    assert shard_sizes(output) == [("2013-01", 2), ("2013-02", 2), ("2013-03", 2)]
+
+    def index_files() -> dict[str, tuple[int, bytes]]:
+        return {
+            p.relative_to(output).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in (output / "pagefind").rglob("*")
+            if p.is_file()
+        }
+
+    before = index_files()
+    time.sleep(0.05)
+    (root / "content/offscourings.md").write_text(
+        article(
+            "The offscourings report",
+            "Reuters",
+            "2013-03-07",
+            body="The news of the day is offscourings.",
+        )
+    )
+    build_here(options)
+    assert shard_sizes(output) == [("2013-01", 2), ("2013-02", 2), ("2013-03", 3)]
+    after = index_files()
+    for rel, stamp in before.items():
+        if rel.startswith(("pagefind/2013-01/", "pagefind/2013-02/")):
+            assert after.get(rel) == stamp, rel
+    for folder in ("pagefind/2013-03/", "pagefind/words/"):
+        assert {r: v for r, v in after.items() if r.startswith(folder)} != {
+            r: v for r, v in before.items() if r.startswith(folder)
+        }
+    _move_to_root(output, www)
+    with _search_page(browser, url) as page:
+        page.fill("#search-input", "offscourings")
+        _wait_status(page, "^1 article$")
+        assert _titles(page) == ["The offscourings report"]
+        # A prefix of it and of older words: their articles in every shard.
+        page.fill("#search-input", "offs")
+        _wait_status(page, "^7 articles$")
+        page.fill("#search-input", "offshore")
+        _wait_status(page, "^1 article$")
+        assert _titles(page) == ["The offshore report"]
+        page.fill("#search-input", "news")
+        _wait_status(page, "^7 articles$")
 
 
 @pytest.mark.parametrize("delay", [0, 40, 250])

@@ -1,118 +1,122 @@
-"""The site's word list kept between builds (``digest.search.words``) is always the list
-worked out from all the articles, whatever the change, and is worked out again only when
-the change is more than new articles."""
+"""The words bundle's pages (``digest.search.words``): each shard's page holds the pieces of
+the text Pagefind searches in its pages (body, title, source, date; not the topics, the
+footer or the related list), and a build reads the pages of the shards whose content
+changed only."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.model import Article
-from digest.search import words as words_module
-from digest.search.shards import vocabulary
-from digest.search.words import SiteWords
+from digest.search.projection import searched_pieces
+from digest.search.shards import Shard
+from digest.search.words import ShardWords, words_key, words_page
+
+PAGE = """<!DOCTYPE html><html lang="en"><head><title>Pipeline &amp; gas · Site</title></head>
+<body><header><a href="/">Site heading</a></header>
+<article><h1 class="page-title" data-pagefind-meta="title">Pipeline &amp; gas</h1>
+<p class="meta"><a class="source" data-pagefind-filter="source" data-pagefind-meta="source">The
+Moscow Times</a> · <time data-pagefind-meta="date" datetime="2013-11-15">15 November 2013</time>
+<span class="author">Anna Author</span></p>
+<ul><li><a data-pagefind-filter="topic">Energy</a></li></ul>
+<div class="body" data-pagefind-body>
+<p>Regulators <em>app</em>roved the pipe<a href="/x">line</a>, officials said.</p>
+<p>Second<br>line</p><script>var hidden = 1;</script>
+</div>
+<footer data-pagefind-ignore><p>Read the original</p></footer></article>
+<aside class="related"><h2>Related</h2><a>Other story</a></aside></body></html>
+"""
 
 
-def _article(n: int, body: str, day: int = 17, version: str = "") -> Article:
-    return Article(
-        path=f"content/2013/11/{day}/a{n}.md",
-        title=f"Title {n}",
-        source="The Daily",
-        url=f"https://example.com/{n}",
-        canonical_url=f"https://example.com/{n}",
-        published=dt.datetime(2013, 11, day, tzinfo=dt.UTC),
-        has_time=False,
-        slug=f"a{n}",
-        topics=("World",),
-        summary="",
-        body=body,
-        body_line=5,
-        content_hash=f"{n}-{body}-{version}",
+def test_the_pieces_are_the_text_pagefind_searches():
+    pieces = searched_pieces(PAGE.encode())
+    assert pieces == {
+        "Pipeline",
+        "&",
+        "gas",
+        "The",
+        "Moscow",
+        "Times",
+        "15",
+        "November",
+        "2013",
+        "Regulators",
+        "approved",  # an inline tag does not split a word
+        "the",
+        "pipeline,",
+        "officials",
+        "said.",
+        "Second",
+        "line",
+    }
+    assert searched_pieces(b"<html><body><p>No body marked</p></body></html>") == set()
+
+
+def test_a_words_page_names_its_shard_and_escapes_its_words():
+    page = words_page("2013-11", ["b<c", "a"], "de").decode()
+    assert '<html lang="de">' in page
+    assert 'data-pagefind-filter="shard:2013-11"' in page
+    assert ">a b&lt;c</div>" in page
+
+
+def _shard(name: str, n: int) -> Shard:
+    return Shard((name.replace("-", "/"),), tuple(f"{name}/a{i}/index.html" for i in range(n)))
+
+
+def _article_page(word: str) -> bytes:
+    return f"<html><body><div data-pagefind-body><p>{word}</p></div></body></html>".encode()
+
+
+def test_only_the_shards_whose_content_changed_are_read(tmp_path: Path):
+    cache = tmp_path / "cache"
+    old, new = _shard("2013-10", 2), _shard("2013-11", 2)
+    texts = {rel: f"word{i}" for i, rel in enumerate([*old.articles, *new.articles])}
+    read: list[str] = []
+
+    def reader(rel: str) -> bytes:
+        read.append(rel)
+        return _article_page(texts[rel])
+
+    contents = {"2013-10": "c1", "2013-11": "c2"}
+    first = ShardWords(cache, tmp_path / "site")
+    pages = first.pages([old, new], contents, "en", reader)
+    first.save()
+    assert sorted(read) == sorted(texts)
+    assert b"word0 word1" in pages["2013-10"] and b"word2 word3" in pages["2013-11"]
+
+    # The newest shard's content changed (a new word): only its pages are read again.
+    read.clear()
+    texts[new.articles[0]] = "brandnew"
+    again = ShardWords(cache, tmp_path / "site")
+    changed = again.pages([old, new], {**contents, "2013-11": "c3"}, "en", reader)
+    again.save()
+    assert sorted(read) == sorted(new.articles)
+    assert changed["2013-10"] == pages["2013-10"]
+    assert b"brandnew word3" in changed["2013-11"]
+
+    # A damaged cache, or none: every shard is read, the pages are the same.
+    (cache / again.path.name).write_text(json.dumps({"format": 1, "shards": "nonsense"}))
+    read.clear()
+    damaged = ShardWords(cache, tmp_path / "site").pages(
+        [old, new], {**contents, "2013-11": "c3"}, "en", reader
+    )
+    assert damaged == changed and sorted(read) == sorted(texts)
+    assert (
+        ShardWords(None, tmp_path / "site").pages(
+            [old, new], {**contents, "2013-11": "c3"}, "en", reader
+        )
+        == changed
     )
 
 
-def test_new_articles_add_their_words_without_the_others_being_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    kept = SiteWords(tmp_path / "cache", tmp_path / "site")
-    first = [_article(1, "Geneva talks resume"), _article(2, "Metro strike in Lisbon")]
-    assert kept.words(first) == vocabulary(first)
-    seen: list[list[str]] = []
-
-    def counting(articles: Sequence[Article]) -> list[str]:
-        seen.append([a.path for a in articles])
-        return vocabulary(articles)
-
-    monkeypatch.setattr(words_module, "vocabulary", counting)
-    more = [*first, _article(3, "Warsaw climate deal")]
-    assert kept.words(more) == vocabulary(more)
-    assert seen == [["content/2013/11/17/a3.md"]]
-    assert kept.words(more) == vocabulary(more) and len(seen) == 1  # nothing new: kept
-
-
-@pytest.mark.parametrize("change", ["edited", "removed", "moved", "respelled"])
-def test_any_other_change_works_the_list_out_again(tmp_path: Path, change: str) -> None:
-    kept = SiteWords(tmp_path / "cache", tmp_path / "site")
-    first = [_article(1, "Geneva talks resume"), _article(2, "Metro strike in Lisbon")]
-    kept.words(first)
-    if change == "edited":
-        after = [first[0], _article(2, "Metro strike called off", version="2")]
-    elif change == "removed":
-        after = [first[0]]
-    elif change == "moved":  # the same file, another day in the site's zone
-        moved = _article(2, "Metro strike in Lisbon", day=18)
-        after = [first[0], dataclasses.replace(moved, path=first[1].path)]
-    else:  # the same file, its source spelled as a new article spells it (the index's choice)
-        new = _article(3, "Lisbon", version="3")
-        after = [dataclasses.replace(a, source="Thé Daily") for a in (*first, new)]
-        assert kept.words(after) == vocabulary(after)
-        assert "thé" in kept.words(after) and "the" not in kept.words(after)
-        return
-    assert kept.words(after) == vocabulary(after)
-    assert "lisbon" not in kept.words(after) or change == "moved"
-
-
-def test_a_damaged_or_foreign_list_is_not_trusted(tmp_path: Path) -> None:
-    kept = SiteWords(tmp_path / "cache", tmp_path / "site")
-    first = [_article(1, "Geneva talks resume")]
-    kept.words(first)
-    assert kept.path is not None
-    data = json.loads(kept.path.read_text("utf-8"))
-    data["words"] = ["planted", 3]
-    kept.path.write_text(json.dumps(data), "utf-8")
-    assert kept.words(first) == vocabulary(first)
-    data = json.loads(kept.path.read_text("utf-8"))
-    kept.path.write_text(json.dumps({**data, "tool": "another", "words": ["planted"]}), "utf-8")
-    assert kept.words(first) == vocabulary(first)
-    kept.path.write_text("{not json", "utf-8")
-    assert kept.words(first) == vocabulary(first)
-    assert SiteWords(None, tmp_path / "site").words(first) == vocabulary(first)
-
-
-_BODIES = st.lists(st.sampled_from(["alpha", "Beta", "gamma's", "délta", "x-y", "7"]), max_size=4)
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), _BODIES.map(" ".join)), max_size=6))
-def test_after_any_sequence_of_article_sets_the_list_is_a_clean_builds(
-    steps: list[tuple[int, str]],
-) -> None:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        kept = SiteWords(Path(tmp) / "cache", Path(tmp) / "site")
-        site: dict[int, Article] = {}
-        for n, body in steps:
-            if body:
-                site[n] = _article(n, body)
-            else:
-                site.pop(n, None)
-            articles = list(site.values())
-            assert kept.words(articles) == vocabulary(articles)
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.sampled_from(["2013-01", "2013-02", "2013-03"]), st.text(max_size=8)))
+def test_the_words_key_changes_with_any_shard_s_content(contents: dict[str, str]):
+    key = words_key(contents)
+    assert key == words_key(dict(reversed(list(contents.items()))))
+    for name in contents:
+        assert words_key({**contents, name: contents[name] + "x"}) != key
+    assert words_key({**contents, "2013-04": ""}) != key
