@@ -128,14 +128,14 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
         if not changed:
             found = stories
         else:
-            since = min(
+            instants = [
                 dt.datetime.fromisoformat(signature[0])
                 for key in changed
                 for signature in (old.get(key), signatures.get(key))
                 if signature is not None
-            )
+            ]
             try:
-                found = recluster(stories, items, since)
+                found = recluster(stories, items, min(instants), until=max(instants))
             except ValueError:  # a memo that does not match after all: from scratch
                 found = None
     if found is None:
