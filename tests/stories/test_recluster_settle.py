@@ -47,7 +47,7 @@ def test_an_edit_that_moves_an_item_gives_the_result_of_cluster(marked: bool) ->
         moved = dataclasses.replace(
             item, title=other.title, text=other.text, published=other.published
         )
-        edited = items[:at] + [moved] + items[at + 1 :]
+        edited = [*items[:at], moved, *items[at + 1 :]]
         since, until = sorted([item.published, moved.published])
         assert recluster(full, edited, since, until=until) == cluster(edited), item.key
 
