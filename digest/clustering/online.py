@@ -270,7 +270,7 @@ class _Clusterer:
             if settle is not None and day != last_day and day >= settle:
                 oldest = day - reach
                 if converged(items, days, auto, position, live_from, oldest, story_of, was):
-                    take_the_rest(items, days, auto, position, stories, was, _Open)
+                    take_the_rest(items, auto, position, stories, previous, was, kept)
                     break
             last_day = day
             if item.override is False:  # alone: no features, no candidate

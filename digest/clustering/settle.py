@@ -13,10 +13,10 @@ day, and the days from there on are the same).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 
 from digest.clustering.assemble import Built
-from digest.clustering.items import StoryItem
+from digest.clustering.items import Story, StoryItem
 
 
 def converged(
@@ -44,23 +44,46 @@ def converged(
     return all(items[auto[p]].key in was for p in range(position, len(auto)))
 
 
+class _Tail:
+    """A story still open where the run stopped, or one an override keeps from being
+    taken whole: its id and the indexes of its members (what ``assemble.finish`` reads)."""
+
+    __slots__ = ("members", "sid")
+
+    def __init__(self, sid: str) -> None:
+        self.sid = sid
+        self.members: list[int] = []
+
+
 def take_the_rest(
     items: list[StoryItem],
-    days: list[int],
     auto: list[int],
     position: int,
     stories: list[Built],
+    previous: Sequence[Story],
     was: Mapping[str, str],
-    new: Callable[..., Built],
+    kept: list[Story],
 ) -> None:
     """Put the items from ``auto[position]`` on in their ``previous`` stories: those still
-    open are the run's own (same ids, same members), the others begin later."""
-    by_id = {story.sid: story for story in stories}
+    open are the run's own (same ids, same members), and join them; the others begin
+    later and are taken whole, as ``kept`` stories, unless an override put an article in
+    them (``finish`` places those again)."""
+    by_id: dict[str, Built] = {story.sid: story for story in stories}
+    whole = {story.id: story for story in previous if not story.explicit}
+    overridden = {item.key for item in items if isinstance(item.override, str)}
+    taken: set[str] = set()
     for p in range(position, len(auto)):
         index = auto[p]
         sid = was[items[index].key]
         story = by_id.get(sid)
         if story is None:
-            story = by_id[sid] = new(sid, days[index], joinable=False)
+            if sid in taken:
+                continue
+            value = whole[sid]
+            if not overridden.intersection(value.keys):
+                taken.add(sid)
+                kept.append(value)
+                continue
+            story = by_id[sid] = _Tail(sid)
             stories.append(story)
         story.members.append(index)

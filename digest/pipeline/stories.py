@@ -189,10 +189,10 @@ def _read_memo(memo: str | None) -> tuple[dict[str, tuple[str, str]], list[Clust
     if memo is None:
         return None
     if _written and memo == _written[0][0]:
-        # What decoding it gives, made from what it was written from.
+        # What it was written from: the stories themselves, which a resume can keep as
+        # they are (decoding gives their ids and keys only).
         _, signatures, found = _written[0]
-        stories = [ClusterStory(s.id, s.keys, s.keys[0], "", (), (), s.explicit) for s in found]
-        return dict(sorted(signatures.items())), stories
+        return dict(sorted(signatures.items())), list(found)
     try:
         data = json.loads(memo)
         if type(data) is not dict or data.get("format") != MEMO_FORMAT:
