@@ -21,14 +21,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from digest.commands.build import BuildOptions, BuildResult, BuildState
 from digest.errors import DigestError
 from digest.incremental.cache import CACHE_DIR, Cache
 from digest.model import Article
-from digest.pipeline.plan import Page
+from digest.pipeline.plan import Page, page_path
 from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter, _prune_empty_dirs, safe_relative
 from digest.project import CONTENT_DIR
@@ -102,6 +102,9 @@ def replan(
     articles = new_articles(loaded, changes, read, options.root, options.drafts)
     if articles is None:
         return None
+    gone = [loaded[rel] for rel in changes if rel in loaded and rel not in articles]
+    if gone:
+        _remove_pages_of(gone, articles.values(), options.output_dir, manifest.entries)
 
     from digest.pipeline.collisions import check_collisions
     from digest.pipeline.index import build_index
@@ -158,10 +161,15 @@ def replan(
     renderer.cache = cache
     todo: list[int] = []
     written: dict[str, tuple[int, int]] = {}
+    removed: list[str] = []
     try:
         for positions in (own, [i for i in range(len(plan.pages)) if i not in mine]):
             batch = to_render(positions)
             todo += batch
+            if positions is not own:
+                # Before the lists are rendered: a page gone is as much the save's as a
+                # page written. (Every page is fingerprinted by now.)
+                removed = _remove_gone(output, manifest.entries, fingerprints)
             written |= publish(
                 plan.pages,
                 batch,
@@ -172,7 +180,6 @@ def replan(
                 fingerprints=fingerprints,
                 jobs=1,  # a few pages: forking costs more than it saves
             )
-        removed = _remove_gone(output, manifest.entries, fingerprints)
     except OSError as exc:
         where = exc.filename or str(output)
         raise DigestError.at(str(where), 0, f"cannot write the site: {exc.strerror}") from None
@@ -232,6 +239,27 @@ def _article_of(page: Page) -> str | None:
         return None
     article = page.context.get("article")
     return article.path if isinstance(article, Article) else None
+
+
+def _remove_pages_of(
+    gone: list[Article],
+    articles: Iterable[Article],
+    output: Path,
+    entries: Mapping[str, tuple[str, int, int]],
+) -> None:
+    """Remove the own pages of the articles whose files are gone, before anything is
+    planned: no page but an article's is at an article's path (a day's, a list's, a story's
+    are elsewhere), so one that no article left has is gone from the new plan too. The
+    manifest keeps them until ``_remove_gone`` sees them unplanned, which lists them."""
+    taken = {article.permalink for article in articles}
+    for article in gone:
+        rel = page_path(article.permalink)
+        if article.permalink in taken or rel not in entries:
+            continue  # another article's now (a rename), or not ours
+        target = output / safe_relative(rel)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        _prune_empty_dirs(target.parent, output)
 
 
 def _remove_gone(
