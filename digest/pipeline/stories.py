@@ -118,8 +118,7 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
     and the memo to keep for the next build. ``memo``: the last build's, when there is one;
     then only the articles from the first changed one on are grouped again (``recluster``),
     which for a new day is the days just before it, not the archive."""
-    items = [story_item(a) for a in articles]
-    signatures = {item.key: (item.published.isoformat(), _signature(item)) for item in items}
+    items, signatures = _items_of(articles)
     found = None
     previous = _read_memo(memo)
     if previous is not None:
@@ -167,6 +166,30 @@ def covers(groups: Groups, articles: Iterable[Article]) -> bool:
     paths = [path for _, keys in groups for path in keys]
     wanted = {article.path for article in articles}
     return len(paths) == len(wanted) and wanted.issuperset(paths)
+
+
+_seen: dict[int, tuple[Article, StoryItem, tuple[str, str]]] = {}
+"""Each article of the last call's, by identity: its item and signature (``watch`` plans
+again from the same articles, but a few)."""
+
+
+def _items_of(articles: Iterable[Article]) -> tuple[list[StoryItem], dict[str, tuple[str, str]]]:
+    """The articles' items, and each one's time and signature by key."""
+    seen: dict[int, tuple[Article, StoryItem, tuple[str, str]]] = {}
+    items: list[StoryItem] = []
+    signatures: dict[str, tuple[str, str]] = {}
+    last = _seen.get
+    for article in articles:
+        known = last(id(article))
+        if known is None or known[0] is not article:  # an id may be taken again
+            item = story_item(article)
+            known = (article, item, (item.published.isoformat(), _signature(item)))
+        seen[id(article)] = known
+        items.append(known[1])
+        signatures[known[1].key] = known[2]
+    _seen.clear()
+    _seen.update(seen)
+    return items, signatures
 
 
 MEMO_FORMAT = 2
