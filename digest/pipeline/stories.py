@@ -214,8 +214,9 @@ def _read_memo(memo: str | None) -> tuple[dict[str, tuple[str, str]], list[Clust
     if _written and memo == _written[0][0]:
         # What it was written from: the stories themselves, which a resume can keep as
         # they are (decoding gives their ids and keys only).
+        # (The signatures' order is not decoding's: nothing reads it.)
         _, signatures, found = _written[0]
-        return dict(sorted(signatures.items())), list(found)
+        return signatures, list(found)
     try:
         data = json.loads(memo)
         if type(data) is not dict or data.get("format") != MEMO_FORMAT:
