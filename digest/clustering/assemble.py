@@ -91,7 +91,13 @@ def finish(items: list[StoryItem], stories: Sequence[Built], kept: list[Story]) 
     for sid in order:
         members = groups[sid]
         if sid in kept_by_id:
-            members = [by_key[key] for key in kept_by_id[sid].keys if key in by_key] + members
+            story = kept_by_id[sid]
+            if not members and story.days and all(key in by_key for key in story.keys):
+                # The value clustering gave it (a memo's have no days): made from the same
+                # items, it is what ``_make`` would give.
+                result.append(story)
+                continue
+            members = [by_key[key] for key in story.keys if key in by_key] + members
         result.append(_make(sid, members, explicit=False))
     result.extend(_make(sid, members, explicit=True) for sid, members in explicit.items())
     # ``items`` are in (published, key) order, the keys unique: a position is that order.

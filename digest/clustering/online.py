@@ -11,6 +11,7 @@ from itertools import pairwise
 
 from digest.clustering.assemble import finish, new_id, split_previous
 from digest.clustering.items import WINDOW_DAYS, Story, StoryItem
+from digest.clustering.settle import converged, take_the_rest
 from digest.clustering.terms import AGAIN, Bag, Terms
 
 # Chosen on tests/fixtures/stories/dev (see tests/stories/evaluation.py).
@@ -40,13 +41,18 @@ def recluster(
     items: Iterable[StoryItem],
     since: dt.datetime,
     window_days: int = WINDOW_DAYS,
+    until: dt.datetime | None = None,
 ) -> list[Story]:
     """``cluster(items)``, reusing ``previous`` for the items published before ``since``.
 
     ``previous`` must be ``cluster(old_items, window_days)`` for ``old_items`` that are the
-    same as ``items`` before ``since`` (the caller knows which files changed).
+    same as ``items`` before ``since`` (the caller knows which files changed). With
+    ``until``, they must also be the same after ``until`` (the changes lie between the two):
+    then the clustering stops as soon as it is back on ``previous``'s track past the
+    change's reach (``_converged``), and the items after that keep ``previous``'s stories,
+    so an edit in the past costs a few days, not the days from it to the newest.
     """
-    return _Clusterer(window_days).run(_sorted(items), previous, since)
+    return _Clusterer(window_days).run(_sorted(items), previous, since, until)
 
 
 def _sorted(items: Iterable[StoryItem]) -> list[StoryItem]:
@@ -218,6 +224,7 @@ class _Clusterer:
         items: list[StoryItem],
         previous: Sequence[Story] | None,
         since: dt.datetime | None,
+        until: dt.datetime | None = None,
     ) -> list[Story]:
         window = self.window
         days = [item.published.date().toordinal() for item in items]
@@ -249,10 +256,23 @@ class _Clusterer:
         seen = _Window()
         thresholds = _THRESHOLDS + (_THRESHOLDS[-1],) * max(0, window + 1 - len(_THRESHOLDS))
 
+        # From ``settle`` on, a run back on ``previous``'s track stays on it (``settle``);
+        # one more day for items whose dates are in other timezones than ``until``'s.
+        reach = len(thresholds) - 1 + window
+        settle = None if until is None or previous is None else until.date().toordinal() + reach + 2
+        was = {key: story.id for story in previous for key in story.keys} if settle else {}
+        last_day = None
+
         for position in range(replay_from, len(auto)):
             index = auto[position]
             item = items[index]
             day = days[index]
+            if settle is not None and day != last_day and day >= settle:
+                oldest = day - reach
+                if converged(items, days, auto, position, live_from, oldest, story_of, was):
+                    take_the_rest(items, auto, position, stories, previous, was, kept)
+                    break
+            last_day = day
             if item.override is False:  # alone: no features, no candidate
                 sid = forced.get(item.key) if position < live_from else new_id(item, taken)
                 if sid:

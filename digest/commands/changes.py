@@ -23,10 +23,11 @@ from digest.pipeline.assets import WELL_KNOWN
 WATCHED_DIRS = ("content", "templates", "static", "strings")
 """Folders of the site project whose files are inputs of the build (DESIGN section 2)."""
 
-QUIET = 0.04
+QUIET = 0.02
 """Seconds without a new event before a batch is rebuilt: long enough to catch an editor's
 write-then-rename save in one batch (its events come within a few milliseconds), short
-enough not to count against the edit-to-page budget (150 ms on a 10,000-article site)."""
+enough not to count against the edit-to-page budget (150 ms on a 10,000-article site). A
+save split in two batches all the same costs a second rebuild, not a wrong page."""
 MAX_WAIT = 1.0
 """Longest a batch waits under a continuous stream of events, so a long burst still shows
 progress instead of waiting for silence that never comes."""

@@ -21,14 +21,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from digest.commands.build import BuildOptions, BuildResult, BuildState
 from digest.errors import DigestError
 from digest.incremental.cache import CACHE_DIR, Cache
 from digest.model import Article
-from digest.pipeline.plan import Page
+from digest.pipeline.plan import Page, page_path
 from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter, _prune_empty_dirs, safe_relative
 from digest.project import CONTENT_DIR
@@ -102,66 +102,106 @@ def replan(
     articles = new_articles(loaded, changes, read, options.root, options.drafts)
     if articles is None:
         return None
+    gone = [loaded[rel] for rel in changes if rel in loaded and rel not in articles]
+    if gone:
+        _remove_pages_of(gone, articles.values(), options.output_dir, manifest.entries)
 
+    from digest.commands.ahead import plan_ahead
     from digest.pipeline.collisions import check_collisions
     from digest.pipeline.index import build_index
     from digest.pipeline.plan import plan_site
 
-    ordered = [articles[path] for path in sorted(articles)]  # as ``discover`` lists them
-    try:
-        index, dropped = build_index(ordered, config, keep_going=False)
-        if dropped:
-            return None
-        plan = plan_site(
-            index,
-            config,
-            jobs=1,
-            story_memo=site.plan.story_memo,
-            related_memo=site.plan.related_memo,
-        )
-        plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
-        check_collisions(plan)
-    except DigestError:
-        return None  # the full build reports it, located, as always
-
     output = options.output_dir
     before = state.fingerprints
-    fingerprints: dict[str, str] = {a.path: before[a.path] for a in plan.assets if a.path in before}
-
-    # A page equal to the one last fingerprinted at its path has that fingerprint:
-    # comparing is a fraction of hashing, and most pages are equal. A page a patch replaced
-    # since holds what the patch rendered, which that fingerprint does not describe (the
-    # patch's are taken on ``flush``, if at all): it is rendered again.
-    stamped, planned = state.stamped, {page.path: page for page in site.plan.pages}
-
-    def to_render(positions: list[int]) -> list[int]:
-        todo = []
-        for position in positions:
-            page = plan.pages[position]
-            last = stamped.get(page.path)
-            patched = last is not None and planned.get(page.path) is not last
-            if last is not None and not patched and page.path in before and _same(last, page):
-                fingerprint = fingerprints[page.path] = before[page.path]
-            else:
-                fingerprint = fingerprints[page.path] = stamp(page)
-            if patched or before.get(page.path) != fingerprint or page.path not in manifest.entries:
-                todo.append(position)
-        return todo
-
-    # The pages of the files just saved first (the one the writer is waiting for), then
-    # the rest of the site: what each list shows of them.
+    # The files just saved (the ones whose pages the writer is waiting for).
     fresh = {path for path, article in articles.items() if loaded.get(path) is not article}
-    own = [i for i, page in enumerate(plan.pages) if _article_of(page) in fresh]
-    mine = set(own)
+    ordered = [articles[path] for path in sorted(articles)]  # as ``discover`` lists them
     writer = InPlaceWriter(output, previous=())
     cache = Cache(options.root / CACHE_DIR)
     renderer.cache = cache
     todo: list[int] = []
     written: dict[str, tuple[int, int]] = {}
+    removed: list[str] = []
+    early: dict[str, tuple[Page, str]] = {}
+    """Path -> the page written ahead there, and its fingerprint."""
     try:
+        try:
+            index, dropped = build_index(ordered, config, keep_going=False)
+            if dropped:
+                return None
+            moved = [loaded[rel] for rel in changes if rel in loaded]
+            ahead = plan_ahead(index, config, site.plan, fresh, moved) if fresh else None
+        except DigestError:
+            return None  # the full build reports it, located, as always
+        memos = site.plan.story_memo, site.plan.related_memo
+        if ahead is not None:
+            pages, part = ahead
+            memos = part.story_memo, part.related_memo
+            stamps = {page.path: stamp(page) for page in pages}
+            early = {page.path: (page, stamps[page.path]) for page in pages}
+            written |= publish(
+                pages,
+                range(len(pages)),
+                renderer=renderer,
+                writer=writer,
+                reads=reads,
+                cache=cache,
+                fingerprints=stamps,
+                jobs=1,
+            )
+        try:
+            plan = plan_site(index, config, jobs=1, story_memo=memos[0], related_memo=memos[1])
+            plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
+            check_collisions(plan)
+        except DigestError:
+            _unlink_unplanned(output, early, ())
+            return None
+
+        fingerprints = {a.path: before[a.path] for a in plan.assets if a.path in before}
+        # A page equal to the one last fingerprinted at its path has that fingerprint:
+        # comparing is a fraction of hashing, and most pages are equal. A page a patch
+        # replaced since holds what the patch rendered, which that fingerprint does not
+        # describe (the patch's are taken on ``flush``, if at all): it is rendered again.
+        # So is one written ahead from a page other than the plan's.
+        stamped, planned = state.stamped, {page.path: page for page in site.plan.pages}
+        confirmed: list[int] = []
+
+        def to_render(positions: list[int]) -> list[int]:
+            batch = []
+            for position in positions:
+                page = plan.pages[position]
+                path = page.path
+                if path in early and _same(early[path][0], page):
+                    fingerprints[path] = early[path][1]
+                    confirmed.append(position)
+                    continue
+                last = stamped.get(path)
+                patched = last is not None and planned.get(path) is not last
+                if last is not None and not patched and path in before and _same(last, page):
+                    fingerprint = fingerprints[path] = before[path]
+                else:
+                    fingerprint = fingerprints[path] = stamp(page)
+                if (
+                    patched
+                    or path in early
+                    or before.get(path) != fingerprint
+                    or path not in manifest.entries
+                ):
+                    batch.append(position)
+            return batch
+
+        # The pages of the files just saved first, unless written ahead, then the rest of
+        # the site: what each list shows of them.
+        own = [i for i, page in enumerate(plan.pages) if _article_of(page) in fresh]
+        mine = set(own)
         for positions in (own, [i for i in range(len(plan.pages)) if i not in mine]):
             batch = to_render(positions)
             todo += batch
+            if positions is not own:
+                # Before the lists are rendered: a page gone is as much the save's as a
+                # page written. (Every page is fingerprinted by now.)
+                removed = _remove_gone(output, manifest.entries, fingerprints)
+                _unlink_unplanned(output, early, fingerprints)
             written |= publish(
                 plan.pages,
                 batch,
@@ -172,14 +212,13 @@ def replan(
                 fingerprints=fingerprints,
                 jobs=1,  # a few pages: forking costs more than it saves
             )
-        removed = _remove_gone(output, manifest.entries, fingerprints)
     except OSError as exc:
         where = exc.filename or str(output)
         raise DigestError.at(str(where), 0, f"cannot write the site: {exc.strerror}") from None
     finally:
         renderer.cache = None
         cache.close()
-    for position in todo:
+    for position in todo + confirmed:
         path = plan.pages[position].path
         size_mtime = written.get(path)
         if size_mtime is None:
@@ -200,7 +239,7 @@ def replan(
     return BuildResult(
         **summary,
         written=writer.written,
-        rendered=len(todo),
+        rendered=len(todo) + len(confirmed),
         unchanged=summary["pages"] - len(writer.written),
         removed=removed,
         warnings=[],
@@ -232,6 +271,40 @@ def _article_of(page: Page) -> str | None:
         return None
     article = page.context.get("article")
     return article.path if isinstance(article, Article) else None
+
+
+def _remove_pages_of(
+    gone: list[Article],
+    articles: Iterable[Article],
+    output: Path,
+    entries: Mapping[str, tuple[str, int, int]],
+) -> None:
+    """Remove the own pages of the articles whose files are gone, before anything is
+    planned: no page but an article's is at an article's path (a day's, a list's, a story's
+    are elsewhere), so one that no article left has is gone from the new plan too. The
+    manifest keeps them until ``_remove_gone`` sees them unplanned, which lists them."""
+    taken = {article.permalink for article in articles}
+    for article in gone:
+        rel = page_path(article.permalink)
+        if article.permalink in taken or rel not in entries:
+            continue  # another article's now (a rename), or not ours
+        target = output / safe_relative(rel)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        _prune_empty_dirs(target.parent, output)
+
+
+def _unlink_unplanned(
+    output: Path, early: Mapping[str, tuple[Page, str]], planned: Mapping[str, str] | tuple
+) -> None:
+    """Remove what was written ahead at a path the plan does not have (or, with no plan,
+    at all): a file no manifest lists would stay for good."""
+    for rel in early:
+        if rel not in planned:
+            target = output / safe_relative(rel)
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            _prune_empty_dirs(target.parent, output)
 
 
 def _remove_gone(

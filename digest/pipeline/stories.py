@@ -118,8 +118,7 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
     and the memo to keep for the next build. ``memo``: the last build's, when there is one;
     then only the articles from the first changed one on are grouped again (``recluster``),
     which for a new day is the days just before it, not the archive."""
-    items = [story_item(a) for a in articles]
-    signatures = {item.key: (item.published.isoformat(), _signature(item)) for item in items}
+    items, signatures = _items_of(articles)
     found = None
     previous = _read_memo(memo)
     if previous is not None:
@@ -128,14 +127,14 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
         if not changed:
             found = stories
         else:
-            since = min(
+            instants = [
                 dt.datetime.fromisoformat(signature[0])
                 for key in changed
                 for signature in (old.get(key), signatures.get(key))
                 if signature is not None
-            )
+            ]
             try:
-                found = recluster(stories, items, since)
+                found = recluster(stories, items, min(instants), until=max(instants))
             except ValueError:  # a memo that does not match after all: from scratch
                 found = None
     if found is None:
@@ -169,6 +168,30 @@ def covers(groups: Groups, articles: Iterable[Article]) -> bool:
     return len(paths) == len(wanted) and wanted.issuperset(paths)
 
 
+_seen: dict[int, tuple[Article, StoryItem, tuple[str, str]]] = {}
+"""Each article of the last call's, by identity: its item and signature (``watch`` plans
+again from the same articles, but a few)."""
+
+
+def _items_of(articles: Iterable[Article]) -> tuple[list[StoryItem], dict[str, tuple[str, str]]]:
+    """The articles' items, and each one's time and signature by key."""
+    seen: dict[int, tuple[Article, StoryItem, tuple[str, str]]] = {}
+    items: list[StoryItem] = []
+    signatures: dict[str, tuple[str, str]] = {}
+    last = _seen.get
+    for article in articles:
+        known = last(id(article))
+        if known is None or known[0] is not article:  # an id may be taken again
+            item = story_item(article)
+            known = (article, item, (item.published.isoformat(), _signature(item)))
+        seen[id(article)] = known
+        items.append(known[1])
+        signatures[known[1].key] = known[2]
+    _seen.clear()
+    _seen.update(seen)
+    return items, signatures
+
+
 MEMO_FORMAT = 2
 """The cache is per tool version; this guards a memo of a foreign one."""
 
@@ -189,10 +212,11 @@ def _read_memo(memo: str | None) -> tuple[dict[str, tuple[str, str]], list[Clust
     if memo is None:
         return None
     if _written and memo == _written[0][0]:
-        # What decoding it gives, made from what it was written from.
+        # What it was written from: the stories themselves, which a resume can keep as
+        # they are (decoding gives their ids and keys only).
+        # (The signatures' order is not decoding's: nothing reads it.)
         _, signatures, found = _written[0]
-        stories = [ClusterStory(s.id, s.keys, s.keys[0], "", (), (), s.explicit) for s in found]
-        return dict(sorted(signatures.items())), stories
+        return signatures, list(found)
     try:
         data = json.loads(memo)
         if type(data) is not dict or data.get("format") != MEMO_FORMAT:

@@ -196,3 +196,102 @@ def test_a_patched_page_put_back_in_a_delta_is_rendered_again(fixture_site, sess
     assert session.replanned == 1
     assert "A sentence the patch shows" not in (fixture_site / "site" / RAIN_PAGE).read_text()
     assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_deleted_file_s_page_is_gone_before_any_page_is_rendered(
+    fixture_site, session, monkeypatch
+):
+    from digest.commands import delta
+
+    _add(fixture_site)
+    session.build({NEW: "created"})
+    seen: list[bool] = []
+    publish = delta.publish
+
+    def watching(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((fixture_site / "site" / NEW_PAGE).exists())
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(delta, "publish", watching)
+    (fixture_site / NEW).unlink()
+    result = session.build({NEW: "deleted"})
+    assert seen and not any(seen)  # gone before the day, topic and home pages are rendered
+    assert NEW_PAGE in result.removed
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_page_another_file_takes_over_in_the_same_batch_stays(fixture_site, session, monkeypatch):
+    # The file is deleted and another one, with the same date and slug, created: the page
+    # is the new file's, at the same path, and never missing on the way.
+    from digest.commands import delta
+
+    _add(fixture_site)
+    session.build({NEW: "created"})
+    other = "content/fog-again.md"
+    (fixture_site / NEW).unlink()
+    _add(fixture_site, other, NEW_TEXT.replace("topics:", "slug: harbour-fog\ntopics:"))
+    seen: list[bool] = []
+    publish = delta.publish
+
+    def watching(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((fixture_site / "site" / NEW_PAGE).exists())
+        return publish(*args, **kwargs)
+
+    monkeypatch.setattr(delta, "publish", watching)
+    result = session.build({NEW: "deleted", other: "created"})
+    assert seen and all(seen)
+    assert session.replanned == 2
+    assert NEW_PAGE not in result.removed
+    assert "Fog closes the harbour" in (fixture_site / "site" / NEW_PAGE).read_text()
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def _publishing(monkeypatch) -> list[list[str]]:
+    """The paths each call of the delta's ``publish`` renders, in order."""
+    from digest.commands import delta
+
+    calls: list[list[str]] = []
+    publish = delta.publish
+
+    def watching(pages, todo, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append([pages[i].path for i in todo])
+        return publish(pages, todo, **kwargs)
+
+    monkeypatch.setattr(delta, "publish", watching)
+    return calls
+
+
+@pytest.mark.parametrize("stories", [True, False])
+def test_a_new_article_page_is_written_ahead_of_the_site_plan_once(
+    fixture_site, monkeypatch, stories
+):
+    # Its page comes from a plan of its day alone (with every article's related lists and
+    # stories): the whole plan that follows has the same page, which it does not render
+    # again. A page from that plan unlike the whole plan's would be rendered twice.
+    config = fixture_site / "digest.toml"
+    text = config.read_text()
+    config.write_text(f"stories = {'true' if stories else 'false'}\n{text}")
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    calls = _publishing(monkeypatch)
+    # On a day of the site's, its related article (Weather) on another day.
+    _add(fixture_site)
+    page = NEW_PAGE
+    result = session.build({NEW: "created"})
+    assert calls[0] == [page]
+    assert sum(paths.count(page) for paths in calls) == 1
+    assert result.written[0] == page
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_nothing_is_written_ahead_where_the_site_has_a_file(fixture_site):
+    # A static file at the new article's path: the plan refuses it, and the file stays.
+    static = fixture_site / "static" / NEW_PAGE
+    static.parent.mkdir(parents=True)
+    static.write_text("a static page")
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    _add(fixture_site)
+    with pytest.raises(DigestError, match="also written by"):
+        session.build({NEW: "created"})
+    assert (fixture_site / "site" / NEW_PAGE).read_text() == "a static page"

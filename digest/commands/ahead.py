@@ -1,0 +1,75 @@
+"""Ahead: the pages of the article files just saved, planned and written before the rest of
+the site is planned again (``digest.commands.delta``), since they are the ones the writer
+is waiting for.
+
+An article's page is made from the article, its day, its related articles, its story and
+its neighbours on the day page; all of them come from the whole site's articles (related
+lists and stories) and from its own day (the day's groups), never from another day's, a
+topic's or a source's pages. So the plan of an index with every article but only the saved
+articles' days gives those pages as the whole plan does, without the thousands of other
+pages. The whole plan follows, and is what counts: a page of it that is not equal to the
+one written ahead (``delta._same``) is rendered again, so the output is always the whole
+plan's.
+
+It writes nothing that could clash: every page it writes is at a path the last plan did not
+have (or had for one of the changed articles), nor a folder of, nor inside, one of its
+files, as a file system that ignores case sees them; two saved files claiming one path are
+left to the whole plan, which reports them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from digest.config import SiteConfig
+from digest.model import Article
+from digest.pipeline.index import SiteIndex
+from digest.pipeline.plan import Page, SitePlan, page_path, plan_site
+
+
+def plan_ahead(
+    index: SiteIndex,
+    config: SiteConfig,
+    last: SitePlan,
+    fresh: set[str],
+    moved: Iterable[Article],
+) -> tuple[list[Page], SitePlan] | None:
+    """The own pages of the articles of ``fresh`` (paths), and the plan they come from
+    (whose memos the whole plan starts from); None when they may clash with the last
+    plan's files. ``moved``: the changed articles as they were, whose paths are free."""
+    days = tuple(day for day in index.days if any(a.path in fresh for a in day.articles))
+    if not days:
+        return None
+    wanted = {page_path(a.permalink) for day in days for a in day.articles if a.path in fresh}
+    if len(wanted) != len(fresh) or not _free(wanted, last, moved):
+        return None
+    part = plan_site(
+        dataclasses.replace(index, days=days, topics=(), sources=()),
+        config,
+        jobs=1,
+        story_memo=last.story_memo,
+        related_memo=last.related_memo,
+    )
+    pages = [page for page in part.pages if page.path in wanted and page.template == "article.html"]
+    if len(pages) != len(wanted):
+        return None
+    return pages, part
+
+
+def _free(wanted: set[str], last: SitePlan, moved: Iterable[Article]) -> bool:
+    """Whether writing ``wanted`` cannot touch a file of ``last`` other than the pages of
+    ``moved`` articles (see the module docstring)."""
+    mine = {page_path(article.permalink).casefold() for article in moved}
+    files = {path.casefold() for path in last.paths()} - mine
+    for path in wanted:
+        folded = path.casefold()
+        if folded in files:
+            return False
+        parts = folded.split("/")
+        if any("/".join(parts[:end]) in files for end in range(1, len(parts))):
+            return False
+        inside = folded + "/"
+        if any(other.startswith(inside) for other in files):
+            return False
+    return True
