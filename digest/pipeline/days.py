@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from digest.model import Article
 from digest.pipeline.index import SiteIndex
@@ -34,12 +35,19 @@ def _story_page(story: Story) -> Page:
     )
 
 
+Group = tuple[tuple[Page, ...], tuple[Any, ...]]
+"""Pages and what all of them are made from (see ``SitePlan.groups``)."""
+
+
 def day_pages(
     index: SiteIndex, stories: Stories | None, related_of: dict[int, tuple[Article, ...]]
-) -> list[Page]:
-    """The day pages, each followed by its articles' pages, then the story pages."""
+) -> tuple[list[Page], list[Group]]:
+    """The day pages, each followed by its articles' pages, then the story pages; and the
+    groups of a day's page with its articles' pages."""
     pages: list[Page] = []
+    groups_of_days: list[Group] = []
     for position, day in enumerate(index.days):
+        first = len(pages)
         newer = index.days[position - 1] if position > 0 else None
         older = index.days[position + 1] if position + 1 < len(index.days) else None
         top, rest = day_entries(day, stories)
@@ -96,6 +104,13 @@ def day_pages(
                     ),
                 )
             )
+        # An article's page is made from the article, the day, its related list, its story
+        # and its neighbours on the day page: the story and the neighbours follow from the
+        # day and its articles' stories, as the day page does; the related lists do not.
+        related = [related_of[id(a)] for a in day.articles]
+        flat = tuple([a for items in related for a in items])
+        made_from = (pages[first].made_from, tuple([len(r) for r in related]), flat)
+        groups_of_days.append((tuple(pages[first:]), made_from))
     if stories is not None:
         pages.extend(_story_page(story) for story in stories.with_pages())
-    return pages
+    return pages, groups_of_days

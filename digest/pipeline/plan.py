@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from digest.config import SiteConfig
 from digest.model import Article, Term, archive
+from digest.pipeline.days import Group
 from digest.pipeline.days import day_pages as plan_days
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.pages import (
@@ -36,6 +37,10 @@ class SitePlan:
     assets: list[Asset]
     story_memo: str | None = None  # what the next build's stories start from (story_groups)
     related_memo: str | None = None  # what the next build's related lists start from
+    groups: list[Group] = field(default_factory=list)
+    """Pages fingerprinted together (a day's page and its articles' pages), each with what
+    all of them are made from (as a page's ``made_from``, with the configuration): one
+    signature of that and of the pages' own fields tells a build none of them changed."""
 
     def paths(self) -> Iterator[str]:
         for page in self.pages:
@@ -175,8 +180,9 @@ def plan_site(
         stories = stories_of(index.articles, groups)
     # In the order of the site's menu, as the sitemap lists them: home, days and articles,
     # stories, then the rest.
-    pages[later:later] = plan_days(index, stories, related_of)
+    dated, groups = plan_days(index, stories, related_of)
+    pages[later:later] = dated
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
     pages.extend(sitemaps(html_pages))
     pages.append(Page("robots.txt", "/robots.txt", "robots.txt", {}))
-    return SitePlan(pages, [], story_memo=kept, related_memo=related_kept)
+    return SitePlan(pages, [], story_memo=kept, related_memo=related_kept, groups=groups)
