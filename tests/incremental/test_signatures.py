@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from conftest import article, tree
+from test_incremental import full_disk
 
 from digest.commands.build import BuildOptions, build
 from digest.commands.patch import Session
-from digest.incremental.manifest import Manifest
 
 METRO = "content/2013/11/16/sao-paulo-metro.md"
 METRO_PAGE = "2013/11/16/metro-line/index.html"
@@ -70,18 +70,15 @@ def test_an_edit_undone_after_watch_patched_it_is_undone_in_the_site(fixture_sit
     assert _differs_from_clean(fixture_site, tmp_path) == []
 
 
-def test_a_build_that_could_not_save_its_manifest_leaves_no_stale_page(
-    fixture_site, tmp_path, monkeypatch
-):
+def test_a_build_that_could_not_save_its_manifest_leaves_no_stale_page(fixture_site, tmp_path):
     options = BuildOptions(root=fixture_site)
     build(options)
     path = fixture_site / METRO
     before = path.read_text()
     path.write_text(_retitled(before))
-    with monkeypatch.context() as patched:
-        patched.setattr(Manifest, "write", lambda self: "cannot write the cache (full disk)")
+    with full_disk():
         result = build(options)
-    assert any("full disk" in w.message for w in result.warnings)
+    assert any("cannot write the cache" in w.message for w in result.warnings)
     path.write_text(before)  # back to the build whose manifest and signatures were saved
     build(options)
     assert "Metro strike called off" not in (fixture_site / "site" / METRO_PAGE).read_text()
