@@ -34,7 +34,12 @@ def related_with_memo(
     """``related_articles``, starting from ``memo`` (what the last build returned, or
     anything else: a memo that does not decode, or is of another tool, is ignored), and the
     memo for the next build."""
-    slugs = [tuple(slugify(t) for t in a.topics) for a in articles]
+    # A site has few topic names and many articles: each name is slugified once.
+    slug_of: dict[str, str] = {}
+    slugs = [
+        tuple([slug_of.get(t) or slug_of.setdefault(t, slugify(t)) for t in a.topics])
+        for a in articles
+    ]
     stamps = [a.published.timestamp() for a in articles]
     # What a list depends on besides positions: the topics, the time, and the order among
     # articles of one time (``newest_first``: the slug, then the path). An article whose
