@@ -213,11 +213,17 @@ def _still_right(
         return False
     if not chosen:  # limit 0
         return True
+    here = stamps[position]
+    if max(sharing.values()) == 1:
+        # The usual new day: each added article shares one topic, the fewest any article
+        # on the list can share, and is farther in date than the whole list.
+        nearest = min([abs(stamps[i] - here) for i in sharing])
+        if all([abs(stamps[j] - here) < nearest and not mine.isdisjoint(sets[j]) for j in chosen]):
+            return True
     shares = [len(mine & sets[i]) for i in chosen]
     fewest = min(shares)
     if max(sharing.values()) > fewest:
         return False
-    here = stamps[position]
     farthest = max(
         abs(stamps[i] - here) for i, n in zip(chosen, shares, strict=True) if n == fewest
     )
