@@ -20,6 +20,8 @@ STAGES = [
     "index",
     "related",
     "stories",
+    "pages",
+    "days",
     "plan",
     "collisions",
     "render",

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
@@ -175,6 +175,7 @@ def build(
         if skipped is not None:
             return skipped
     from digest.incremental.fingerprint import Stamper  # see prepare: not for an unchanged site
+    from digest.incremental.signatures import pages_to_render
     from digest.pipeline.publish import publish, write_assets
     from digest.pipeline.render import Renderer
 
@@ -193,7 +194,7 @@ def build(
         writer = _writer(output, in_place, last, options.workers)
         pages, fingerprints = site.plan.pages, {}
         with _writing(options, writer):
-            todo = _pages_to_render(pages, stamp, last, writer, output, fingerprints)
+            todo, signed = pages_to_render(site.plan, stamp, last, writer, output, fingerprints)
             written = publish(  # render -> write
                 pages,
                 todo,
@@ -228,6 +229,7 @@ def build(
             written,
             inputs,
             summary,
+            signed,
             clean=not warnings and cache.warning is None,
         )
     finally:
@@ -332,27 +334,6 @@ def _writing(options: BuildOptions, writer: SiteWriter | InPlaceWriter) -> Itera
         raise
 
 
-def _pages_to_render(
-    pages: list[Page],
-    stamp: Stamper,
-    last: Manifest,
-    writer: SiteWriter | InPlaceWriter,
-    output: Path,
-    fingerprints: dict[str, str],
-) -> list[int]:
-    """Positions of the pages whose fingerprint or file differs from the last build's; the
-    others are carried over by the writer. With no last build, every page (fingerprinted
-    by the workers as they render: see ``publish``)."""
-    if not last.entries:
-        return list(range(len(pages)))
-    todo = []
-    for position, page in enumerate(pages):
-        fingerprint = fingerprints[page.path] = stamp(page)
-        if not (last.fresh(output, page.path, fingerprint) and writer.keep(page.path, True)):
-            todo.append(position)
-    return todo
-
-
 def _summary(site: Site) -> dict[str, int]:
     return {
         "articles": len(site.index.articles),
@@ -373,6 +354,7 @@ def _save(
     written: dict[str, Written],
     inputs: str,
     summary: dict[str, int],
+    signed: dict[str, Any],
     clean: bool,
 ) -> list[Diagnostic]:
     """Keep what the next build starts from: the cache's new entries (dropping unused ones),
@@ -380,7 +362,8 @@ def _save(
     its warnings must be shown again."""
     cache.put_memo(STORIES_MEMO, site.plan.story_memo)
     cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
-    saved = last.save(options.output_dir, fingerprints, inputs if clean else "", summary, written)
+    inputs = inputs if clean else ""
+    saved = last.save(options.output_dir, fingerprints, inputs, summary, written, signed)
     last.reads.keep_only(last.entries, last.dropped)
     last.reads.save()
     return _cache_problems(options, saved, cache.warning)

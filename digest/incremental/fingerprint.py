@@ -50,6 +50,11 @@ def _encode(data: Any) -> bytes:
     return repr(data).encode("utf-8", "surrogatepass")
 
 
+def fingerprint_digest(data: Any) -> str:
+    """The digest of plain data (see ``_encode``), as a page's fingerprint is made."""
+    return _digest(_encode(data))
+
+
 def config_identity(config: SiteConfig) -> str:
     return _digest(json.dumps(config.fingerprint_data(), sort_keys=True, default=str).encode())
 

@@ -120,6 +120,11 @@ class Manifest:
         """Files found ``fresh``: their recorded size and mtime still hold."""
         self.dropped: list[str] | None = None
         """The files the last ``write`` dropped (None: it wrote the file anew)."""
+        self.signatures: dict[str, Any] = {}
+        """The last build's signatures of groups of pages (``digest.incremental.signatures``),
+        vouching for the fingerprints of ``entries``: only ``save`` writes them, together
+        with those, so a manifest another writer changed (``watch``) holds none."""
+        self._signatures_to_write: dict[str, Any] = {}
 
     @property
     def entries(self) -> dict[str, tuple[str, int, int]]:
@@ -134,7 +139,7 @@ class Manifest:
     def load(self) -> Manifest:
         """Read the last build's record; its files are read when first asked for (a build
         whose inputs changed never asks ``_unchanged`` for them)."""
-        self.entries, self._stored = {}, None
+        self.entries, self._stored, self.signatures = {}, None, {}
         self._read(self._load_build)
         return self
 
@@ -151,7 +156,7 @@ class Manifest:
             finally:
                 store.close(db)
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            self.entries, self._stored = {}, None
+            self.entries, self._stored, self.signatures = {}, None, {}
             self.warning = f"cache ignored, doing a full build ({type(exc).__name__}: {exc})"
 
     def _load_build(self, db: sqlite3.Connection) -> None:
@@ -160,6 +165,8 @@ class Manifest:
         if type(inputs) is not str or type(summary) is not dict:
             raise ValueError("not a build record")
         self.summary = {str(k): int(v) for k, v in summary.items()}
+        signatures = json.loads(build.get("signatures") or "{}")
+        self.signatures = signatures if type(signatures) is dict else {}
         self.inputs, self._unread = inputs, True
 
     def _load_rows(self, db: sqlite3.Connection) -> None:
@@ -215,11 +222,12 @@ class Manifest:
         inputs: str = "",
         summary: dict[str, int] | None = None,
         written: dict[str, Written] | None = None,
+        signatures: dict[str, Any] | None = None,
     ) -> str | None:
         """Record the output as built; returns a warning instead of failing the build.
         ``written``: the size and mtime of files as this build wrote them; a file found
         ``fresh`` keeps the ones recorded (the writer kept it as it was); the others are
-        looked up."""
+        looked up. ``signatures``: of groups of these pages, for the next build."""
         known = written or {}
         entries = {}
         for path, fingerprint in fingerprints.items():
@@ -239,13 +247,21 @@ class Manifest:
         self.inputs = inputs
         self.summary = summary or {}
         self._checked = set()
+        self._signatures_to_write = signatures or {}
         return self.write()
 
     def write(self) -> str | None:
         """Record ``entries`` as they are, without looking at the output (``watch`` keeps
         them up to date itself); returns a warning instead of failing."""
         entries, stored = self.entries, self._stored
-        build = [("inputs", self.inputs), ("summary", json.dumps(self.summary, sort_keys=True))]
+        # Signatures only from ``save``, which has just fingerprinted these entries: any
+        # other write (a patch changing rows) drops them.
+        signatures, self._signatures_to_write = self._signatures_to_write, {}
+        build = [
+            ("inputs", self.inputs),
+            ("summary", json.dumps(self.summary, sort_keys=True)),
+            ("signatures", json.dumps(signatures)),
+        ]
 
         gone = None if stored is None else [p for p in stored if p not in entries]
 
@@ -274,7 +290,9 @@ class Manifest:
             self._older.unlink(missing_ok=True)
         except (sqlite3.Error, OSError) as exc:
             self._stored = self.dropped = None
+            self.signatures = {}
             reason = getattr(exc, "strerror", None) or exc
             return f"cannot write the cache ({reason}); the next build will be a full one"
         self._stored, self.dropped = dict(entries), gone
+        self.signatures = signatures
         return None

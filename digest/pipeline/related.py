@@ -34,7 +34,12 @@ def related_with_memo(
     """``related_articles``, starting from ``memo`` (what the last build returned, or
     anything else: a memo that does not decode, or is of another tool, is ignored), and the
     memo for the next build."""
-    slugs = [tuple(slugify(t) for t in a.topics) for a in articles]
+    # A site has few topic names and many articles: each name is slugified once.
+    slug_of: dict[str, str] = {}
+    slugs = [
+        tuple([slug_of.get(t) or slug_of.setdefault(t, slugify(t)) for t in a.topics])
+        for a in articles
+    ]
     stamps = [a.published.timestamp() for a in articles]
     # What a list depends on besides positions: the topics, the time, and the order among
     # articles of one time (``newest_first``: the slug, then the path). An article whose
@@ -208,11 +213,17 @@ def _still_right(
         return False
     if not chosen:  # limit 0
         return True
+    here = stamps[position]
+    if max(sharing.values()) == 1:
+        # The usual new day: each added article shares one topic, the fewest any article
+        # on the list can share, and is farther in date than the whole list.
+        nearest = min([abs(stamps[i] - here) for i in sharing])
+        if all([abs(stamps[j] - here) < nearest and not mine.isdisjoint(sets[j]) for j in chosen]):
+            return True
     shares = [len(mine & sets[i]) for i in chosen]
     fewest = min(shares)
     if max(sharing.values()) > fewest:
         return False
-    here = stamps[position]
     farthest = max(
         abs(stamps[i] - here) for i, n in zip(chosen, shares, strict=True) if n == fewest
     )

@@ -3,10 +3,14 @@ build gives, byte for byte."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from conftest import FIXTURE_SITE, REPO, article, run_python, snapshot, tree
@@ -17,6 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from digest.cli import main
 from digest.commands.build import BuildOptions, build
 from digest.commands.patch import Session
+from digest.incremental import store
 from digest.incremental.cache import CACHE_DIR
 
 
@@ -95,6 +100,17 @@ ANCHORS = {
 }
 DATES = st.sampled_from(["2013-11-15", "2013-11-16", "2013-11-18", "2013-11-17T23:30:00Z"])
 SOURCES = st.sampled_from(["The Daily", "Reuters", "Folha de S.Paulo"])
+
+
+@contextlib.contextmanager
+def full_disk() -> Iterator[None]:
+    """The cache's files cannot be written (its stores fail as SQLite does on a full disk)."""
+    full = sqlite3.OperationalError("database or disk is full")
+    with (
+        mock.patch.object(store, "in_transaction", side_effect=full),
+        mock.patch.object(store, "replace_store", side_effect=full),
+    ):
+        yield
 
 
 @settings(
@@ -287,6 +303,12 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         if self.session is not None:
             self.session.flush()
 
+    @rule()
+    def cache_cannot_be_written(self) -> None:
+        """The next build cannot save its manifest (a full disk): the builds after it must
+        not trust what the one before it kept (fingerprints, signatures of days)."""
+        self.save_fails = True
+
     @rule(mode=st.sampled_from(["whole", "in_place", "session"]))
     def switch_mode(self, mode: str) -> None:
         if mode != self.mode:
@@ -298,15 +320,16 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
         if not hasattr(self, "root"):
             return
         options = BuildOptions(root=self.root)
-        if self.mode == "session":
-            if self.session is None:
-                self.session = Session(options)
-                self.session.build(None)
+        with full_disk() if getattr(self, "save_fails", False) else contextlib.nullcontext():
+            if self.mode == "session":
+                if self.session is None:
+                    self.session = Session(options)
+                    self.session.build(None)
+                else:
+                    self.session.build(self.changes)
             else:
-                self.session.build(self.changes)
-        else:
-            build(options, in_place=self.mode == "in_place")
-        self.changes = {}
+                build(options, in_place=self.mode == "in_place")
+        self.changes, self.save_fails = {}, False
         clean = self.tmp / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         build(BuildOptions(root=self.root, output=clean, force=True))

@@ -1,0 +1,116 @@
+"""The day pages, each followed by its articles' pages, and the story pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from digest.model import Article
+from digest.pipeline.index import SiteIndex
+from digest.pipeline.pages import Page, page_path
+from digest.pipeline.stories import Stories, Story, day_entries, day_groups, first_topic, neighbours
+
+
+def _story_with_page(stories: Stories | None, article: Article) -> Story | None:
+    story = stories.of[article.path] if stories is not None else None
+    return story if story is not None and story.has_page else None
+
+
+def _told(story: Story) -> str | tuple[str, tuple[Article, ...]]:
+    """What a story is made from: its id and articles (its id alone for one article)."""
+    return story.id if len(story.articles) == 1 else (story.id, story.articles)
+
+
+def _story_page(story: Story) -> Page:
+    days: dict[dt.date, list[Article]] = {}
+    for article in story.articles:
+        days.setdefault(article.day, []).append(article)
+    return Page(
+        page_path(story.permalink),
+        story.permalink,
+        "story.html",
+        {"story": story, "days": tuple((d, tuple(items)) for d, items in days.items())},
+        lastmod=story.articles[-1].day,
+        title=story.title,
+    )
+
+
+Group = tuple[tuple[Page, ...], tuple[Any, ...]]
+"""Pages and what all of them are made from (see ``SitePlan.groups``)."""
+
+
+def day_pages(
+    index: SiteIndex, stories: Stories | None, related_of: dict[int, tuple[Article, ...]]
+) -> tuple[list[Page], list[Group]]:
+    """The day pages, each followed by its articles' pages, then the story pages; and the
+    groups of a day's page with its articles' pages."""
+    pages: list[Page] = []
+    groups_of_days: list[Group] = []
+    for position, day in enumerate(index.days):
+        first = len(pages)
+        newer = index.days[position - 1] if position > 0 else None
+        older = index.days[position + 1] if position + 1 < len(index.days) else None
+        top, rest = day_entries(day, stories)
+        groups = day_groups(rest)
+        near = neighbours(top, groups)
+        # A story is fingerprinted as its id and articles (its title, sources and days
+        # follow from them), a story of one article as its id: quicker than the whole.
+        told = None
+        if stories is not None:
+            told = tuple([_told(stories.of[a.path]) for a in day.articles])
+        pages.append(
+            Page(
+                page_path(day.permalink),
+                day.permalink,
+                "day.html",
+                {
+                    "day": day,
+                    "top": top,
+                    "groups": groups,
+                    "topic_count": len({first_topic(a) for a in day.articles}),
+                    "sources": sorted({a.source for a in day.articles}, key=str.casefold),
+                    "newer": newer,
+                    "older": older,
+                },
+                lastmod=day.date,
+                feed="/digests.xml",
+                # The entries, groups, counts and sources follow from the day and its
+                # articles' stories.
+                made_from=(day, newer, older, told),
+            )
+        )
+        for article in day.articles:
+            story = _story_with_page(stories, article)
+            pages.append(
+                Page(
+                    page_path(article.permalink),
+                    article.permalink,
+                    "article.html",
+                    {
+                        "article": article,
+                        "day": day,
+                        "related": related_of[id(article)],
+                        "story": story,
+                        "previous": near[article.path][0],
+                        "next": near[article.path][1],
+                    },
+                    lastmod=article.day,
+                    made_from=(
+                        article,
+                        day,
+                        related_of[id(article)],
+                        None if story is None else _told(story),
+                        *near[article.path],
+                    ),
+                )
+            )
+        # An article's page is made from the article, the day, its related list, its story
+        # and its neighbours on the day page: the story and the neighbours follow from the
+        # day and its articles' stories, as the day page does; the related lists do not.
+        related = [related_of[id(a)] for a in day.articles]
+        flat = tuple([a for items in related for a in items])
+        made_from = (pages[first].made_from, tuple([len(r) for r in related]), flat)
+        groups_of_days.append((tuple(pages[first:]), made_from))
+    if stories is not None:
+        pages.extend(_story_page(story) for story in stories.with_pages())
+    return pages, groups_of_days
