@@ -1,13 +1,14 @@
 """A persistent cache of what is expensive and pure, in ``.digest-cache/cache.sqlite``.
 
 Four tables: parsed articles keyed by the file's path, bytes and everything that shapes
-parsing (the site timezone, the tool itself); rendered Markdown bodies keyed by the
-body text and the Markdown settings; and memos, what a stage keeps of the last build to
-redo only what changed (the stories, by ``digest.pipeline.stories``); and stats, what
-entry each content file's size and times stood for, so an unchanged file is not even
-read (``digest.pipeline.load``). All hold text only
-(articles as the JSON records of ``digest.incremental.records``): nothing read back from
-the cache can run code. A build after
+parsing (the site timezone, the tool itself), each record's body in a column of its own so
+that loading leaves it there (``digest.incremental.bodies``); rendered Markdown bodies
+keyed by the file's bytes and the Markdown settings; and memos, what a stage keeps of the
+last build to redo only what changed (the stories, by ``digest.pipeline.stories``); and
+stats, what entry each content file's size and times stood for, so an unchanged file is
+not even read (``digest.pipeline.load``). All hold text only (articles as the JSON
+records of ``digest.incremental.records``): nothing read back from the cache can run
+code. A build after
 ``git pull`` of 20 new articles parses and renders 20 articles, not all of them. The
 cache is an optimisation only: a missing, corrupt, future-format or unwritable cache
 means a full build and a warning, never an error.
@@ -19,7 +20,7 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -165,27 +166,36 @@ class Cache:
             self._off(exc)
             return None
 
-    def get_record(self, key: str) -> tuple[Any, Any] | None:
-        """A parsed article's record as stored (``digest.incremental.records``; checked by whoever
-        decodes it, as it is whatever the cache file holds)."""
-        row = self._get("articles", "meta, body", key)
-        return (row[0], row[1]) if row else None
+    def get_record(self, key: str) -> Any:
+        """A parsed article's record as stored, without its body (``digest.incremental.records``;
+        checked by whoever decodes it, as it is whatever the cache file holds). The body
+        stays in the cache until read: see ``bodies``."""
+        row = self._get("articles", "meta", key)
+        return row[0] if row else None
 
-    def get_stats(self) -> list[tuple[Any, ...]]:
-        """Every ``(rel, stat, key, meta, body)`` the last build left, in one query: the
-        content file ``rel`` held the bytes of cache entry ``key`` while its stat (text, as
-        ``put_stat`` wrote it) was ``stat``. Unchecked: the row is whatever the file holds."""
+    @property
+    def database(self) -> Path | None:
+        """The cache file, while the cache is in use (where ``bodies`` fetches bodies from)."""
+        return self._path if self._db is not None else None
+
+    def get_stats(self) -> Iterator[tuple[Any, ...]]:
+        """Every ``(rel, stat, key, meta)`` the last build left, in one query: the content
+        file ``rel`` held the bytes of cache entry ``key`` (whose record, but for the body,
+        is ``meta``) while its stat (text, as ``put_stat`` wrote it) was ``stat``.
+        Unchecked: the row is whatever the file holds. Given a few at a time: 100,000 rows
+        at once are a hundred megabytes the build would not give back."""
         if "articles" in self._empty:
-            return []
+            return
         try:
             db = self._reader()
             if db is None:
-                return []
-            query = "SELECT s.rel, s.stat, s.key, a.meta, a.body FROM stats s JOIN articles a"
-            return db.execute(query + " ON a.key = s.key").fetchall()
-        except sqlite3.Error as exc:
+                return
+            query = "SELECT s.rel, s.stat, s.key, a.meta FROM stats s JOIN articles a"
+            rows = db.execute(query + " ON a.key = s.key")
+            while batch := rows.fetchmany(1024):
+                yield from batch
+        except sqlite3.Error as exc:  # the rows given are right: the rest are misses
             self._off(exc)
-            return []
 
     def put_stat(self, rel: str, stat: str | None, key: str | None) -> None:
         """Kept with the next ``save``: ``rel``'s stat now stands for ``key`` (None: for

@@ -15,12 +15,13 @@ import datetime as dt
 import functools
 import json
 import json.scanner
+import sys
 from dataclasses import fields
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.errors import Diagnostic
-from digest.model import Article
+from digest.model import Article, Pending
 
 FORMAT = 3
 """Changes whenever the record's shape does (the cache key includes the tool's identity,
@@ -45,8 +46,8 @@ _SHAPE = tuple(
     list if n == "topics" else type(None) if n == "body" else _TYPES.get(n, str) for n in _FIELDS
 )
 """The type of each field's JSON value in a record, in order."""
-_PUBLISHED, _TOPICS, _BODY, _LINES = (
-    _FIELDS.index(n) for n in ("published", "topics", "body", "lines")
+_PUBLISHED, _SOURCE, _TOPICS, _BODY, _LINES, _EXTRA = (
+    _FIELDS.index(n) for n in ("published", "source", "topics", "body", "lines", "extra")
 )
 _STR, _INT = frozenset({str}), frozenset({int})
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())
@@ -85,8 +86,10 @@ def encode(result: ParseResult) -> Record | None:
 
 
 def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
-    """The parse result a record holds; raises BadRecord for anything else."""
-    if type(meta) is not str or type(body) is not str:
+    """The parse result a record holds; raises BadRecord for anything else. ``body``: the
+    record's body, or a ``Pending`` that fetches it when the body is first read (see
+    ``digest.incremental.bodies``)."""
+    if type(meta) is not str or not (type(body) is str or isinstance(body, Pending)):
         raise BadRecord("not text")
     try:
         # The scanner itself, not ``loads``: a record is JSON with no space around it (as
@@ -113,12 +116,40 @@ def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
     if not set(map(type, values[_LINES].values())) <= _INT:
         raise BadRecord("lines: wrong type")
     values[_PUBLISHED] = _moment(values[_PUBLISHED], tz)
-    values[_TOPICS] = tuple(topics)
+    values[_SOURCE] = sys.intern(values[_SOURCE])
+    values[_TOPICS] = _shared(tuple(map(sys.intern, topics)))
+    values[_LINES] = _shared_dict(values[_LINES])
+    if not values[_EXTRA]:
+        values[_EXTRA] = _NO_EXTRA
     values[_BODY] = body
     try:
         return Article(*values), problems
     except (TypeError, ValueError, OverflowError) as exc:
         raise BadRecord(str(exc)) from None
+
+
+_SHARING: dict[Any, Any] = {}
+"""Values many records repeat, one object each: a site of 100,000 articles has a few
+dozen sources and topic lists, and nearly all of its front-matters have the same lines."""
+_NO_EXTRA: dict[str, Any] = {}
+"""The ``extra`` of every article with none (nothing changes an article's dicts)."""
+
+
+def _shared(value: Any, key: Any = None) -> Any:
+    """The one object kept for ``value`` (under ``key``, by default itself)."""
+    key = value if key is None else key
+    found = _SHARING.get(key)
+    if found is None:
+        if len(_SHARING) >= 100_000:  # a bound, whatever the records hold
+            _SHARING.clear()
+        found = _SHARING[key] = value
+    return found
+
+
+def _shared_dict(value: dict[str, int]) -> dict[str, int]:
+    # Keyed by its items (names and numbers, checked), in order, after a None that no
+    # topic list can hold.
+    return _shared(value, (None, *value.items()))
 
 
 @functools.lru_cache(maxsize=4096)

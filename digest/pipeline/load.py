@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from digest.errors import Diagnostic
 from digest.formats.article import parse_article
 from digest.incremental import records
+from digest.incremental.bodies import BodyStore
 from digest.incremental.cache import Cache, key_of, tool_identity
 from digest.incremental.records import ParseResult, Record
 from digest.model import Article
@@ -48,20 +49,23 @@ def load_articles(
     """Load and validate every article under ``root/content``; all problems are collected.
 
     A file whose bytes were parsed before (same path, timezone and tool) comes from the
-    cache; the others are parsed. One whose stat is the one recorded with its entry is
-    not even read: those entries come in one query and are decoded here. The rest is read,
-    looked up and parsed in ``jobs`` processes; this process collects. ``found``:
-    ``discover(root)``, when the caller already asked (its list is not changed).
+    cache, its body left there until read (``digest.incremental.bodies``); the others are
+    parsed. One whose stat is the one recorded with its entry is not even read: those
+    entries come in one query and are decoded here. The rest is read, looked up and parsed
+    in ``jobs`` processes; this process collects. ``found``: ``discover(root)``, when the
+    caller already asked (its list is not changed).
     """
     files, errors, warnings = found if found is not None else discover(root)
     errors = list(errors)
     identity = tool_identity()
     context = key_of(identity, tz.key)
     stats = [_stat(source, context) for source in files]
-    known = _unchanged(files, stats, cache, tz) if cache is not None else {}
+    database = cache.database if cache is not None else None
+    store = BodyStore(database, root, tz) if database is not None else None
+    known = _unchanged(files, stats, cache, store) if cache is not None and store else {}
 
     def load(source: SourceFile) -> _Loaded:
-        return _load_one(source, tz, identity, cache)
+        return _load_one(source, tz, identity, cache, store)
 
     todo = [source for source in files if source.rel not in known]
     loaded = iter(ordered_map(load, todo, jobs))
@@ -103,18 +107,19 @@ def _stat(source: SourceFile, context: str) -> tuple[str | None, int]:
 
 
 def _unchanged(
-    files: list[SourceFile], stats: list[tuple[str | None, int]], cache: Cache, tz: ZoneInfo
+    files: list[SourceFile], stats: list[tuple[str | None, int]], cache: Cache, store: BodyStore
 ) -> dict[str, tuple[str, ParseResult]]:
     """``rel -> (key, result)`` of the files whose stat is the one recorded with their
     cache entry: found without reading them, all rows in one query. A row that does not
     match, or does not decode to this very file, is a miss."""
     wanted = {source.rel: stat for source, (stat, _) in zip(files, stats, strict=True) if stat}
     known = {}
-    for rel, stat, key, meta, body in cache.get_stats():
+    tz = store.tz
+    for rel, stat, key, meta in cache.get_stats():
         if type(key) is not str or stat is None or wanted.get(rel) != stat:
             continue
         try:
-            article, _ = result = records.decode(meta, body, tz)
+            article, _ = result = records.decode(meta, store.later(key), tz)
         except records.BadRecord:
             continue
         if (article.path if article is not None else rel) == rel:
@@ -127,7 +132,9 @@ _Loaded = tuple[str | None, ParseResult, Record | None]
 should store it, i.e. the file was parsed rather than found in the cache)."""
 
 
-def _load_one(source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | None) -> _Loaded:
+def _load_one(
+    source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | None, store: BodyStore | None
+) -> _Loaded:
     try:
         size = (source.stat or os.stat(source.file)).st_size
         if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
@@ -142,10 +149,11 @@ def _load_one(source: SourceFile, tz: ZoneInfo, identity: str, cache: Cache | No
     except OSError as exc:
         return None, (None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")]), None
     key = key_of(identity, tz.key, source.rel, data)
-    found = cache.get_record(key) if cache is not None else None
+    found = cache.get_record(key) if cache is not None and store is not None else None
     if found is not None:
+        assert store is not None
         try:
-            return key, records.decode(*found, tz), None
+            return key, records.decode(found, store.later(key), tz), None
         except records.BadRecord:  # damaged or foreign: parsed again, and stored anew
             pass
     result = parse_article(source.rel, data, tz)

@@ -205,7 +205,10 @@ class Renderer:
         return found
 
     def body_key(self, article: Article) -> str:
-        return key_of(self._body_identity, article.body)
+        """The cache key of the article's rendered body: the file's bytes (which the body
+        is made from) and the Markdown settings. Not the body itself: an article page whose
+        rendered body is cached need not fetch the Markdown (``digest.incremental.bodies``)."""
+        return key_of(self._body_identity, article.content_hash)
 
     def body_html(self, article: Article) -> Markup:
         key = self.body_key(article)
