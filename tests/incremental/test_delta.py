@@ -198,13 +198,10 @@ def test_a_patched_page_put_back_in_a_delta_is_rendered_again(fixture_site, sess
     assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
-def test_a_deleted_file_s_page_is_gone_before_any_page_is_rendered(
-    fixture_site, session, monkeypatch
-):
+def _page_seen_at_each_publish(fixture_site, monkeypatch) -> list[bool]:
+    """Whether NEW_PAGE is on disk each time the delta renders a batch of pages."""
     from digest.commands import delta
 
-    _add(fixture_site)
-    session.build({NEW: "created"})
     seen: list[bool] = []
     publish = delta.publish
 
@@ -213,6 +210,15 @@ def test_a_deleted_file_s_page_is_gone_before_any_page_is_rendered(
         return publish(*args, **kwargs)
 
     monkeypatch.setattr(delta, "publish", watching)
+    return seen
+
+
+def test_a_deleted_file_s_page_is_gone_before_any_page_is_rendered(
+    fixture_site, session, monkeypatch
+):
+    _add(fixture_site)
+    session.build({NEW: "created"})
+    seen = _page_seen_at_each_publish(fixture_site, monkeypatch)
     (fixture_site / NEW).unlink()
     result = session.build({NEW: "deleted"})
     assert seen and not any(seen)  # gone before the day, topic and home pages are rendered
@@ -223,21 +229,12 @@ def test_a_deleted_file_s_page_is_gone_before_any_page_is_rendered(
 def test_a_page_another_file_takes_over_in_the_same_batch_stays(fixture_site, session, monkeypatch):
     # The file is deleted and another one, with the same date and slug, created: the page
     # is the new file's, at the same path, and never missing on the way.
-    from digest.commands import delta
-
     _add(fixture_site)
     session.build({NEW: "created"})
     other = "content/fog-again.md"
     (fixture_site / NEW).unlink()
     _add(fixture_site, other, NEW_TEXT.replace("topics:", "slug: harbour-fog\ntopics:"))
-    seen: list[bool] = []
-    publish = delta.publish
-
-    def watching(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append((fixture_site / "site" / NEW_PAGE).exists())
-        return publish(*args, **kwargs)
-
-    monkeypatch.setattr(delta, "publish", watching)
+    seen = _page_seen_at_each_publish(fixture_site, monkeypatch)
     result = session.build({NEW: "deleted", other: "created"})
     assert seen and all(seen)
     assert session.replanned == 2
