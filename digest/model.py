@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -110,14 +111,15 @@ _ARTICLE_SLOTS = tuple(Article.__dict__[f.name] for f in fields(Article))
 """The slots themselves: an article crossing to a worker takes a body still pending as it is."""
 
 
-class Pending:
+class Pending(abc.ABC):
     """A field's value left where it is kept (``digest.incremental.bodies``), fetched when
     first read: the bodies of 100,000 articles are 400 MB, and a daily update shows a few."""
 
     __slots__ = ()
 
+    @abc.abstractmethod
     def fetch(self, article: Article) -> str:
-        raise NotImplementedError
+        """The value, from where it is kept."""
 
 
 class _Fetched:
@@ -152,11 +154,6 @@ def pending(article: Article) -> Pending | None:
     """The body's ``Pending`` while it is not fetched yet, without fetching it."""
     value = _BODY_SLOT.__get__(article)
     return value if type(value) is not str else None
-
-
-def with_body(article: Article, body: str | Pending) -> None:
-    """Give the article ``body``: one fetched in a batch, or one to fetch when read."""
-    _BODY_SLOT.__set__(article, body)
 
 
 _BODY_SLOT = _ARTICLE_SLOTS[[f.name for f in fields(Article)].index("body")]
