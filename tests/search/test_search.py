@@ -786,6 +786,30 @@ def test_every_article_is_found_in_its_own_shard_only(
         assert sorted(_titles(page)) == sorted(f"The {word} report" for word in SHARDED.values())
 
 
+def test_a_word_only_in_the_headline_finds_its_article(
+    make_site, browser, static_server, monkeypatch
+):
+    """Pagefind 1.5 searches the title it keeps beside the body, and so does the search
+    page over shards: a word of one headline and of no body finds that article alone, in
+    the shard that has it (the words bundle holds the titles' words too)."""
+    require_pagefind()
+    monkeypatch.setattr(shards, "SHARD_SIZE", 2)
+    files = {"digest.toml": 'title = "Shards"\nbase_url = "https://example.org/"\n'}
+    for day, word in SHARDED.items():
+        files[f"content/{word}.md"] = article(
+            f"The {word} report", "Reuters", day, body="The news of the day."
+        )
+    url, www = static_server
+    build_here(BuildOptions(root=make_site(files), search=True, output=www / "site"))
+    assert len(shard_sizes(www / "site")) == 3
+    _move_to_root(www / "site", www)
+    with _search_page(browser, url) as page:
+        for word in ("offhand", "offertory"):
+            page.fill("#search-input", word)
+            _wait_status(page, "^1 article$")
+            assert _titles(page) == [f"The {word} report"]
+
+
 def test_a_new_word_reindexes_its_own_shard_only_and_is_found_there_only(
     make_site, browser, static_server, monkeypatch
 ):
