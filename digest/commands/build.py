@@ -185,7 +185,7 @@ def build(
         last = _last_build(options)
         warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
         renderer = Renderer(root, site.config, cache)
-        stamp = Stamper(renderer.env, site.config)
+        stamp = Stamper(renderer.env, site.config, last.templates)  # references known
         # The template sources as this build reads them, taken now in this process: pages
         # fingerprinted later (by workers, or by watch's flush after a patch) must not see a
         # template edited since, or its pages would look up to date without a render.

@@ -13,12 +13,17 @@ pages) keeps none, so a signature is never trusted beside fingerprints it did no
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+import hashlib
+import itertools
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from digest.incremental.fingerprint import Stamper, fingerprint_digest
 from digest.incremental.manifest import Manifest
+from digest.model import Term
 
 if TYPE_CHECKING:  # pages are planned above this layer; only their fields are read here
     from digest.pipeline.days import Group
@@ -35,20 +40,94 @@ Kept = dict[str, list[Any]]
 """Group key (its first page's path) -> [signature, the group's page paths]: JSON data."""
 
 
-def signature(stamp: Stamper, pages: Sequence[Page], made_from: Any) -> str:
-    """The hash of the pages' own fields and templates, and of what they are made from."""
-    fields = [
-        (
-            stamp.templates(p.template),
-            p.path,
-            p.url,
-            p.feed,
-            p.title,
-            p.lastmod.isoformat() if p.lastmod else None,
-        )
-        for p in pages
-    ]
-    return fingerprint_digest([stamp.identity, fields, stamp.hasher.value(made_from)])
+_TEXTS = operator.attrgetter("template", "path", "url", "feed", "title")
+_LASTMOD = operator.attrgetter("lastmod")
+_DAYS = frozenset({dt.date, type(None)})
+
+
+def _fields(pages: Sequence[Page]) -> str:
+    """The pages' own fields as one text: joined, not ``repr`` (a day group is sixteen
+    pages, and the site 10,000 of them), unambiguous while no field holds the separator,
+    which is checked by counting it (else their ``repr``, which holds none)."""
+    texts = list(map(_TEXTS, pages))
+    days = list(map(_LASTMOD, pages))
+    try:
+        joined = "\0".join(itertools.chain.from_iterable(texts))
+        if joined.count("\0") == 5 * len(texts) - 1 and set(map(type, days)) <= _DAYS:
+            # ``str`` of a date is its ISO form, of None "None": distinct, and neither
+            # holds a separator, so the last "\1" parts the two.
+            return joined + "\1" + "\0".join(map(str, days))
+    except TypeError:  # a field that is no string
+        pass
+    return repr([(*t, d) for t, d in zip(texts, days, strict=True)])
+
+
+def signature(stamp: Stamper, pages: Sequence[Page], made_from: Any, templates: str = "") -> str:
+    """The hash of the pages' own fields and templates, and of what they are made from.
+    ``templates``: the hashes of every template the pages use (``template_table``), when
+    the caller has them; else taken here."""
+    if not templates:
+        templates = template_table(stamp, {p.template for p in pages})
+    made = repr(stamp.hasher.value(made_from))
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (stamp.identity, templates, _fields(pages), made):
+        # Each part after its length: the fields' text is hashed as it is (its ``repr``
+        # would escape every separator), and no two lists of parts hash alike.
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def template_table(stamp: Stamper, names: Iterable[str]) -> str:
+    """One hash of the named templates, each with every template it uses: pages name their
+    template, and this vouches for what each name renders with."""
+    return fingerprint_digest([(name, stamp.templates(name)) for name in sorted(names)])
+
+
+def term_groups(pages: Sequence[Page]) -> list[Group]:
+    """The pages made from one term (``made_from`` = the term, or a run of its articles
+    as a term of its own, and the page's pagination), each term's as one group made from
+    the term once: its archive pages, made from runs of its articles, are found to be
+    runs of it here (by identity of the articles), so each is hashed as where the run
+    starts and how long it is, not article by article again."""
+    groups: list[Group] = []
+    members: list[Page] = []
+    parts: list[Any] = []
+    front: Term | None = None
+    end = 0
+    for page in pages:
+        made = page.made_from
+        if type(made) is not tuple or len(made) != 2 or type(made[0]) is not Term:
+            continue
+        term, rest = made
+        run = _run_of(front, term, end) if front is not None else None
+        if run is None:
+            if front is not None and len(members) > 1:
+                groups.append((tuple(members), (front, tuple(parts))))
+            front, members, parts, end = term, [page], [(None, rest)], 0
+            continue
+        members.append(page)
+        parts.append(((term.kind, term.name, term.slug, *run), rest))
+        end = run[0] + run[1]
+    if front is not None and len(members) > 1:
+        groups.append((tuple(members), (front, tuple(parts))))
+    return groups
+
+
+def _run_of(front: Term, term: Term, start: int) -> tuple[int, int] | None:
+    """Where ``term``'s articles are in ``front``'s, as (start, length), looked for from
+    ``start`` on; None when they are not one run of them."""
+    if term.kind != front.kind or term.slug != front.slug or not term.articles:
+        return None
+    articles, count = front.articles, len(term.articles)
+    try:
+        # Equal articles (what an article's identity is made of included) are as good as
+        # the same: ``tuple.index`` tries identity first, so this is short in practice.
+        at = articles.index(term.articles[0], start)
+    except ValueError:
+        return None
+    return (at, count) if articles[at : at + count] == term.articles else None
 
 
 def stamp_pages(
@@ -62,7 +141,7 @@ def stamp_pages(
     whose signature and pages are the ones ``kept`` (with the manifest ``entries`` it was
     saved with) has the fingerprints of ``entries``; every other page is fingerprinted."""
     known: dict[str, str] = {}
-    signatures = keep_signatures(groups, stamp)
+    signatures = keep_signatures([*groups, *term_groups(pages)], stamp)
     for key, entry in signatures.items():
         if kept.get(key) == entry:
             found = [entries.get(path) for path in entry[1]]
@@ -77,10 +156,13 @@ def stamp_pages(
 
 def keep_signatures(groups: Sequence[Group], stamp: Stamper) -> Kept:
     """The signature of each group, by the path of its first page."""
+    names = {page.template for pages, _ in groups for page in pages}
+    templates = template_table(stamp, names)
     kept: Kept = {}
     for pages, made_from in groups:
         if pages:
-            kept[pages[0].path] = [signature(stamp, pages, made_from), [p.path for p in pages]]
+            key = pages[0].path
+            kept[key] = [signature(stamp, pages, made_from, templates), [p.path for p in pages]]
     return kept
 
 
@@ -97,13 +179,18 @@ def pages_to_render(
     pages to keep. With no last build, every page (fingerprinted by the workers as they
     render: see ``publish``)."""
     pages = plan.pages
+    # What this build's templates refer to, for the next build to find without parsing
+    # them (the same dict: templates read later, by ``watch``, are kept too).
+    last.templates = stamp.templates.references
     if not last.entries:
-        return list(range(len(pages))), keep_signatures(plan.groups, stamp)
+        groups = [*plan.groups, *term_groups(pages)]
+        return list(range(len(pages))), keep_signatures(groups, stamp)
     found, signatures = stamp_pages(pages, plan.groups, stamp, last.signatures, last.entries)
     fingerprints.update(found)
-    todo = []
-    for position, page in enumerate(pages):
-        fingerprint = found[page.path]
-        if not (last.fresh(output, page.path, fingerprint) and writer.keep(page.path, True)):
+    todo, keep = [], writer.keep
+    paths = [page.path for page in pages]
+    fresh = last.fresh_many(output, [(path, found[path]) for path in paths])
+    for position, (path, unchanged) in enumerate(zip(paths, fresh, strict=True)):
+        if not (unchanged and keep(path, True)):
             todo.append(position)
     return todo, signatures
