@@ -255,12 +255,12 @@ class Manifest:
         ``fresh`` keeps the ones recorded (the writer kept it as it was); the others are
         looked up. ``signatures``: of groups of these pages, for the next build."""
         known = written or {}
-        entries = {}
+        entries, last, checked = {}, self.entries, self._checked
         for path, fingerprint in fingerprints.items():
             found = known.get(path)
             if found is None:
-                entry = self.entries.get(path)
-                if entry is not None and entry[0] == fingerprint and path in self._checked:
+                entry = last.get(path)
+                if entry is not None and entry[0] == fingerprint and path in checked:
                     entries[path] = entry
                     continue
                 try:

@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import operator
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -120,14 +121,13 @@ def _run_of(front: Term, term: Term, start: int) -> tuple[int, int] | None:
     ``start`` on; None when they are not one run of them."""
     if term.kind != front.kind or term.slug != front.slug or not term.articles:
         return None
-    articles, count = front.articles, len(term.articles)
-    try:
-        # Equal articles (what an article's identity is made of included) are as good as
-        # the same: ``tuple.index`` tries identity first, so this is short in practice.
-        at = articles.index(term.articles[0], start)
-    except ValueError:
-        return None
-    return (at, count) if articles[at : at + count] == term.articles else None
+    articles, count, first = front.articles, len(term.articles), term.articles[0]
+    # By identity (``tuple.index`` would compare each article before it field by field):
+    # the planner cuts the runs from the term's own tuple.
+    at = next((i for i in range(start, len(articles)) if articles[i] is first), None)
+    if at is None or articles[at : at + count] != term.articles:
+        return None  # (tuples compare their items by identity first: quick when the same)
+    return at, count
 
 
 def stamp_pages(
@@ -166,6 +166,37 @@ def keep_signatures(groups: Sequence[Group], stamp: Stamper) -> Kept:
     return kept
 
 
+@dataclass(slots=True)
+class Stamped:
+    """A plan's pages as ``stamp_plan`` found them."""
+
+    signatures: Kept
+    fingerprints: dict[str, str] | None = None
+    """Of every page, by path (None: none taken, there is no last build)."""
+    paths: list[str] = field(default_factory=list)
+    fresh: list[bool] = field(default_factory=list)
+    """Whether each page's file is the last build's, untouched (``Manifest.fresh``)."""
+
+
+def stamp_plan(plan: SitePlan, stamp: Stamper, last: Manifest, output: Path) -> Stamped:
+    """The fingerprints of the plan's pages, which of their files are fresh, and the
+    signatures to keep (see ``stamp_pages``); with no last build, the signatures only (the
+    workers fingerprint the pages as they render them: see ``publish``). Best taken before
+    any process is forked (the writer's walk of the output): this touches most of the
+    plan's objects, and each page of memory a forked process still shares is copied when
+    first written to."""
+    pages = plan.pages
+    # What this build's templates refer to, for the next build to find without parsing
+    # them (the same dict: templates read later, by ``watch``, are kept too).
+    last.templates = stamp.templates.references
+    if not last.entries:
+        return Stamped(keep_signatures([*plan.groups, *term_groups(pages)], stamp))
+    found, signatures = stamp_pages(pages, plan.groups, stamp, last.signatures, last.entries)
+    paths = [page.path for page in pages]
+    fresh = list(last.fresh_many(output, [(path, found[path]) for path in paths]))
+    return Stamped(signatures, found, paths, fresh)
+
+
 def pages_to_render(
     plan: SitePlan,
     stamp: Stamper,
@@ -173,24 +204,19 @@ def pages_to_render(
     writer: Keeper,
     output: Path,
     fingerprints: dict[str, str],
+    stamped: Stamped | None = None,
 ) -> tuple[list[int], dict[str, Any]]:
     """Positions of the pages whose fingerprint or file differs from the last build's (the
     others are carried over by the writer), and the signatures of the plan's groups of
     pages to keep. With no last build, every page (fingerprinted by the workers as they
-    render: see ``publish``)."""
-    pages = plan.pages
-    # What this build's templates refer to, for the next build to find without parsing
-    # them (the same dict: templates read later, by ``watch``, are kept too).
-    last.templates = stamp.templates.references
-    if not last.entries:
-        groups = [*plan.groups, *term_groups(pages)]
-        return list(range(len(pages))), keep_signatures(groups, stamp)
-    found, signatures = stamp_pages(pages, plan.groups, stamp, last.signatures, last.entries)
-    fingerprints.update(found)
+    render: see ``publish``). ``stamped``: ``stamp_plan`` of this plan, when taken."""
+    if stamped is None:
+        stamped = stamp_plan(plan, stamp, last, output)
+    if stamped.fingerprints is None:
+        return list(range(len(plan.pages))), stamped.signatures
+    fingerprints.update(stamped.fingerprints)
     todo, keep = [], writer.keep
-    paths = [page.path for page in pages]
-    fresh = last.fresh_many(output, [(path, found[path]) for path in paths])
-    for position, (path, unchanged) in enumerate(zip(paths, fresh, strict=True)):
-        if not (unchanged and keep(path, True)):
+    for position, (path, fresh) in enumerate(zip(stamped.paths, stamped.fresh, strict=True)):
+        if not (fresh and keep(path, True)):
             todo.append(position)
-    return todo, signatures
+    return todo, stamped.signatures
