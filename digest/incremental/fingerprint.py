@@ -270,7 +270,7 @@ class ContextHasher:
         already hashed (the articles of a group, an entry, a story): the memo holds only
         objects kept alive, so the id of an item found there is that object's."""
         get = self._memo.get
-        out = [get(id(v)) for v in obj]
+        out = list(map(get, map(id, obj)))
         if None not in out:  # memoised forms are never None
             return out
         kinds = set(map(type, obj))
