@@ -4,7 +4,8 @@ fingerprinting each page again.
 
 A signature hashes what a page's fingerprint hashes -- the tool, the configuration, the
 template sources, the page's own fields -- for every page of the group, and, once, what the
-planner says all of them are made from (``SitePlan.groups``): an equal signature means
+planner says all of them are made from (``SitePlan.groups``; and each term's pages, whose
+archive pages are found here to be runs of the term: ``term_groups``): an equal signature means
 every page of the group would get the fingerprint it got last time. The signatures are
 kept in the manifest's build record, written in the same transaction as the fingerprints
 they vouch for (``Manifest.save``); a manifest written any other way (``watch`` patching
