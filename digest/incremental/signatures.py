@@ -88,15 +88,15 @@ def template_table(stamp: Stamper, names: Iterable[str]) -> str:
 
 
 def term_groups(pages: Sequence[Page]) -> list[Group]:
-    """The pages made from one term (``made_from`` = the term, or a run of its articles
-    as a term of its own, and the page's pagination), each term's as one group made from
-    the term once: its archive pages, made from runs of its articles, are found to be
-    runs of it here (by identity of the articles), so each is hashed as where the run
-    starts and how long it is, not article by article again."""
+    """The archive pages of each term as one group. A term's first page is made from the
+    term (``made_from`` = the term and the page's pagination), its archive pages each from
+    a run of its articles as a term of its own: found here to be runs of the first page's
+    term (by identity), they are signed as the articles they span, hashed once, and where
+    each run starts in them and how long it is. The first page is not in the group: a new
+    article of the term changes it, and the archive pages, fixed once full, not."""
     groups: list[Group] = []
-    members: list[Page] = []
-    parts: list[Any] = []
     front: Term | None = None
+    members: list[tuple[Page, Term, int, int, Any]] = []
     end = 0
     for page in pages:
         made = page.made_from
@@ -105,16 +105,24 @@ def term_groups(pages: Sequence[Page]) -> list[Group]:
         term, rest = made
         run = _run_of(front, term, end) if front is not None else None
         if run is None:
-            if front is not None and len(members) > 1:
-                groups.append((tuple(members), (front, tuple(parts))))
-            front, members, parts, end = term, [page], [(None, rest)], 0
+            _close(front, members, groups)
+            front, members, end = term, [], 0
             continue
-        members.append(page)
-        parts.append(((term.kind, term.name, term.slug, *run), rest))
+        members.append((page, term, *run, rest))
         end = run[0] + run[1]
-    if front is not None and len(members) > 1:
-        groups.append((tuple(members), (front, tuple(parts))))
+    _close(front, members, groups)
     return groups
+
+
+def _close(front: Term | None, members: list[Any], groups: list[Group]) -> None:
+    if front is None or not members:
+        return
+    start = min(m[2] for m in members)
+    stop = max(m[2] + m[3] for m in members)
+    parts = tuple(((t.kind, t.name, t.slug, at - start, n), rest) for _, t, at, n, rest in members)
+    # The articles the runs span, not the term's: its newer articles are no part of them.
+    spanned = (front.kind, front.slug, front.articles[start:stop], parts)
+    groups.append((tuple(m[0] for m in members), spanned))
 
 
 def _run_of(front: Term, term: Term, start: int) -> tuple[int, int] | None:
