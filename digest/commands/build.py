@@ -175,7 +175,7 @@ def build(
         if skipped is not None:
             return skipped
     from digest.incremental.fingerprint import Stamper  # see prepare: not for an unchanged site
-    from digest.incremental.signatures import pages_to_render
+    from digest.incremental.signatures import pages_to_render, stamp_plan
     from digest.pipeline.publish import publish, write_assets
     from digest.pipeline.render import Renderer
 
@@ -185,16 +185,18 @@ def build(
         last = _last_build(options)
         warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
         renderer = Renderer(root, site.config, cache)
-        stamp = Stamper(renderer.env, site.config)
+        stamp = Stamper(renderer.env, site.config, last.templates)  # references known
         # The template sources as this build reads them, taken now in this process: pages
         # fingerprinted later (by workers, or by watch's flush after a patch) must not see a
         # template edited since, or its pages would look up to date without a render.
         for template in sorted({page.template for page in site.plan.pages}):
             stamp.templates(template)
+        stamped = stamp_plan(site.plan, stamp, last, output)  # before the writer forks
         writer = _writer(output, in_place, last, options.workers)
         pages, fingerprints = site.plan.pages, {}
         with _writing(options, writer):
-            todo, signed = pages_to_render(site.plan, stamp, last, writer, output, fingerprints)
+            args = (site.plan, stamp, last, writer, output, fingerprints, stamped)
+            todo, signed = pages_to_render(*args)
             written = publish(  # render -> write
                 pages,
                 todo,

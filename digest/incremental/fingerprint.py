@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import json
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -37,6 +37,7 @@ _PLAIN_OR_DATE = _PLAIN | {dt.date}
 _DATE = {dt.date}
 _TUPLE = {tuple}
 _STR = {str}
+_ARTICLE = {Article}
 
 
 def _digest(data: bytes) -> str:
@@ -62,28 +63,53 @@ def config_identity(config: SiteConfig) -> str:
 _REFERENCES: dict[str, frozenset[str] | None] = {}
 """Parsed references by template source, for the life of the process (``watch``)."""
 
+References = dict[str, list[str] | None]
+"""Template key (``_reference_key``) -> the templates it refers to, sorted (None: one is
+only known at render time): JSON data, kept in the manifest for the next build."""
 
-def _references_in(env: jinja2.Environment, source: str) -> set[str] | None:
-    key = _digest(source.encode())
+
+def _reference_key(source: str) -> str:
+    # The tool (which sets up the environment) and Jinja's version decide how a source
+    # parses, so both are part of the key of what a parse found.
+    return _digest(f"{tool_identity()}\0{jinja2.__version__}\0{source}".encode())
+
+
+def _references_in(
+    env: jinja2.Environment, source: str, known: Mapping[str, Any] | None = None
+) -> tuple[str, frozenset[str] | None]:
+    """The key of ``source`` and the templates it refers to (None: a name computed at
+    render time). ``known``: what earlier builds found, by key: parsing every template
+    again is most of the cost of fingerprinting a new day's pages. Read as data, and
+    checked: anything but a list of names is parsed anew."""
+    key = _reference_key(source)
     if key not in _REFERENCES:
-        try:
-            names = list(meta.find_referenced_templates(env.parse(source)))
-            found = None if any(n is None for n in names) else frozenset(str(n) for n in names)
-        except jinja2.TemplateSyntaxError:
-            found = frozenset()
-        _REFERENCES[key] = found
-    refs = _REFERENCES[key]
-    return None if refs is None else set(refs)
+        found = (known or {}).get(key, _UNKNOWN)
+        if found is None or (type(found) is list and all(type(n) is str for n in found)):
+            _REFERENCES[key] = None if found is None else frozenset(found)
+        else:
+            try:
+                names = list(meta.find_referenced_templates(env.parse(source)))
+                parsed = None if any(n is None for n in names) else frozenset(map(str, names))
+            except jinja2.TemplateSyntaxError:
+                parsed = frozenset()
+            _REFERENCES[key] = parsed
+    return key, _REFERENCES[key]
+
+
+_UNKNOWN: Any = object()
 
 
 class TemplateHashes:
     """Hash of each template together with every template it extends, includes or imports."""
 
-    def __init__(self, env: jinja2.Environment) -> None:
+    def __init__(self, env: jinja2.Environment, known: Mapping[str, Any] | None = None) -> None:
         self.env = env
+        self._known = known
         self._sources: dict[str, str | None] = {}
         self._refs: dict[str, set[str] | None] = {}
         self._closures: dict[str, str] = {}
+        self.references: References = {}
+        """What this build found of each template it read, for the next one (``known``)."""
 
     def _source(self, name: str) -> str | None:
         if name not in self._sources:
@@ -98,7 +124,12 @@ class TemplateHashes:
         """Templates ``name`` refers to; None when one is only known at render time."""
         if name not in self._refs:
             source = self._source(name)
-            self._refs[name] = _references_in(self.env, source) if source is not None else set()
+            refs: set[str] | None = set()
+            if source is not None:
+                key, found = _references_in(self.env, source, self._known)
+                self.references[key] = None if found is None else sorted(found)
+                refs = None if found is None else set(found)
+            self._refs[name] = refs
         return self._refs[name]
 
     def __call__(self, name: str) -> str:
@@ -154,23 +185,44 @@ class ContextHasher:
         }
 
     def article(self, a: Article) -> Any:
-        key = id(a)
-        found = self._memo.get(key)
-        if found is None:
-            # One short string per article: list pages hold hundreds of articles, and
-            # encoding each as a list of its fields was most of a page's fingerprint.
-            identity = (a.path, a.content_hash, a.source, a.topics)
-            found = self._memo[key] = "A" + _digest(_encode(identity))
-            self._keep.append(a)
-        return found
+        found = self._memo.get(id(a))
+        return found if found is not None else self._identify((a,))[0]
 
-    def _many(self, obj: Any, articles: Iterable[Article], head: list[Any]) -> Any:
+    def _identify(self, articles: Iterable[Article]) -> list[str]:
+        """Memoise the identity of each of ``articles``: one short string per article
+        (list pages hold hundreds of articles, and encoding each as a list of its fields
+        was most of a page's fingerprint), made from what the page of an article shows
+        of it: its file's bytes, path, and the source and topics the index gave it."""
+        memo, keep, out = self._memo, self._keep, []
+        for a in articles:
+            try:
+                # Joined, not ``repr``: twice as fast, and unambiguous while no field holds
+                # the separator (checked by counting it; else the ``repr``, which holds none).
+                text = "\0".join((a.path, a.content_hash, a.source, *a.topics))
+                if text.count("\0") != 2 + len(a.topics):
+                    text = repr((a.path, a.content_hash, a.source, a.topics))
+            except TypeError:  # not all strings: a subclass's article, or a test's
+                text = repr((a.path, a.content_hash, a.source, a.topics))
+            found = memo[id(a)] = "A" + _digest(text.encode("utf-8", "surrogatepass"))
+            keep.append(a)
+            out.append(found)
+        return out
+
+    def joined(self, articles: tuple[Article, ...] | list[Article]) -> str:
+        """The identities of ``articles`` end to end. Article identities are all "A" and
+        32 hex digits: joined, they stay apart. Looked up by ``map`` (no Python call per
+        article): a site's term pages and day groups hold every article several times."""
+        get = self._memo.get
+        forms = list(map(get, map(id, articles)))
+        if None in forms:
+            self._identify({id(a): a for a in articles if get(id(a)) is None}.values())
+            forms = list(map(get, map(id, articles)))
+        return "".join(forms)
+
+    def _many(self, obj: Any, articles: tuple[Article, ...], head: list[Any]) -> Any:
         key = id(obj)
         if key not in self._memo:
-            memo, article = self._memo, self.article
-            # Article identities are all "A" and 32 hex digits: joined, they stay apart.
-            body = "".join([memo.get(id(a)) or article(a) for a in articles])
-            self._memo[key] = [*head, _digest(body.encode())]
+            self._memo[key] = [*head, _digest(self.joined(articles).encode())]
             self._keep.append(obj)
         return self._memo[key]
 
@@ -204,7 +256,9 @@ class ContextHasher:
         key = id(obj)
         found = self._memo.get(key)
         if found is None:
-            if _plain_rows(obj):  # the sitemap's entries: their own form, checked at C speed
+            if set(map(type, obj)) == _ARTICLE:  # a feed's entries, a day's related lists
+                found = self._memo[key] = ["#A", _digest(self.joined(obj).encode())]
+            elif _plain_rows(obj):  # the sitemap's entries: their own form, checked at C speed
                 found = self._memo[key] = ["#", _digest(_encode(obj))]
             else:
                 found = self._memo[key] = ["#", _digest(_encode(self._items(obj)))]
@@ -216,7 +270,7 @@ class ContextHasher:
         already hashed (the articles of a group, an entry, a story): the memo holds only
         objects kept alive, so the id of an item found there is that object's."""
         get = self._memo.get
-        out = [get(id(v)) for v in obj]
+        out = list(map(get, map(id, obj)))
         if None not in out:  # memoised forms are never None
             return out
         kinds = set(map(type, obj))
@@ -334,8 +388,11 @@ class Stamper:
     it renders with (as this build read them: a later patch must not fingerprint its pages
     with a template edited since, which the edit's own rebuild renders) and its context."""
 
-    def __init__(self, env: jinja2.Environment, config: SiteConfig) -> None:
-        self.templates = TemplateHashes(env)
+    def __init__(
+        self, env: jinja2.Environment, config: SiteConfig, known: Mapping[str, Any] | None = None
+    ) -> None:
+        """``known``: the template references the last build found (``Manifest.templates``)."""
+        self.templates = TemplateHashes(env, known)
         self.hasher = ContextHasher()
         self.identity = f"{tool_identity()}:{config_identity(config)}"
 

@@ -125,6 +125,10 @@ class Manifest:
         vouching for the fingerprints of ``entries``: only ``save`` writes them, together
         with those, so a manifest another writer changed (``watch``) holds none."""
         self._signatures_to_write: dict[str, Any] = {}
+        self.templates: dict[str, Any] = {}
+        """What the templates the last builds read refer to, by source
+        (``digest.incremental.fingerprint.References``): data, each value checked on use.
+        Kept by every write: it holds for a source whatever the pages' fingerprints."""
 
     @property
     def entries(self) -> dict[str, tuple[str, int, int]]:
@@ -139,7 +143,7 @@ class Manifest:
     def load(self) -> Manifest:
         """Read the last build's record; its files are read when first asked for (a build
         whose inputs changed never asks ``_unchanged`` for them)."""
-        self.entries, self._stored, self.signatures = {}, None, {}
+        self.entries, self._stored, self.signatures, self.templates = {}, None, {}, {}
         self._read(self._load_build)
         return self
 
@@ -156,7 +160,7 @@ class Manifest:
             finally:
                 store.close(db)
         except (sqlite3.Error, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            self.entries, self._stored, self.signatures = {}, None, {}
+            self.entries, self._stored, self.signatures, self.templates = {}, None, {}, {}
             self.warning = f"cache ignored, doing a full build ({type(exc).__name__}: {exc})"
 
     def _load_build(self, db: sqlite3.Connection) -> None:
@@ -167,6 +171,8 @@ class Manifest:
         self.summary = {str(k): int(v) for k, v in summary.items()}
         signatures = json.loads(build.get("signatures") or "{}")
         self.signatures = signatures if type(signatures) is dict else {}
+        templates = json.loads(build.get("templates") or "{}")
+        self.templates = templates if type(templates) is dict else {}
         self.inputs, self._unread = inputs, True
 
     def _load_rows(self, db: sqlite3.Connection) -> None:
@@ -204,6 +210,26 @@ class Manifest:
         self._checked.add(path)
         return True
 
+    def fresh_many(self, output: Path, items: Iterable[tuple[str, str]]) -> Iterator[bool]:
+        """``fresh`` of each ``(path, fingerprint)``, in order: the same test, with what it
+        looks up taken once (this runs for every page of the site, on every build)."""
+        entries, checked, stat, prefix = self.entries, self._checked, os.stat, f"{output}/"
+        for path, fingerprint in items:
+            entry = entries.get(path)
+            if entry is None or entry[0] != fingerprint:
+                yield False
+                continue
+            try:
+                found = stat(prefix + path)
+            except OSError:
+                yield False
+                continue
+            if found.st_size != entry[1] or found.st_mtime_ns != entry[2] or found.st_mode & _DIR:
+                yield False
+                continue
+            checked.add(path)
+            yield True
+
     def intact(self, output: Path) -> bool:
         """Whether the output holds exactly the recorded files, each untouched."""
         try:
@@ -229,12 +255,12 @@ class Manifest:
         ``fresh`` keeps the ones recorded (the writer kept it as it was); the others are
         looked up. ``signatures``: of groups of these pages, for the next build."""
         known = written or {}
-        entries = {}
+        entries, last, checked = {}, self.entries, self._checked
         for path, fingerprint in fingerprints.items():
             found = known.get(path)
             if found is None:
-                entry = self.entries.get(path)
-                if entry is not None and entry[0] == fingerprint and path in self._checked:
+                entry = last.get(path)
+                if entry is not None and entry[0] == fingerprint and path in checked:
                     entries[path] = entry
                     continue
                 try:
@@ -261,6 +287,7 @@ class Manifest:
             ("inputs", self.inputs),
             ("summary", json.dumps(self.summary, sort_keys=True)),
             ("signatures", json.dumps(signatures)),
+            ("templates", json.dumps(self.templates, sort_keys=True)),
         ]
 
         gone = None if stored is None else [p for p in stored if p not in entries]
