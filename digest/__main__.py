@@ -1,5 +1,6 @@
 """``python -m digest`` and the ``digest`` console script: ``digest.cli.main`` as a process."""
 
+import contextlib
 import os
 import sys
 
@@ -14,10 +15,9 @@ def run() -> None:
     leaves as it would from ``main``."""
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # A reader gone, a stream closed: nothing to flush to.
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):  # a reader gone, a stream closed: nothing to flush to
-            pass
     os._exit(code)
 
 
