@@ -124,8 +124,11 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
     if previous is not None:
         old, stories = previous
         changed = [k for k in old.keys() | signatures.keys() if old.get(k) != signatures.get(k)]
-        if not changed:
-            found = stories
+        if not changed and memo is not None:
+            # Nothing a story is made of changed: the memo read is the one to keep (a
+            # tenth of a second of encoding at 10,000 articles, for a topic edit, say).
+            _written[:] = [(memo, signatures, stories)]
+            return [(story.id, story.keys) for story in stories], memo
         else:
             instants = [
                 dt.datetime.fromisoformat(signature[0])
