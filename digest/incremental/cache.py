@@ -78,11 +78,17 @@ def tool_identity() -> str:
 
 
 def key_of(*parts: str | bytes) -> str:
+    return key_hasher(*parts).hexdigest()
+
+
+def key_hasher(*parts: str | bytes) -> Any:
+    """The hash ``key_of`` makes, fed ``parts`` so far: a copy fed the rest gives the key
+    of all of them (the parts a thousand keys start with are hashed once)."""
     h = hashlib.blake2b(digest_size=20)
     for part in parts:
         h.update(part.encode() if isinstance(part, str) else part)
         h.update(b"\0")
-    return h.hexdigest()
+    return h
 
 
 class Cache:
@@ -182,8 +188,9 @@ class Cache:
         """Every ``(rel, stat, key, meta)`` the last build left, in one query: the content
         file ``rel`` held the bytes of cache entry ``key`` (whose record, but for the body,
         is ``meta``) while its stat (text, as ``put_stat`` wrote it) was ``stat``.
-        Unchecked: the row is whatever the file holds. Given a few at a time: 100,000 rows
-        at once are a hundred megabytes the build would not give back."""
+        Unchecked: the row is whatever the file holds; ``stat`` None: not to be trusted.
+        Given a few at a time: 100,000 rows at once are a hundred megabytes the build
+        would not give back."""
         if "articles" in self._empty:
             return
         try:
@@ -198,8 +205,9 @@ class Cache:
             self._off(exc)
 
     def put_stat(self, rel: str, stat: str | None, key: str | None) -> None:
-        """Kept with the next ``save``: ``rel``'s stat now stands for ``key`` (None: for
-        nothing, the row is dropped)."""
+        """Kept with the next ``save``: ``rel``'s stat now stands for ``key`` (key None:
+        for nothing, the row is dropped; stat None: the file held ``key``'s bytes, but its
+        stat may not tell (racy, or a fresh checkout's), so the row is found by the hash)."""
         if self._db is not None:
             self._new_stats.append((rel, stat, key))
 
@@ -307,7 +315,9 @@ class Cache:
         except sqlite3.Error as exc:
             self._off(exc)
             return False
-        pending = (len(self._new_articles), len(self._new_bodies), len(self._new_stats))
+        # A new stat row mostly replaces one (every racy file's row is written again each
+        # build): only the stored rows count; a file gone leaves its entry unused as well.
+        pending = (len(self._new_articles), len(self._new_bodies), 0)
         slack = max(SLACK, in_use // 8)
         return any(n + new - in_use > slack for n, new in zip(counts, pending, strict=True))
 

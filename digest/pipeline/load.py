@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.errors import Diagnostic
 from digest.formats.article import parse_article
 from digest.incremental import records
 from digest.incremental.bodies import BodyStore
-from digest.incremental.cache import Cache, key_of, tool_identity
+from digest.incremental.cache import Cache, key_hasher, key_of, tool_identity
 from digest.incremental.records import ParseResult, Record
 from digest.model import Article
 from digest.parallel import ordered_map
@@ -62,7 +63,9 @@ def load_articles(
     stats = [_stat(source, context) for source in files]
     database = cache.database if cache is not None else None
     store = BodyStore(database, root, tz) if database is not None else None
-    known = _unchanged(files, stats, cache, store) if cache is not None and store else {}
+    known: dict[str, tuple[str, ParseResult]] = {}
+    if cache is not None and store is not None:
+        known = _unchanged(files, stats, cache, store, identity)
 
     def load(source: SourceFile) -> _Loaded:
         return _load_one(source, tz, identity, cache, store)
@@ -78,13 +81,14 @@ def load_articles(
         if key is None:  # not read: nothing to cache
             continue
         keys.append(key)
-        if cache is not None and hit is None:
+        if cache is not None and (hit is None or hit[2]):
             if record is not None:
                 cache.put_record(key, record)
             # Stat taken before the read: a change during it makes the row miss, not lie.
-            # A file changed after the moment before its stat is racy, whatever the clock.
+            # A file changed after the moment before its stat is racy, whatever the clock:
+            # its row keeps the entry (found again by the bytes' hash), not the stat.
             trusted = stat is not None and stamp < source.looked - RACY_NS
-            cache.put_stat(source.rel, stat, key if trusted else None)
+            cache.put_stat(source.rel, stat if trusted else None, key)
 
     articles: list[Article] = []
     for article, problems in results:
@@ -107,24 +111,55 @@ def _stat(source: SourceFile, context: str) -> tuple[str | None, int]:
 
 
 def _unchanged(
-    files: list[SourceFile], stats: list[tuple[str | None, int]], cache: Cache, store: BodyStore
-) -> dict[str, tuple[str, ParseResult]]:
-    """``rel -> (key, result)`` of the files whose stat is the one recorded with their
-    cache entry: found without reading them, all rows in one query. A row that does not
-    match, or does not decode to this very file, is a miss."""
-    wanted = {source.rel: stat for source, (stat, _) in zip(files, stats, strict=True) if stat}
+    files: list[SourceFile],
+    stats: list[tuple[str | None, int]],
+    cache: Cache,
+    store: BodyStore,
+    identity: str,
+) -> dict[str, tuple[str, ParseResult, bool]]:
+    """``rel -> (key, result, restat)`` of the files the last build left unchanged, all
+    rows in one query. One whose stat is the one recorded with its cache entry is not even
+    read. One whose stat differs (a fresh checkout gives every file a new mtime, and no
+    new byte) is read and hashed here: bytes that are the entry's are that entry, its stat
+    to record anew (``restat``). A row that does not match, or does not decode to this very
+    file, is a miss: the file is loaded as any other."""
+    wanted = {source.rel: (source, stat) for source, (stat, _) in zip(files, stats, strict=True)}
     known = {}
     tz = store.tz
+    start = key_hasher(identity, tz.key)
+    decode, later = records.decode, store.later
     for rel, stat, key, meta in cache.get_stats():
-        if type(key) is not str or stat is None or wanted.get(rel) != stat:
+        found = wanted.get(rel)
+        if found is None or type(key) is not str:
+            continue
+        restat = stat is None or found[1] != stat
+        if restat and (found[1] is None or key != _key_of_file(found[0], start)):
             continue
         try:
-            article, _ = result = records.decode(meta, store.later(key), tz)
+            article, _ = result = decode(meta, later(key), tz)
         except records.BadRecord:
             continue
         if (article.path if article is not None else rel) == rel:
-            known[rel] = (key, result)
+            known[rel] = (key, result, restat)
     return known
+
+
+def _key_of_file(source: SourceFile, start: Any) -> str | None:
+    """The cache key of the file's bytes now, as ``_load_one`` makes it with ``key_of``
+    (``start``: its hash fed the parts before the path); None: unreadable, or too big."""
+    try:
+        if source.stat is None or source.stat.st_size > MAX_ARTICLE_BYTES:
+            return None
+        with open(source.file, "rb") as file:  # not ``Path``: 10,000 of them cost
+            data = file.read()
+    except OSError:
+        return None
+    h = start.copy()
+    h.update(source.rel.encode())
+    h.update(b"\0")
+    h.update(data)
+    h.update(b"\0")
+    return h.hexdigest()
 
 
 _Loaded = tuple[str | None, ParseResult, Record | None]
