@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.errors import Diagnostic
-from digest.formats.article import parse_article
 from digest.incremental import records
 from digest.incremental.bodies import BodyStore
 from digest.incremental.cache import Cache, key_hasher, key_of, tool_identity
@@ -65,7 +65,7 @@ def load_articles(
     store = BodyStore(database, root, tz) if database is not None else None
     known: dict[str, tuple[str, ParseResult]] = {}
     if cache is not None and store is not None:
-        known = _unchanged(files, stats, cache, store, identity)
+        known = _unchanged(files, stats, cache, store, identity, jobs)
 
     def load(source: SourceFile) -> _Loaded:
         return _load_one(source, tz, identity, cache, store)
@@ -116,25 +116,43 @@ def _unchanged(
     cache: Cache,
     store: BodyStore,
     identity: str,
+    jobs: int,
 ) -> dict[str, tuple[str, ParseResult, bool]]:
     """``rel -> (key, result, restat)`` of the files the last build left unchanged, all
     rows in one query. One whose stat is the one recorded with its cache entry is not even
     read. One whose stat differs (a fresh checkout gives every file a new mtime, and no
-    new byte) is read and hashed here: bytes that are the entry's are that entry, its stat
-    to record anew (``restat``). A row that does not match, or does not decode to this very
-    file, is a miss: the file is loaded as any other."""
+    new byte) is read and hashed here, in ``jobs`` threads: bytes that are the entry's are
+    that entry, its stat to record anew (``restat``). A row that does not match, or does
+    not decode to this very file, is a miss: the file is loaded as any other."""
     wanted = {source.rel: (source, stat) for source, (stat, _) in zip(files, stats, strict=True)}
-    known = {}
-    tz = store.tz
-    start = key_hasher(identity, tz.key)
-    decode, later = records.decode, store.later
+    rows, rehash = [], []
     for rel, stat, key, meta in cache.get_stats():
         found = wanted.get(rel)
         if found is None or type(key) is not str:
             continue
         restat = stat is None or found[1] != stat
-        if restat and (found[1] is None or key != _key_of_file(found[0], start)):
-            continue
+        if restat:
+            if found[1] is None:
+                continue
+            rehash.append((found[0], key))
+        rows.append((rel, key, meta, restat))
+    if rehash:
+        # Reading and hashing let go of the GIL (files of more than 2 KB): threads share
+        # the work with no process to start, and nothing but the keys to give back.
+        start = key_hasher(identity, store.tz.key)
+        threads = max(1, min(jobs, 8, len(rehash) // 64))
+        parts = [rehash[n::threads] for n in range(threads)]
+
+        def changed(part: list[tuple[SourceFile, str]]) -> list[str]:
+            return [source.rel for source, key in part if _key_of_file(source, start) != key]
+
+        with ThreadPoolExecutor(threads) as pool:
+            stale = {rel for part in pool.map(changed, parts) for rel in part}
+        rows = [row for row in rows if row[0] not in stale]
+    known = {}
+    tz = store.tz
+    decode, later = records.decode, store.later
+    for rel, key, meta, restat in rows:
         try:
             article, _ = result = decode(meta, later(key), tz)
         except records.BadRecord:
@@ -191,5 +209,9 @@ def _load_one(
             return key, records.decode(found, store.later(key), tz), None
         except records.BadRecord:  # damaged or foreign: parsed again, and stored anew
             pass
+    # Imported when a file is parsed, not above: a build that finds every file in the
+    # cache (a deleted article, a fresh checkout) needs none of YAML's or Markdown's code.
+    from digest.formats.article import parse_article
+
     result = parse_article(source.rel, data, tz)
     return key, result, records.encode(result)
