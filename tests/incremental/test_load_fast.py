@@ -25,6 +25,7 @@ from digest.errors import Diagnostic
 from digest.incremental import records
 from digest.incremental.cache import CACHE_DIR, FILENAME, Cache
 from digest.model import Article, Pending
+from digest.pipeline import load as load_module
 
 ARTICLE = "content/2013/11/16/sao-paulo-rain.md"
 PAGE = "site/2013/11/16/sao-paulo-rain/index.html"
@@ -237,3 +238,33 @@ def test_a_record_of_the_wrong_shape_is_refused():
     ):
         with pytest.raises(records.BadRecord):
             records.decode(bad, body, TZ)
+
+
+def test_a_cache_of_format_3_is_taken_over(fixture_site, tmp_path, monkeypatch):
+    """Its stats rows have no record of their own: the entry's is read, then the rows get
+    theirs, and a build after that finds every file from its row alone."""
+    options = BuildOptions(root=fixture_site, jobs=1)
+    monkeypatch.setattr(load_module, "RACY_NS", 0)  # the files' stats trusted at once
+    build(options)
+    with sqlite3.connect(fixture_site / CACHE_DIR / FILENAME) as db:
+        db.execute("ALTER TABLE stats DROP COLUMN meta")
+        db.execute("PRAGMA user_version=3")
+    db.close()
+    path = fixture_site / ARTICLE
+    path.write_text(path.read_text().replace("several streets", "many streets"))
+    result = build(options)
+    assert result.warnings == []
+    assert tree(fixture_site / "site") == _clean_build(fixture_site, tmp_path)
+    with sqlite3.connect(fixture_site / CACHE_DIR / FILENAME) as db:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        bare = db.execute("SELECT count(*) FROM stats WHERE meta IS NULL").fetchone()[0]
+    db.close()
+    assert version == 4 and bare == 0
+    asked: list[str] = []
+    real_get = Cache.get_record
+    monkeypatch.setattr(
+        Cache, "get_record", lambda self, key: asked.append(key) or real_get(self, key)
+    )
+    path.write_text(path.read_text().replace("many streets", "most streets"))
+    build(options)
+    assert len(asked) == 1 and "most streets" in (fixture_site / PAGE).read_text()
