@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.errors import DigestError
-from digest.formats.article import parse_article
 from digest.model import Article, Pending
 
 CHUNK = 500
@@ -83,6 +82,8 @@ class BodyStore:
             data = (self.root / article.path).read_bytes()
         except OSError:
             data = b""
+        from digest.formats.article import parse_article  # the rare way: see load
+
         found, _ = parse_article(article.path, data, self.tz) if data else (None, [])
         if found is None or found.content_hash != article.content_hash:
             message = "changed during the build (its body is no longer the one loaded)"

@@ -33,9 +33,11 @@ STORIES_MEMO = "stories"
 _TOOL_SUFFIXES = (".py", ".html", ".xml", ".json", ".txt", ".css", ".js")
 """The files of the package whose change makes it another tool: code, templates, assets."""
 
-FORMAT = 3
-"""3: the ``stats`` table (what a content file's size and times last stood for); a
-format-2 cache is the same but for it, so it is taken over rather than thrown away."""
+FORMAT = 4
+"""3: the ``stats`` table (what a content file's size and times last stood for); 4: each
+stats row holds its entry's record but for the body, so loading reads that small table
+alone, not 10,000 rows scattered through the articles'. A format-2 or 3 cache is the same
+but for these, so it is taken over rather than thrown away."""
 FILENAME = "cache.sqlite"
 BATCH = 256
 """New entries are written this many at a time: a cold build of 100,000 articles must not
@@ -78,11 +80,17 @@ def tool_identity() -> str:
 
 
 def key_of(*parts: str | bytes) -> str:
+    return key_hasher(*parts).hexdigest()
+
+
+def key_hasher(*parts: str | bytes) -> Any:
+    """The hash ``key_of`` makes, fed ``parts`` so far: a copy fed the rest gives the key
+    of all of them (the parts a thousand keys start with are hashed once)."""
     h = hashlib.blake2b(digest_size=20)
     for part in parts:
         h.update(part.encode() if isinstance(part, str) else part)
         h.update(b"\0")
-    return h.hexdigest()
+    return h
 
 
 class Cache:
@@ -98,7 +106,7 @@ class Cache:
         self._new_articles: list[tuple[str, str, str]] = []
         self._new_bodies: list[tuple[str, str]] = []
         self._new_memos: dict[str, str] = {}
-        self._new_stats: list[tuple[str, str | None, str | None]] = []
+        self._new_stats: list[tuple[str, str | None, str | None, str | None]] = []
         self._empty: set[str] = set()
         self._memos_read: dict[str, str | None] = {}
         if folder is None:
@@ -111,7 +119,7 @@ class Cache:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 1:  # pickled articles: never read, dropped
                 db.execute("DROP TABLE IF EXISTS articles")
-            elif version not in (0, 2, FORMAT):
+            elif version not in (0, 2, 3, FORMAT):
                 db.close()
                 raise sqlite3.DatabaseError(f"cache format {version}, this digest reads {FORMAT}")
             db.execute(
@@ -120,8 +128,12 @@ class Cache:
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS memos (name TEXT PRIMARY KEY, value TEXT)")
             db.execute(
-                "CREATE TABLE IF NOT EXISTS stats (rel TEXT PRIMARY KEY, stat TEXT, key TEXT)"
+                "CREATE TABLE IF NOT EXISTS stats"
+                " (rel TEXT PRIMARY KEY, stat TEXT, key TEXT, meta TEXT)"
             )
+            columns = [row[1] for row in db.execute("PRAGMA table_info(stats)")]
+            if "meta" not in columns:  # format 3's: its rows' records are the articles'
+                db.execute("ALTER TABLE stats ADD COLUMN meta TEXT")
             db.execute(f"PRAGMA user_version={FORMAT}")
             # A cold build asks for every article and body: with nothing stored there is
             # nothing to find (entries this build writes are ones it already has).
@@ -179,29 +191,40 @@ class Cache:
         return self._path if self._db is not None else None
 
     def get_stats(self) -> Iterator[tuple[Any, ...]]:
-        """Every ``(rel, stat, key, meta)`` the last build left, in one query: the content
-        file ``rel`` held the bytes of cache entry ``key`` (whose record, but for the body,
-        is ``meta``) while its stat (text, as ``put_stat`` wrote it) was ``stat``.
-        Unchecked: the row is whatever the file holds. Given a few at a time: 100,000 rows
-        at once are a hundred megabytes the build would not give back."""
+        """Every ``(rel, stat, key, borrowed, meta)`` the last build left, in one query:
+        the content file ``rel`` held the bytes of cache entry ``key`` (whose record, but
+        for the body, is ``meta``; ``borrowed``: read from the entry, the row has none of
+        its own) while its stat (text, as ``put_stat`` wrote it) was ``stat``.
+        Unchecked: the row is whatever the file holds; ``stat`` None: not to be trusted.
+        Given a few at a time: 100,000 rows at once are a hundred megabytes the build
+        would not give back."""
         if "articles" in self._empty:
             return
         try:
             db = self._reader()
             if db is None:
                 return
-            query = "SELECT s.rel, s.stat, s.key, a.meta FROM stats s JOIN articles a"
-            rows = db.execute(query + " ON a.key = s.key")
+            # A row of format 3 has no record of its own: its entry's, while there is one.
+            query = (
+                "SELECT rel, stat, key, meta IS NULL,"
+                " coalesce(meta, (SELECT a.meta FROM articles a WHERE a.key = s.key))"
+                " FROM stats s"
+            )
+            rows = db.execute(query)
             while batch := rows.fetchmany(1024):
                 yield from batch
         except sqlite3.Error as exc:  # the rows given are right: the rest are misses
             self._off(exc)
 
-    def put_stat(self, rel: str, stat: str | None, key: str | None) -> None:
-        """Kept with the next ``save``: ``rel``'s stat now stands for ``key`` (None: for
-        nothing, the row is dropped)."""
+    def put_stat(
+        self, rel: str, stat: str | None, key: str | None, meta: str | None = None
+    ) -> None:
+        """Kept with the next ``save``: ``rel``'s stat now stands for ``key``, whose record
+        but for the body is ``meta`` (key None: for nothing, the row is dropped; stat None:
+        the file held ``key``'s bytes, but its stat may not tell (racy, or a fresh
+        checkout's), so the row is found by the hash)."""
         if self._db is not None:
-            self._new_stats.append((rel, stat, key))
+            self._new_stats.append((rel, stat, key, meta))
 
     def put_record(self, key: str, record: tuple[str, str]) -> None:
         if self._db is not None:
@@ -226,10 +249,11 @@ class Cache:
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
             db.executemany("INSERT OR REPLACE INTO memos VALUES (?, ?)", self._new_memos.items())
             db.executemany(
-                "DELETE FROM stats WHERE rel=?", ((r,) for r, _, k in self._new_stats if k is None)
+                "DELETE FROM stats WHERE rel=?",
+                ((row[0],) for row in self._new_stats if row[2] is None),
             )
             db.executemany(
-                "INSERT OR REPLACE INTO stats VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)",
                 (row for row in self._new_stats if row[2] is not None),
             )
             then(db)
@@ -307,7 +331,9 @@ class Cache:
         except sqlite3.Error as exc:
             self._off(exc)
             return False
-        pending = (len(self._new_articles), len(self._new_bodies), len(self._new_stats))
+        # A new stat row mostly replaces one (every racy file's row is written again each
+        # build): only the stored rows count; a file gone leaves its entry unused as well.
+        pending = (len(self._new_articles), len(self._new_bodies), 0)
         slack = max(SLACK, in_use // 8)
         return any(n + new - in_use > slack for n, new in zip(counts, pending, strict=True))
 

@@ -16,12 +16,15 @@ import functools
 import json
 import json.scanner
 import sys
+from collections import deque
 from dataclasses import fields
+from itertools import repeat
+from types import MemberDescriptorType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.errors import Diagnostic
-from digest.model import Article, Pending
+from digest.model import _ARTICLE_SLOTS, Article, Pending, day_path
 
 FORMAT = 3
 """Changes whenever the record's shape does (the cache key includes the tool's identity,
@@ -46,8 +49,8 @@ _SHAPE = tuple(
     list if n == "topics" else type(None) if n == "body" else _TYPES.get(n, str) for n in _FIELDS
 )
 """The type of each field's JSON value in a record, in order."""
-_PUBLISHED, _SOURCE, _TOPICS, _BODY, _LINES, _EXTRA = (
-    _FIELDS.index(n) for n in ("published", "source", "topics", "body", "lines", "extra")
+_PUBLISHED, _SOURCE, _TOPICS, _BODY, _LINES, _EXTRA, _SLUG = (
+    _FIELDS.index(n) for n in ("published", "source", "topics", "body", "lines", "extra", "slug")
 )
 _STR, _INT = frozenset({str}), frozenset({int})
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())
@@ -111,23 +114,48 @@ def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
     if tuple(map(type, values)) != _SHAPE:
         raise BadRecord("wrong number of fields, or a field of the wrong type")
     topics = values[_TOPICS]
-    if not set(map(type, topics)) <= _STR:
-        raise BadRecord("topics: wrong type")
-    if not set(map(type, values[_LINES].values())) <= _INT:
+    try:
+        shared = _TOPIC_LISTS.get(tuple(topics))  # a few dozen lists among 10,000 articles
+    except TypeError:  # a list or an object in it: not hashable
+        raise BadRecord("topics: wrong type") from None
+    if shared is None:
+        shared = _topics(topics)
+    lines = values[_LINES]
+    if not set(map(type, lines.values())) <= _INT:
         raise BadRecord("lines: wrong type")
-    values[_PUBLISHED] = _moment(values[_PUBLISHED], tz)
+    published, day = _moment(values[_PUBLISHED], tz)
+    values[_PUBLISHED] = published
     values[_SOURCE] = sys.intern(values[_SOURCE])
-    values[_TOPICS] = _shared(tuple(map(sys.intern, topics)))
-    values[_LINES] = _shared_dict(values[_LINES])
+    values[_TOPICS] = shared
+    values[_LINES] = _shared_dict(lines)
     if not values[_EXTRA]:
         values[_EXTRA] = _NO_EXTRA
     values[_BODY] = body
-    try:
-        return Article(*values), problems
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise BadRecord(str(exc)) from None
+    values.append(f"{day}{values[_SLUG]}/")  # the permalink, as ``Article`` makes it
+    # Each slot set by its descriptor, all in C: the dataclass's ``__init__`` sets twenty
+    # fields one ``object.__setattr__`` at a time, most of what a record's decode took.
+    article = _new(Article)
+    deque(map(_SET_SLOT, _SLOTS, repeat(article), values), 0)
+    return article, problems
 
 
+def _topics(topics: list[Any]) -> tuple[str, ...]:
+    """A record's topics as the one tuple kept for them, once they are checked."""
+    if not set(map(type, topics)) <= _STR:
+        raise BadRecord("topics: wrong type")
+    shared = tuple(map(sys.intern, topics))
+    if len(_TOPIC_LISTS) >= 100_000:  # a bound, whatever the records hold
+        _TOPIC_LISTS.clear()
+    _TOPIC_LISTS[shared] = shared
+    return shared
+
+
+_TOPIC_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+"""Each topic list met, checked, by itself: only strings are kept, and a tuple of JSON
+values equal to one of them is that very list of strings."""
+_new = object.__new__
+_SET_SLOT = MemberDescriptorType.__set__
+_SLOTS = _ARTICLE_SLOTS
 _SHARING: dict[Any, Any] = {}
 """Values many records repeat, one object each: a site of 100,000 articles has a few
 dozen sources and topic lists, and nearly all of its front-matters have the same lines."""
@@ -153,16 +181,20 @@ def _shared_dict(value: dict[str, int]) -> dict[str, int]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _moment(published: str, tz: ZoneInfo) -> dt.datetime:
-    """A record's publication time in the site's timezone; asked once per distinct one
-    (articles given only a date share it with their day's)."""
+def _moment(published: str, tz: ZoneInfo) -> tuple[dt.datetime, str]:
+    """A record's publication time in the site's timezone, and its day's path; asked once
+    per distinct one (articles given only a date share it with their day's)."""
     try:
         moment = dt.datetime.fromisoformat(published)
     except ValueError:
         raise BadRecord("published: not a date-time") from None
     if moment.tzinfo is None:
         raise BadRecord("published: no offset")
-    return moment.astimezone(tz)
+    try:
+        moment = moment.astimezone(tz)
+    except (ValueError, OverflowError) as exc:
+        raise BadRecord(str(exc)) from None
+    return moment, day_path(moment)
 
 
 def _list(value: Any) -> list[Any]:

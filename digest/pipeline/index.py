@@ -44,7 +44,7 @@ def build_index(
     ``find_name_clashes``); with ``keep_going`` the article using the less used one is left
     out."""
     rules = topic_rules(config)
-    ordered = sorted((with_rule_topics(a, rules) for a in articles), key=newest_first)
+    ordered = _newest_first([with_rule_topics(a, rules) for a in articles])
     duplicates = find_duplicates(ordered)
     left = {id(article) for _, article in duplicates}
     duplicates += find_name_clashes([a for a in ordered if id(a) not in left])
@@ -59,9 +59,18 @@ def build_index(
     topic_names = _spellings(name for a in ordered for name in a.topics)
     source_names = _spellings(a.source for a in ordered)
 
+    # Asked once per name and per topic list: 10,000 articles share a few dozen of each.
+    sources: dict[str, str] = {}
+    topic_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
+
     def respelled(article: Article) -> Article:
-        source = source_names[slugify(article.source)]
-        topics = tuple(topic_names[slugify(t)] for t in article.topics)
+        source = sources.get(article.source)
+        if source is None:
+            source = sources[article.source] = source_names[slugify(article.source)]
+        topics = topic_lists.get(article.topics)
+        if topics is None:
+            topics = tuple(topic_names[slugify(t)] for t in article.topics)
+            topic_lists[article.topics] = topics
         if source == article.source and topics == article.topics:
             return article  # the usual case: copying ten thousand articles costs time
         return replace(article, source=source, topics=topics)
@@ -82,6 +91,21 @@ def build_index(
     return index, [problem for problem, _ in duplicates]
 
 
+def _newest_first(articles: list[Article]) -> list[Article]:
+    """``sorted(articles, key=newest_first)``, each distinct publication time's timestamp
+    worked out once (articles from the cache share the object of their time)."""
+    stamps: dict[int, float] = {}
+
+    def key(article: Article) -> tuple[float, str, str]:
+        published = article.published
+        stamp = stamps.get(id(published))  # the objects live on in ``articles``
+        if stamp is None:
+            stamp = stamps[id(published)] = -published.timestamp()
+        return (stamp, article.slug, article.path)
+
+    return sorted(articles, key=key)
+
+
 def _spellings(names: Iterable[str]) -> dict[str, str]:
     """Slug -> the spelling used most often (ties: the first in sort order). Names are merged
     by slug, so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one; names that
@@ -99,8 +123,11 @@ def _terms(kind: str, pairs: Iterable[tuple[str, Article]]) -> tuple[Term, ...]:
     """Group articles (already newest first) under each name, by slug."""
     articles: dict[str, list[Article]] = defaultdict(list)
     names: dict[str, str] = {}
+    slugs: dict[str, str] = {}  # a few hundred names among 30,000 uses
     for name, article in pairs:
-        slug = slugify(name)
+        slug = slugs.get(name)
+        if slug is None:
+            slug = slugs[name] = slugify(name)
         articles[slug].append(article)
         names[slug] = name
     return tuple(Term(kind, names[slug], slug, tuple(articles[slug])) for slug in sorted(articles))
@@ -127,8 +154,10 @@ def with_rule_topics(article: Article, rules: list[tuple[str, re.Pattern[str]]])
 def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]:
     """Each article that repeats an earlier one's url or day and slug, with the problem."""
     problems: list[tuple[Diagnostic, Article]] = []
+    # The permalink is the day's path, of fixed length, and the slug: lower-cased, it tells
+    # the day and the lower-cased slug as the pair does.
     if len({a.canonical_url for a in articles}) == len(articles) and len(
-        {(a.day, a.slug.lower()) for a in articles}
+        {a.permalink.lower() for a in articles}
     ) == len(articles):
         return problems  # the usual case, told by two sets without sorting by path
     by_url: dict[str, Article] = {}

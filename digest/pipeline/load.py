@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.errors import Diagnostic
-from digest.formats.article import parse_article
 from digest.incremental import records
 from digest.incremental.bodies import BodyStore
-from digest.incremental.cache import Cache, key_of, tool_identity
+from digest.incremental.cache import Cache, key_hasher, key_of, tool_identity
 from digest.incremental.records import ParseResult, Record
 from digest.model import Article
 from digest.parallel import ordered_map
@@ -62,7 +63,9 @@ def load_articles(
     stats = [_stat(source, context) for source in files]
     database = cache.database if cache is not None else None
     store = BodyStore(database, root, tz) if database is not None else None
-    known = _unchanged(files, stats, cache, store) if cache is not None and store else {}
+    known: dict[str, tuple[str, ParseResult, bool, str]] = {}
+    if cache is not None and store is not None:
+        known = _unchanged(files, stats, cache, store, identity, jobs)
 
     def load(source: SourceFile) -> _Loaded:
         return _load_one(source, tz, identity, cache, store)
@@ -73,18 +76,19 @@ def load_articles(
     keys: list[str] = []
     for source, (stat, stamp) in zip(files, stats, strict=True):
         hit = known.get(source.rel)
-        key, result, record = (hit[0], hit[1], None) if hit else next(loaded)
+        key, result, record, meta = (hit[0], hit[1], None, hit[3]) if hit else next(loaded)
         results.append(result)
         if key is None:  # not read: nothing to cache
             continue
         keys.append(key)
-        if cache is not None and hit is None:
+        if cache is not None and (hit is None or hit[2]):
             if record is not None:
                 cache.put_record(key, record)
             # Stat taken before the read: a change during it makes the row miss, not lie.
-            # A file changed after the moment before its stat is racy, whatever the clock.
+            # A file changed after the moment before its stat is racy, whatever the clock:
+            # its row keeps the entry (found again by the bytes' hash), not the stat.
             trusted = stat is not None and stamp < source.looked - RACY_NS
-            cache.put_stat(source.rel, stat, key if trusted else None)
+            cache.put_stat(source.rel, stat if trusted else None, key, meta)
 
     articles: list[Article] = []
     for article, problems in results:
@@ -107,29 +111,81 @@ def _stat(source: SourceFile, context: str) -> tuple[str | None, int]:
 
 
 def _unchanged(
-    files: list[SourceFile], stats: list[tuple[str | None, int]], cache: Cache, store: BodyStore
-) -> dict[str, tuple[str, ParseResult]]:
-    """``rel -> (key, result)`` of the files whose stat is the one recorded with their
-    cache entry: found without reading them, all rows in one query. A row that does not
-    match, or does not decode to this very file, is a miss."""
-    wanted = {source.rel: stat for source, (stat, _) in zip(files, stats, strict=True) if stat}
+    files: list[SourceFile],
+    stats: list[tuple[str | None, int]],
+    cache: Cache,
+    store: BodyStore,
+    identity: str,
+    jobs: int,
+) -> dict[str, tuple[str, ParseResult, bool, str]]:
+    """``rel -> (key, result, restat, meta)`` of the files the last build left unchanged, all
+    rows in one query. One whose stat is the one recorded with its cache entry is not even
+    read. One whose stat differs (a fresh checkout gives every file a new mtime, and no
+    new byte) is read and hashed here, in ``jobs`` threads: bytes that are the entry's are
+    that entry, its row to write anew (``restat``, as is one of an older cache's, with no
+    record of its own). A row that does not match, or does
+    not decode to this very file, is a miss: the file is loaded as any other."""
+    wanted = {source.rel: (source, stat) for source, (stat, _) in zip(files, stats, strict=True)}
+    rows, rehash = [], []
+    for rel, stat, key, borrowed, meta in cache.get_stats():
+        found = wanted.get(rel)
+        if found is None or type(key) is not str:
+            continue
+        rewrite = bool(borrowed)
+        if stat is None or found[1] != stat:
+            if found[1] is None:
+                continue
+            rehash.append((found[0], key))
+            rewrite = True
+        rows.append((rel, key, meta, rewrite))
+    if rehash:
+        # Reading and hashing let go of the GIL (files of more than 2 KB): threads share
+        # the work with no process to start, and nothing but the keys to give back.
+        start = key_hasher(identity, store.tz.key)
+        threads = max(1, min(jobs, 8, len(rehash) // 64))
+        parts = [rehash[n::threads] for n in range(threads)]
+
+        def changed(part: list[tuple[SourceFile, str]]) -> list[str]:
+            return [source.rel for source, key in part if _key_of_file(source, start) != key]
+
+        with ThreadPoolExecutor(threads) as pool:
+            stale = {rel for part in pool.map(changed, parts) for rel in part}
+        rows = [row for row in rows if row[0] not in stale]
     known = {}
     tz = store.tz
-    for rel, stat, key, meta in cache.get_stats():
-        if type(key) is not str or stat is None or wanted.get(rel) != stat:
-            continue
+    decode, later = records.decode, store.later
+    for rel, key, meta, rewrite in rows:
         try:
-            article, _ = result = records.decode(meta, store.later(key), tz)
+            article, _ = result = decode(meta, later(key), tz)
         except records.BadRecord:
             continue
         if (article.path if article is not None else rel) == rel:
-            known[rel] = (key, result)
+            known[rel] = (key, result, rewrite, meta)
     return known
 
 
-_Loaded = tuple[str | None, ParseResult, Record | None]
+def _key_of_file(source: SourceFile, start: Any) -> str | None:
+    """The cache key of the file's bytes now, as ``_load_one`` makes it with ``key_of``
+    (``start``: its hash fed the parts before the path); None: unreadable, or too big."""
+    try:
+        if source.stat is None or source.stat.st_size > MAX_ARTICLE_BYTES:
+            return None
+        with open(source.file, "rb") as file:  # not ``Path``: 10,000 of them cost
+            data = file.read()
+    except OSError:
+        return None
+    h = start.copy()
+    h.update(source.rel.encode())
+    h.update(b"\0")
+    h.update(data)
+    h.update(b"\0")
+    return h.hexdigest()
+
+
+_Loaded = tuple[str | None, ParseResult, Record | None, str | None]
 """(cache key, or None when the file was not read; the result; its record when the cache
-should store it, i.e. the file was parsed rather than found in the cache)."""
+should store it, i.e. the file was parsed rather than found in the cache; the record's
+text but for the body, for the file's stats row)."""
 
 
 def _load_one(
@@ -140,21 +196,27 @@ def _load_one(
         if size > MAX_ARTICLE_BYTES:  # refused unread: it may be gigabytes
             limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
             message = f"file is {size / 1e6:.1f} MB; {limit}"
-            return None, (None, [Diagnostic(source.rel, 0, message)]), None
+            return None, (None, [Diagnostic(source.rel, 0, message)]), None, None
         data = source.path.read_bytes()
     except FileNotFoundError:
         # Deleted since it was listed: the site is built as if it had never been there
         # (the next build sees the folder as it is then).
-        return None, (None, []), None
+        return None, (None, []), None, None
     except OSError as exc:
-        return None, (None, [Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")]), None
+        problem = Diagnostic(source.rel, 0, f"cannot read: {exc.strerror}")
+        return None, (None, [problem]), None, None
     key = key_of(identity, tz.key, source.rel, data)
     found = cache.get_record(key) if cache is not None and store is not None else None
     if found is not None:
         assert store is not None
         try:
-            return key, records.decode(found, store.later(key), tz), None
+            return key, records.decode(found, store.later(key), tz), None, found
         except records.BadRecord:  # damaged or foreign: parsed again, and stored anew
             pass
+    # Imported when a file is parsed, not above: a build that finds every file in the
+    # cache (a deleted article, a fresh checkout) needs none of YAML's or Markdown's code.
+    from digest.formats.article import parse_article
+
     result = parse_article(source.rel, data, tz)
-    return key, result, records.encode(result)
+    record = records.encode(result)
+    return key, result, record, record[0] if record is not None else None

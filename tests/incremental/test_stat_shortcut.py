@@ -33,7 +33,8 @@ def _clean_build(root, tmp_path):
 
 def _stat_rows(root) -> int:
     with sqlite3.connect(root / CACHE_DIR / FILENAME) as db:
-        return db.execute("SELECT count(*) FROM stats").fetchone()[0]
+        # Rows without a stat only name the entry a file's bytes last were (found by hash).
+        return db.execute("SELECT count(*) FROM stats WHERE stat IS NOT NULL").fetchone()[0]
 
 
 def test_an_edit_keeping_size_and_mtime_is_still_seen(fixture_site, trusting, tmp_path):
