@@ -166,6 +166,18 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+def differs_from_clean(root: Path, tmp: Path) -> list[str]:
+    """The files in which ``root/site`` differs from a clean build of ``root`` (made in
+    ``tmp/clean``): empty when an incremental build got everything right."""
+    from digest.commands.build import BuildOptions, build
+
+    clean = tmp / "clean"
+    shutil.rmtree(clean, ignore_errors=True)
+    build(BuildOptions(root=root, output=clean, force=True))
+    built, expected = tree(root / "site"), tree(clean)
+    return sorted(k for k in built.keys() | expected.keys() if built.get(k) != expected.get(k))
+
+
 def leftovers(root: Path, output: str = "site") -> list[str]:
     """What a build left beside its output but the spare (the site it swapped out, kept as
     the next build's staging folder): staging, scratch or set-aside folders."""

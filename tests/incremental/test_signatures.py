@@ -5,11 +5,10 @@ fingerprints it did not come with)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import article, tree
+from conftest import article, differs_from_clean
 from test_incremental import full_disk
 
 from digest.commands.build import BuildOptions, build
@@ -17,14 +16,6 @@ from digest.commands.patch import Session
 
 METRO = "content/2013/11/16/sao-paulo-metro.md"
 METRO_PAGE = "2013/11/16/metro-line/index.html"
-
-
-def _differs_from_clean(root: Path, tmp: Path) -> list[str]:
-    clean = tmp / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
-    build(BuildOptions(root=root, output=clean, force=True))
-    built, expected = tree(root / "site"), tree(clean)
-    return sorted(k for k in built.keys() | expected.keys() if built.get(k) != expected.get(k))
 
 
 def _retitled(text: str) -> str:
@@ -49,7 +40,7 @@ def test_a_related_list_reached_from_another_day_is_shown(fixture_site, tmp_path
     assert METRO_PAGE in result.written
     assert "Metro fares rise again" in (fixture_site / "site" / METRO_PAGE).read_text()
     assert "2013/11/15/pipeline/index.html" not in result.written  # its day's pages were kept
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def test_an_edit_undone_after_watch_patched_it_is_undone_in_the_site(fixture_site, tmp_path):
@@ -67,7 +58,7 @@ def test_an_edit_undone_after_watch_patched_it_is_undone_in_the_site(fixture_sit
     path.write_text(before)
     build(options)
     assert "Metro strike called off" not in (fixture_site / "site" / METRO_PAGE).read_text()
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def test_a_build_that_could_not_save_its_manifest_leaves_no_stale_page(fixture_site, tmp_path):
@@ -82,7 +73,7 @@ def test_a_build_that_could_not_save_its_manifest_leaves_no_stale_page(fixture_s
     path.write_text(before)  # back to the build whose manifest and signatures were saved
     build(options)
     assert "Metro strike called off" not in (fixture_site / "site" / METRO_PAGE).read_text()
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 @pytest.mark.parametrize("damage", ["[]", '{"/2013/11/16/": 1}', "not json"])
@@ -98,4 +89,4 @@ def test_damaged_signatures_mean_pages_fingerprinted_again(fixture_site, tmp_pat
     db.close()
     build(options)
     assert "Metro fares rise again" in (fixture_site / "site" / METRO_PAGE).read_text()
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []

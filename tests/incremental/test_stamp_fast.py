@@ -6,11 +6,10 @@ configuration, an article's field), and the site must equal a clean build."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sqlite3
 from pathlib import Path
 
-from conftest import REPO, article, tree
+from conftest import REPO, article, differs_from_clean
 
 from digest.commands.build import BuildOptions, BuildResult, build
 from digest.incremental import fingerprint
@@ -20,14 +19,6 @@ from digest.model import Article, Term
 from digest.pipeline.pages import Page
 
 THEME = REPO / "digest/theme/templates"
-
-
-def _differs_from_clean(root: Path, tmp: Path) -> list[str]:
-    clean = tmp / "clean"
-    shutil.rmtree(clean, ignore_errors=True)
-    build(BuildOptions(root=root, output=clean, force=True))
-    built, expected = tree(root / "site"), tree(clean)
-    return sorted(k for k in built.keys() | expected.keys() if built.get(k) != expected.get(k))
 
 
 def _build(options: BuildOptions) -> BuildResult:
@@ -63,7 +54,7 @@ def test_an_edited_partial_renders_the_term_pages_again(fixture_site, tmp_path):
     assert {p.relative_to(fixture_site / "site").as_posix() for p in archives} <= set(
         result.written
     )
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def test_a_build_finds_the_references_of_unchanged_templates_in_the_manifest(
@@ -101,7 +92,7 @@ def test_a_template_that_gains_an_include_follows_the_included_file(fixture_site
     archives = _archive_pages(fixture_site)
     assert archives and all("second words" in p.read_text() for p in archives)
     assert len(result.written) >= len(archives)
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def test_a_damaged_record_of_references_is_parsed_anew(fixture_site, tmp_path):
@@ -118,7 +109,7 @@ def test_a_damaged_record_of_references_is_parsed_anew(fixture_site, tmp_path):
     (fixture_site / "templates/_macros.html").write_text(edited)
     _build(options)
     assert all("data-edited" in p.read_text() for p in _archive_pages(fixture_site))
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def test_a_configuration_edit_renders_the_pages_that_show_it(fixture_site, tmp_path):
@@ -133,10 +124,10 @@ def test_a_configuration_edit_renders_the_pages_that_show_it(fixture_site, tmp_p
     assert {p.relative_to(fixture_site / "site").as_posix() for p in archives} <= set(
         result.written
     )
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
     config.write_text(config.read_text().replace("per_page = 1", "per_page = 2"))
     _build(options)
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def _article_on_an_archive_page(root: Path) -> tuple[Path, str, Path]:
@@ -161,7 +152,7 @@ def test_an_article_title_edit_renders_the_archive_page_that_shows_it(fixture_si
     result = _build(options)
     assert page.relative_to(fixture_site / "site").as_posix() in result.written
     assert "A title nobody had" in page.read_text()
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def test_an_article_moved_to_another_source_leaves_its_archive_pages(fixture_site, tmp_path):
@@ -173,11 +164,11 @@ def test_an_article_moved_to_another_source_leaves_its_archive_pages(fixture_sit
     md.write_text(text.replace(source, "source: A Newly Founded Paper", 1))
     _build(options)
     assert (fixture_site / "site/sources/a-newly-founded-paper/index.html").is_file()
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
     md.write_text(text)
     _build(options)
     assert not (fixture_site / "site/sources/a-newly-founded-paper").exists()
-    assert _differs_from_clean(fixture_site, tmp_path) == []
+    assert differs_from_clean(fixture_site, tmp_path) == []
 
 
 def _page(path: str, term: Term, number: int) -> Page:
