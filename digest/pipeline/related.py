@@ -12,7 +12,7 @@ an article's list is worked out again only when the change could reach it (see
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from digest.incremental.cache import tool_identity
 from digest.model import Article
@@ -58,10 +58,13 @@ def related_with_memo(
     everyone = (1 << len(articles)) - 1
     bits: dict[str, int] = {}
 
-    def choose(position: int) -> list[int]:
+    def all_bits() -> dict[str, int]:
         if not bits:  # only once a list is worked out: a new day reuses nearly all
             bits.update(_bitsets(slugs))
-        return _choose(position, slugs[position], bits, stamps, everyone, limit)
+        return bits
+
+    def choose(position: int) -> list[int]:
+        return _choose(position, slugs[position], all_bits(), stamps, everyone, limit)
 
     chosen_all: list[list[int]] = []
     if known is not None:
@@ -73,10 +76,12 @@ def related_with_memo(
         for i in added:
             for slug in sets[i]:
                 news.setdefault(slug, []).append(i)
+        quiet = _quiet_test(added, sets, stamps, limit, all_bits)
         for position in range(len(articles)):
             chosen = reused[position]
             if chosen is None or (
                 not news.keys().isdisjoint(sets[position])
+                and not quiet(position, chosen)
                 and not _still_right(position, chosen, news, sets, stamps, limit)
             ):
                 chosen = choose(position)
@@ -181,6 +186,39 @@ def _reusable(
     if len(added) * 8 > len(keys) + 64:  # most lists would be worked out again anyway
         return None
     return reused, added
+
+
+def _quiet_test(
+    added: list[int],
+    sets: list[frozenset[str]],
+    stamps: list[float],
+    limit: int,
+    all_bits: Callable[[], dict[str, int]],
+) -> Callable[[int, list[int]], bool]:
+    """A cheap sufficient test for ``_still_right``'s usual case, without its per-topic
+    loop: the list is full, no added article shares two or more topics with the article,
+    and every added article is farther in date than the whole list (bounded by the span of
+    all added dates). False means "ask ``_still_right``", not "changed"."""
+    if not added or limit <= 0:
+        return lambda position, chosen: False
+    low = min(stamps[i] for i in added)
+    high = max(stamps[i] for i in added)
+    bits = all_bits()
+    everyone = (1 << len(stamps)) - 1
+    several = 0  # positions sharing two or more topics with some added article
+    for i in added:
+        if len(sets[i]) > 1:
+            several |= _at_least(_count(bits[slug] for slug in sets[i]), 2, everyone)
+    flags = several.to_bytes(len(stamps) // 8 + 1, "little")
+
+    def quiet(position: int, chosen: list[int]) -> bool:
+        if len(chosen) < limit or flags[position >> 3] >> (position & 7) & 1:
+            return False
+        here = stamps[position]
+        gap = low - here if here < low else here - high if here > high else 0.0
+        return gap > 0 and all([abs(stamps[j] - here) < gap for j in chosen])
+
+    return quiet
 
 
 def _still_right(
