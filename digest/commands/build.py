@@ -92,10 +92,14 @@ class Site:
 
 
 def prepare(
-    options: BuildOptions, cache: Cache | None = None, found: Discovered | None = None
+    options: BuildOptions,
+    cache: Cache | None = None,
+    found: Discovered | None = None,
+    rendering: bool = False,
 ) -> Site:
     """Load, index and plan; raises DigestError with every problem found. ``found``: the
-    content files as ``discover`` listed them, when the caller already did."""
+    content files as ``discover`` listed them, when the caller already did. ``rendering``:
+    pages will be rendered, so the templates are compiled meanwhile (``compile_ahead``)."""
     # Imported here, not above: a build with nothing to do returns before it needs the
     # parsers, Jinja or Markdown, and so starts in a fraction of the time.
     from digest.pipeline.assets import site_assets
@@ -104,7 +108,7 @@ def prepare(
     from digest.pipeline.load import load_articles
     from digest.pipeline.plan import plan_site
     from digest.pipeline.related import RELATED_MEMO
-    from digest.pipeline.render import check_templates
+    from digest.pipeline.render import check_templates, compile_ahead
     from digest.pipeline.stories import start_stories  # begun before the index: runs beside it
 
     config = load_config(options.root)
@@ -113,6 +117,10 @@ def prepare(
         config = config.with_base_url(options.base_url)
     if options.search and not config.search:
         config = dataclasses.replace(config, search=True)
+    # Forked now, while this process is small and the second processor idle (the stories
+    # take it once the articles are loaded): see compile_ahead.
+    files = len(found[0]) if rendering and found is not None else 0
+    compiled = compile_ahead(options.root, config, options.workers, files)
     loaded = load_articles(
         options.root,
         config.tz,
@@ -140,6 +148,7 @@ def prepare(
         plan.pages.append(plan_search_page())
     plan.assets.extend(site_assets(options.root, config))
     check_collisions(plan)
+    compiled()
     return Site(config, index, plan, warnings, loaded.cache_keys, loaded.articles)
 
 
@@ -181,7 +190,7 @@ def build(
 
     cache = Cache(None if options.force else root / CACHE_DIR)
     try:
-        site = prepare(options, cache, found)  # load -> index -> plan
+        site = prepare(options, cache, found, rendering=True)  # load -> index -> plan
         last = _last_build(options)
         warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
         renderer = Renderer(root, site.config, cache)

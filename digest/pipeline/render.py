@@ -7,6 +7,7 @@ import json
 import os
 import traceback
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -21,6 +22,7 @@ from digest.formats.markdown import markdown_settings, render_markdown
 from digest.incremental.cache import Cache, key_of, tool_identity
 from digest.incremental.reads import Reads, ReadTracking
 from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
+from digest.parallel import in_background
 from digest.pipeline.plan import Page, json_feed_url
 from digest.project import TEMPLATES_DIR
 from digest.slugs import slugify
@@ -104,10 +106,65 @@ class _MemoryBytecodeCache(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._store[bucket.key + bucket.checksum] = bucket.bytecode_to_string()
 
+    @property
+    def filled(self) -> bool:
+        return bool(self._store)
+
+    def taken(self) -> dict[str, bytes]:
+        return dict(self._store)
+
+    def add(self, compiled: dict[str, bytes]) -> None:
+        """Compiled templates from another process of this build; ours are kept."""
+        for key, code in compiled.items():
+            self._store.setdefault(key, code)
+
 
 _BYTECODE: dict[str, _MemoryBytecodeCache] = {}
 """One cache per configuration: Jinja folds constant expressions such as
 ``'/assets/style.css'|url`` at compile time, so compiled code embeds the base path."""
+
+
+def _bytecode_for(config: SiteConfig) -> _MemoryBytecodeCache:
+    key = json.dumps(config.fingerprint_data(), sort_keys=True, default=str)
+    return _BYTECODE.setdefault(key, _MemoryBytecodeCache())
+
+
+AHEAD_FROM = 1000
+"""Articles from which ``compile_ahead`` starts its process: a small site's build is over
+before the process would be of use (and the test suite builds thousands of them)."""
+
+
+def compile_ahead(root: Path, config: SiteConfig, jobs: int, articles: int) -> Callable[[], None]:
+    """Start compiling every template of the site in a process of its own, beside the
+    loading and planning of this one; returns the call that takes the compiled templates
+    into this process (and so into the workers it forks to render), to be made before the
+    first render. Each worker compiled the templates it used itself, a tenth of a second of
+    every build that renders a page. Nothing here when ``jobs`` is 1 or the templates of
+    this configuration are compiled already (``watch``'s rebuilds), or the site has fewer
+    than ``AHEAD_FROM`` articles: the call does nothing.
+
+    The compiled code comes from this build's own process, never from the cache; it is
+    found by the template's name and source checksum, so a template that failed to compile
+    there, or changed since, is compiled (and its error reported) when rendered."""
+    store = _bytecode_for(config)
+    if jobs <= 1 or store.filled or articles < AHEAD_FROM:
+        return lambda: None
+
+    def compile_all() -> dict[str, bytes]:
+        try:
+            env = Renderer(root, config).env
+            names = env.list_templates()
+        except Exception:  # the build's own renderer reports it
+            return {}
+        for name in names:
+            try:
+                env.get_template(name)
+            except Exception:  # rendering it reports the problem, at its line
+                continue
+        return _bytecode_for(config).taken()
+
+    pending = in_background(compile_all, jobs)
+    return lambda: store.add(pending())
 
 
 class Renderer:
@@ -142,10 +199,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=False,
-            bytecode_cache=_BYTECODE.setdefault(
-                json.dumps(config.fingerprint_data(), sort_keys=True, default=str),
-                _MemoryBytecodeCache(),
-            ),
+            bytecode_cache=_bytecode_for(config),
         )
         self.env.code_generator_class = escaping.ShortcutCodeGenerator
         words = self.words = words_for(config.language, config.strings)
