@@ -5,9 +5,10 @@ is waiting for.
 An article's page is made from the article, its day, its related articles, its story and
 its neighbours on the day page; all of them come from the whole site's articles (related
 lists and stories) and from its own day (the day's groups), never from another day's, a
-topic's or a source's pages. So the plan of an index with every article but only the saved
-articles' days gives those pages as the whole plan does, without the thousands of other
-pages. The whole plan follows, and is what counts: a page of it that is not equal to the
+topic's or a source's pages. So the day pages of an index with every article but only the
+saved articles' days give those pages as the whole plan does, without the thousands of other
+pages; and of the whole site's related lists and stories only the saved articles' lists
+(``related_of_some``) and their days' stories are needed. The whole plan follows, and is what counts: a page of it that is not equal to the
 one written ahead (``delta._same``) is rendered again, so the output is always the whole
 plan's.
 
@@ -24,8 +25,11 @@ from collections.abc import Iterable
 
 from digest.config import SiteConfig
 from digest.model import Article
+from digest.pipeline.days import day_pages
 from digest.pipeline.index import SiteIndex
-from digest.pipeline.plan import Page, SitePlan, page_path, plan_site
+from digest.pipeline.plan import Page, SitePlan, page_path
+from digest.pipeline.related import related_of_some
+from digest.pipeline.stories import Stories, covers, stories_of, story_groups
 
 
 def plan_ahead(
@@ -34,27 +38,45 @@ def plan_ahead(
     last: SitePlan,
     fresh: set[str],
     moved: Iterable[Article],
-) -> tuple[list[Page], SitePlan] | None:
-    """The own pages of the articles of ``fresh`` (paths), and the plan they come from
-    (whose memos the whole plan starts from); None when they may clash with the last
-    plan's files. ``moved``: the changed articles as they were, whose paths are free."""
+) -> tuple[list[Page], str | None] | None:
+    """The own pages of the articles of ``fresh`` (paths), and the story memo they come from
+    (the whole plan's stories start from it); None when they may clash with the last plan's
+    files. ``moved``: the changed articles as they were, whose paths are free."""
     days = tuple(day for day in index.days if any(a.path in fresh for a in day.articles))
     if not days:
         return None
     wanted = {page_path(a.permalink) for day in days for a in day.articles if a.path in fresh}
     if len(wanted) != len(fresh) or not _free(wanted, last, moved):
         return None
-    part = plan_site(
-        dataclasses.replace(index, days=days, topics=(), sources=()),
-        config,
-        jobs=1,
-        story_memo=last.story_memo,
-        related_memo=last.related_memo,
+    articles = index.articles
+    # Only the saved articles' related lists: their pages are the ones taken, and the other
+    # pages of their days are planned only to be dropped.
+    positions = [i for i, article in enumerate(articles) if article.path in fresh]
+    lists = related_of_some(articles, positions)
+    related_of = _Related({id(articles[i]): lists[i] for i in positions})
+    stories: Stories | None = None
+    memo = last.story_memo
+    if config.stories:
+        groups, memo = story_groups(articles, last.story_memo)
+        if not covers(groups, articles):  # the index left an article out: the whole plan's
+            return None
+        # The stories of these days' articles alone: no other story is shown on their pages.
+        on_days = {a.path for day in days for a in day.articles}
+        stories = stories_of(articles, [g for g in groups if not on_days.isdisjoint(g[1])])
+    dated, _ = day_pages(
+        dataclasses.replace(index, days=days, topics=(), sources=()), stories, related_of
     )
-    pages = [page for page in part.pages if page.path in wanted and page.template == "article.html"]
+    pages = [page for page in dated if page.path in wanted and page.template == "article.html"]
     if len(pages) != len(wanted):
         return None
-    return pages, part
+    return pages, memo
+
+
+class _Related(dict[int, tuple[Article, ...]]):
+    """The saved articles' related lists; none for the other articles of their days."""
+
+    def __missing__(self, key: int) -> tuple[Article, ...]:
+        return ()
 
 
 def _free(wanted: set[str], last: SitePlan, moved: Iterable[Article]) -> bool:

@@ -135,8 +135,8 @@ def replan(
             return None  # the full build reports it, located, as always
         memos = site.plan.story_memo, site.plan.related_memo
         if ahead is not None:
-            pages, part = ahead
-            memos = part.story_memo, part.related_memo
+            pages, story_memo = ahead
+            memos = story_memo, memos[1]
             stamps = {page.path: stamp(page) for page in pages}
             early = {page.path: (page, stamps[page.path]) for page in pages}
             written |= publish(

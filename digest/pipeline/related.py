@@ -28,19 +28,41 @@ def related_articles(articles: tuple[Article, ...], limit: int = 5) -> list[tupl
     return related_with_memo(articles, limit)[0]
 
 
+def related_of_some(
+    articles: tuple[Article, ...], positions: Iterable[int], limit: int = 5
+) -> dict[int, tuple[Article, ...]]:
+    """The related lists of the articles at ``positions`` only, as ``related_articles``
+    gives them: for ``watch``'s pages of the files just saved, which cannot wait for the
+    whole site's lists (``digest.commands.ahead``)."""
+    slugs, stamps = _slugs(articles), _stamps(articles)
+    bits = _bitsets(slugs)
+    everyone = (1 << len(articles)) - 1
+    return {
+        at: tuple([articles[i] for i in _choose(at, slugs[at], bits, stamps, everyone, limit)])
+        for at in positions
+    }
+
+
+def _slugs(articles: tuple[Article, ...]) -> list[tuple[str, ...]]:
+    # A site has few topic names and many articles: each name is slugified once.
+    slug_of: dict[str, str] = {}
+    return [
+        tuple([slug_of.get(t) or slug_of.setdefault(t, slugify(t)) for t in a.topics])
+        for a in articles
+    ]
+
+
+def _stamps(articles: tuple[Article, ...]) -> list[float]:
+    return [a.published.timestamp() for a in articles]
+
+
 def related_with_memo(
     articles: tuple[Article, ...], limit: int = 5, memo: str | None = None
 ) -> tuple[list[tuple[Article, ...]], str]:
     """``related_articles``, starting from ``memo`` (what the last build returned, or
     anything else: a memo that does not decode, or is of another tool, is ignored), and the
     memo for the next build."""
-    # A site has few topic names and many articles: each name is slugified once.
-    slug_of: dict[str, str] = {}
-    slugs = [
-        tuple([slug_of.get(t) or slug_of.setdefault(t, slugify(t)) for t in a.topics])
-        for a in articles
-    ]
-    stamps = [a.published.timestamp() for a in articles]
+    slugs, stamps = _slugs(articles), _stamps(articles)
     # What a list depends on besides positions: the topics, the time, and the order among
     # articles of one time (``newest_first``: the slug, then the path). An article whose
     # key is in the memo is unchanged for its own list and the others'.

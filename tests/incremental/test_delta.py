@@ -30,6 +30,8 @@ topics: [Fog watch, Weather]
 A thick fog kept every ferry in port until noon.
 """
 
+SYRIA_TITLE = "Syrian Government Team Heads to Moscow for Talks"  # 2013/11/17, Al Jazeera
+
 
 def _clean(root: Path) -> dict[str, bytes]:
     clean = root.parent / "clean-build"
@@ -292,3 +294,25 @@ def test_nothing_is_written_ahead_where_the_site_has_a_file(fixture_site):
     with pytest.raises(DigestError, match="also written by"):
         session.build({NEW: "created"})
     assert (fixture_site / "site" / NEW_PAGE).read_text() == "a static page"
+
+
+def test_a_new_file_that_joins_a_story_is_written_ahead_in_it(fixture_site, monkeypatch):
+    # The same news from another source, that day: the page written ahead (from the saved
+    # article's related list alone, and its day's stories) links its story, and is the
+    # whole plan's page (rendered once).
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    calls = _publishing(monkeypatch)
+    _add(
+        fixture_site,
+        text=NEW_TEXT.replace("Fog closes the harbour for a morning", SYRIA_TITLE).replace(
+            "Port Courier", "Moscow Wire"
+        ),
+    )
+    result = session.build({NEW: "created"})
+    assert calls[0] == [NEW_PAGE]
+    assert sum(paths.count(NEW_PAGE) for paths in calls) == 1
+    assert result.written[0] == NEW_PAGE
+    page = (fixture_site / "site" / NEW_PAGE).read_text()
+    assert 'class="coverage"' in page and "/stories/" in page
+    assert tree(fixture_site / "site") == _clean(fixture_site)

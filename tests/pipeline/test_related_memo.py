@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from digest.model import Article
 from digest.pipeline.index import newest_first
-from digest.pipeline.related import related_articles, related_with_memo
+from digest.pipeline.related import related_articles, related_of_some, related_with_memo
 
 TOPICS = ["Oil", "Iran", "Sport", "Gas", "oil"]  # "oil" and "Oil" share a slug
 ZONE = dt.timezone(dt.timedelta(hours=1))
@@ -90,6 +90,24 @@ def test_lists_from_the_memo_are_the_lists_from_nothing(before, changes, limit):
     after = _site(rows)
     lists, _ = related_with_memo(after, limit, memo)
     assert _as_paths(lists) == _as_paths(related_articles(after, limit))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(ARTICLE, min_size=1, max_size=40),
+    picks=st.lists(st.integers(0, 10**6), min_size=1, max_size=4),
+    limit=st.sampled_from([0, 1, 2, 5]),
+)
+def test_some_articles_lists_are_their_lists_among_all(rows, picks, limit):
+    # watch's pages of the files just saved take their lists alone (commands/ahead.py).
+    site = _site({f"content/a{i}.md": row for i, row in enumerate(rows)})
+    positions = sorted({pick % len(site) for pick in picks})
+    every = related_articles(site, limit)
+    some = related_of_some(site, positions, limit)
+    assert sorted(some) == positions
+    assert {i: _as_paths([some[i]]) for i in positions} == {
+        i: _as_paths([every[i]]) for i in positions
+    }
 
 
 def test_a_memo_of_another_limit_or_damaged_is_ignored():
