@@ -8,9 +8,9 @@ lists and stories) and from its own day (the day's groups), never from another d
 topic's or a source's pages. So the day pages of an index with every article but only the
 saved articles' days give those pages as the whole plan does, without the thousands of other
 pages; and of the whole site's related lists and stories only the saved articles' lists
-(``related_of_some``) and their days' stories are needed. The whole plan follows, and is what counts: a page of it that is not equal to the
-one written ahead (``delta._same``) is rendered again, so the output is always the whole
-plan's.
+(``related_of_some``) and their days' stories are needed. The whole plan follows, and is
+what counts: a page of it that is not equal to the one written ahead (``delta._same``) is
+rendered again, so the output is always the whole plan's.
 
 It writes nothing that could clash: every page it writes is at a path the last plan did not
 have (or had for one of the changed articles), nor a folder of, nor inside, one of its

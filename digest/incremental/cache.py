@@ -107,6 +107,7 @@ class Cache:
         self._new_bodies: list[tuple[str, str]] = []
         self._new_memos: dict[str, str] = {}
         self._new_stats: list[tuple[str, str | None, str | None, str | None]] = []
+        self._new_stat_times: list[tuple[str | None, str]] = []
         self._empty: set[str] = set()
         self._memos_read: dict[str, str | None] = {}
         if folder is None:
@@ -217,13 +218,24 @@ class Cache:
             self._off(exc)
 
     def put_stat(
-        self, rel: str, stat: str | None, key: str | None, meta: str | None = None
+        self,
+        rel: str,
+        stat: str | None,
+        key: str | None,
+        meta: str | None = None,
+        only_stat: bool = False,
     ) -> None:
         """Kept with the next ``save``: ``rel``'s stat now stands for ``key``, whose record
         but for the body is ``meta`` (key None: for nothing, the row is dropped; stat None:
         the file held ``key``'s bytes, but its stat may not tell (racy, or a fresh
-        checkout's), so the row is found by the hash)."""
-        if self._db is not None:
+        checkout's), so the row is found by the hash). ``only_stat``: the row read holds
+        ``key`` and ``meta`` already, so its stat alone is written (a fresh checkout's ten
+        thousand records are not sent again)."""
+        if self._db is None:
+            pass
+        elif only_stat:
+            self._new_stat_times.append((stat, rel))
+        else:
             self._new_stats.append((rel, stat, key, meta))
 
     def put_record(self, key: str, record: tuple[str, str]) -> None:
@@ -256,6 +268,7 @@ class Cache:
                 "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?)",
                 (row for row in self._new_stats if row[2] is not None),
             )
+            db.executemany("UPDATE stats SET stat=? WHERE rel=?", self._new_stat_times)
             then(db)
             db.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -266,6 +279,7 @@ class Cache:
         self._new_bodies.clear()
         self._new_memos.clear()
         self._new_stats.clear()
+        self._new_stat_times.clear()
 
     def get_memo(self, name: str) -> str | None:
         """What a stage kept of the last build under ``name`` (text, checked by its reader)."""

@@ -63,7 +63,7 @@ def load_articles(
     stats = [_stat(source, context) for source in files]
     database = cache.database if cache is not None else None
     store = BodyStore(database, root, tz) if database is not None else None
-    known: dict[str, tuple[str, ParseResult, bool, str]] = {}
+    known: dict[str, tuple[str, ParseResult, str | None, str]] = {}
     if cache is not None and store is not None:
         known = _unchanged(files, stats, cache, store, identity, jobs)
 
@@ -88,7 +88,9 @@ def load_articles(
             # A file changed after the moment before its stat is racy, whatever the clock:
             # its row keeps the entry (found again by the bytes' hash), not the stat.
             trusted = stat is not None and stamp < source.looked - RACY_NS
-            cache.put_stat(source.rel, stat if trusted else None, key, meta)
+            # A row found by its hash holds the file's entry already: its stat is what moved.
+            only_stat = hit is not None and hit[2] == RESTAT
+            cache.put_stat(source.rel, stat if trusted else None, key, meta, only_stat)
 
     articles: list[Article] = []
     for article, problems in results:
@@ -110,6 +112,10 @@ def _stat(source: SourceFile, context: str) -> tuple[str | None, int]:
     return stat, max(st.st_mtime_ns, st.st_ctime_ns)
 
 
+RESTAT, REWRITE = "stat", "row"
+"""What of a file's stats row a build writes again: its stat alone, or the whole row."""
+
+
 def _unchanged(
     files: list[SourceFile],
     stats: list[tuple[str | None, int]],
@@ -117,26 +123,26 @@ def _unchanged(
     store: BodyStore,
     identity: str,
     jobs: int,
-) -> dict[str, tuple[str, ParseResult, bool, str]]:
-    """``rel -> (key, result, restat, meta)`` of the files the last build left unchanged, all
+) -> dict[str, tuple[str, ParseResult, str | None, str]]:
+    """``rel -> (key, result, rewrite, meta)`` of the files the last build left unchanged, all
     rows in one query. One whose stat is the one recorded with its cache entry is not even
     read. One whose stat differs (a fresh checkout gives every file a new mtime, and no
     new byte) is read and hashed here, in ``jobs`` threads: bytes that are the entry's are
-    that entry, its row to write anew (``restat``, as is one of an older cache's, with no
-    record of its own). A row that does not match, or does
-    not decode to this very file, is a miss: the file is loaded as any other."""
+    that entry, its row's stat to write anew (``rewrite`` is ``RESTAT``); the row of an older
+    cache's, with no record of its own, is written whole (``REWRITE``). A row that does not
+    match, or does not decode to this very file, is a miss: the file is loaded as any other."""
     wanted = {source.rel: (source, stat) for source, (stat, _) in zip(files, stats, strict=True)}
     rows, rehash = [], []
     for rel, stat, key, borrowed, meta in cache.get_stats():
         found = wanted.get(rel)
         if found is None or type(key) is not str:
             continue
-        rewrite = bool(borrowed)
+        rewrite = REWRITE if borrowed else None
         if stat is None or found[1] != stat:
             if found[1] is None:
                 continue
             rehash.append((found[0], key))
-            rewrite = True
+            rewrite = rewrite or RESTAT
         rows.append((rel, key, meta, rewrite))
     if rehash:
         # Reading and hashing let go of the GIL (files of more than 2 KB): threads share

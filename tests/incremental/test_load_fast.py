@@ -102,6 +102,53 @@ def test_a_fresh_checkout_of_a_changed_file_of_the_same_size_is_seen(fixture_sit
     assert tree(fixture_site / "site") == _clean_build(fixture_site, tmp_path)
 
 
+def test_a_fresh_checkout_rewrites_only_the_stats_and_the_next_build_trusts_them(
+    fixture_site, monkeypatch
+):
+    # Files written a moment ago are racy (their stats not kept): none is, here.
+    monkeypatch.setattr(load_module, "RACY_NS", 0)
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    database = fixture_site / CACHE_DIR / FILENAME
+
+    def rows() -> dict[str, tuple[str, str, str]]:
+        with sqlite3.connect(database) as db:
+            found = {r[0]: r[1:] for r in db.execute("SELECT rel, stat, key, meta FROM stats")}
+        db.close()
+        return found
+
+    before = rows()
+    earlier = time.time() - 100  # (a future mtime, as _fresh_checkout gives, is racy)
+    for path in (fixture_site / "content").rglob("*.md"):
+        os.utime(path, (earlier, earlier))
+    updates: list[str] = []
+    monkeypatch.setattr(Cache, "_transaction", _seeing_updates(Cache._transaction, updates))
+    assert build(options).written == []
+    after = rows()
+    assert after.keys() == before.keys()
+    assert {rel: row[1:] for rel, row in after.items()} == {
+        rel: row[1:] for rel, row in before.items()
+    }  # the same entries and records; only the stats moved
+    assert all(after[rel][0] != before[rel][0] for rel in after)
+    assert len(updates) == len(after)  # each row's stat alone sent again
+    hashed: list[str] = []
+    real = load_module._key_of_file
+    monkeypatch.setattr(
+        load_module,
+        "_key_of_file",
+        lambda source, start: hashed.append(source.rel) or real(source, start),
+    )
+    assert build(options, in_place=True).written == [] and hashed == []
+
+
+def _seeing_updates(real, seen: list[str]):  # type: ignore[no-untyped-def]
+    def transaction(self, then):  # type: ignore[no-untyped-def]
+        seen.extend(rel for _, rel in self._new_stat_times)
+        return real(self, then)
+
+    return transaction
+
+
 @pytest.mark.parametrize(
     "damage",
     [
