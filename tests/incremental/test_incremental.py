@@ -89,6 +89,23 @@ def test_output_edited_by_hand_is_repaired(fixture_site):
     assert "tampered" not in page.read_text()
 
 
+@pytest.mark.parametrize("harm", ["deleted", "same size"])
+def test_an_output_page_deleted_or_rewritten_is_seen_by_a_build_with_nothing_to_do(
+    fixture_site, harm
+):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    page = fixture_site / "site/2013/11/16/index.html"
+    before = page.read_bytes()
+    if harm == "deleted":
+        page.unlink()
+    else:
+        page.write_bytes(before.replace(b"<", b">", 1))  # same size, a new mtime
+    result = build(options)
+    assert result.written == ["2013/11/16/index.html"]
+    assert page.read_bytes() == before
+
+
 TITLES = st.sampled_from(["Markets rally", "Storm warning", "São Paulo transit", "Budget vote"])
 TOPICS = st.sampled_from(["[Economy]", "[Weather, economy]", "[São Paulo]", "Diplomacy", None])
 # A place inside each template's output, so an edit there changes what it renders.
