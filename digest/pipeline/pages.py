@@ -120,16 +120,9 @@ def sitemaps(html_pages: list[Page]) -> list[Page]:
     and one of every other page: a new day changes the index, its month's and the pages'
     sitemap, not a list of the whole site, and no sitemap nears the protocol's 50,000 URLs."""
     groups: dict[str, list[Page]] = {"pages": []}
-    months: dict[dt.date, str] = {}  # a few hundred dates among 10,000 pages: formatted once
     for page in html_pages:
-        day = page.lastmod
-        if page.template in _DATED and day is not None:
-            name = months.get(day)
-            if name is None:
-                name = months[day] = f"{day:%Y-%m}"
-        else:
-            name = "pages"
-        groups.setdefault(name, []).append(page)
+        dated = page.template in _DATED and page.lastmod is not None
+        groups.setdefault(f"{page.lastmod:%Y-%m}" if dated else "pages", []).append(page)
     children, index = [], []
     for name in ["pages", *sorted(n for n in groups if n != "pages")]:
         entries = tuple((p.url, p.lastmod) for p in groups[name])
