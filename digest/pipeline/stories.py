@@ -281,8 +281,12 @@ def day_entries(day: Day, stories: Stories | None) -> tuple[tuple[Entry, ...], t
     rest: list[Entry] = []
     for articles in members.values():
         story = stories.of[articles[0].path]
-        # Time order within the entry: the lead is the first to report it that day.
-        ordered = tuple([a for a in story.articles if a.day == day.date])
+        # Time order within the entry: the lead is the first to report it that day. (Most
+        # stories are one article, of this day: nothing to pick.)
+        if len(story.articles) == 1:
+            ordered = story.articles
+        else:
+            ordered = tuple([a for a in story.articles if a.day == day.date])
         first = story.days[0]
         entry = Entry(story, ordered, first if first < day.date else None)
         (top if len(ordered) > 1 else rest).append(entry)
