@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,7 @@ def load_articles(
     store = BodyStore(database, root, tz) if database is not None else None
     known: dict[str, tuple[str, ParseResult, str | None, str]] = {}
     if cache is not None and store is not None:
-        known = _unchanged(files, stats, cache, store, identity, jobs)
+        known = _unchanged(files, stats, cache, store, identity)
 
     def load(source: SourceFile) -> _Loaded:
         return _load_one(source, tz, identity, cache, store)
@@ -122,15 +121,14 @@ def _unchanged(
     cache: Cache,
     store: BodyStore,
     identity: str,
-    jobs: int,
 ) -> dict[str, tuple[str, ParseResult, str | None, str]]:
     """``rel -> (key, result, rewrite, meta)`` of the files the last build left unchanged, all
     rows in one query. One whose stat is the one recorded with its cache entry is not even
     read. One whose stat differs (a fresh checkout gives every file a new mtime, and no
-    new byte) is read and hashed here, in ``jobs`` threads: bytes that are the entry's are
-    that entry, its row's stat to write anew (``rewrite`` is ``RESTAT``); the row of an older
-    cache's, with no record of its own, is written whole (``REWRITE``). A row that does not
-    match, or does not decode to this very file, is a miss: the file is loaded as any other."""
+    new byte) is read and hashed here: bytes that are the entry's are that entry, its row's
+    stat to write anew (``rewrite`` is ``RESTAT``); the row of an older cache's, with no
+    record of its own, is written whole (``REWRITE``). A row that does not match, or does
+    not decode to this very file, is a miss: the file is loaded as any other."""
     wanted = {source.rel: (source, stat) for source, (stat, _) in zip(files, stats, strict=True)}
     rows, rehash = [], []
     for rel, stat, key, borrowed, meta in cache.get_stats():
@@ -145,17 +143,11 @@ def _unchanged(
             rewrite = rewrite or RESTAT
         rows.append((rel, key, meta, rewrite))
     if rehash:
-        # Reading and hashing let go of the GIL (files of more than 2 KB): threads share
-        # the work with no process to start, and nothing but the keys to give back.
+        # In this thread: a checkout's files are in the page cache, and reading and
+        # hashing a few kilobytes each is quicker alone than in threads taking the GIL
+        # back from each other (10,000 articles: 0.11 s here, 0.19 s in two threads).
         start = key_hasher(identity, store.tz.key)
-        threads = max(1, min(jobs, 8, len(rehash) // 64))
-        parts = [rehash[n::threads] for n in range(threads)]
-
-        def changed(part: list[tuple[SourceFile, str]]) -> list[str]:
-            return [source.rel for source, key in part if _key_of_file(source, start) != key]
-
-        with ThreadPoolExecutor(threads) as pool:
-            stale = {rel for part in pool.map(changed, parts) for rel in part}
+        stale = {source.rel for source, key in rehash if _key_of_file(source, start) != key}
         rows = [row for row in rows if row[0] not in stale]
     known = {}
     tz = store.tz
