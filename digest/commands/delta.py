@@ -150,7 +150,14 @@ def replan(
                 jobs=1,
             )
         try:
-            plan = plan_site(index, config, jobs=1, story_memo=memos[0], related_memo=memos[1])
+            plan = plan_site(
+                index,
+                config,
+                jobs=1,
+                story_memo=memos[0],
+                related_memo=memos[1],
+                last=site.plan,
+            )
             plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
             check_collisions(plan)
         except DigestError:
@@ -252,6 +259,8 @@ def _same(last: Page, page: Page) -> bool:
     path): what it is made from, or its context when it has no ``made_from``. The values
     are plain data, articles, days, terms and stories, whose equality is that of what the
     fingerprint hashes of them (every field, in any order of a dict's keys)."""
+    if last is page:  # taken from the last plan as it was (``plan_site``'s ``last``)
+        return True
     if (
         last.template != page.template
         or last.url != page.url

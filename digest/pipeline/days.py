@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from digest.model import Article
+from digest.model import Article, Day
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.pages import Page, page_path
 from digest.pipeline.stories import Stories, Story, day_entries, day_groups, first_topic, neighbours
@@ -38,18 +38,53 @@ def _story_page(story: Story) -> Page:
 Group = tuple[tuple[Page, ...], tuple[Any, ...]]
 """Pages and what all of them are made from (see ``SitePlan.groups``)."""
 
+DayMemo = dict[dt.date, tuple[tuple[Any, ...], Group]]
+"""Date -> everything a day's pages are made from (``_inputs``), and its group: what the
+next plan of a ``watch`` session takes as it is when the same inputs come again."""
+
+
+def _inputs(
+    day: Day,
+    newer: Day | None,
+    older: Day | None,
+    stories: Stories | None,
+    related_of: dict[int, tuple[Article, ...]],
+) -> tuple[Any, ...]:
+    """Every input of a day's page and its articles' pages: the day and its neighbours,
+    its articles' stories and related lists. They are plain values compared by value
+    (articles, days and stories are frozen dataclasses), so equal inputs make equal pages;
+    an unchanged article is the same object from plan to plan, which makes comparing them
+    mostly identity checks."""
+    told = None if stories is None else tuple([stories.of[a.path] for a in day.articles])
+    return day, newer, older, told, tuple([related_of[id(a)] for a in day.articles])
+
 
 def day_pages(
-    index: SiteIndex, stories: Stories | None, related_of: dict[int, tuple[Article, ...]]
+    index: SiteIndex,
+    stories: Stories | None,
+    related_of: dict[int, tuple[Article, ...]],
+    last: DayMemo | None = None,
+    keep: DayMemo | None = None,
 ) -> tuple[list[Page], list[Group]]:
     """The day pages, each followed by its articles' pages, then the story pages; and the
-    groups of a day's page with its articles' pages."""
+    groups of a day's page with its articles' pages. ``last``: a memo of an earlier plan,
+    whose pages are taken for a day of equal inputs; ``keep``: filled with this plan's."""
     pages: list[Page] = []
     groups_of_days: list[Group] = []
     for position, day in enumerate(index.days):
         first = len(pages)
         newer = index.days[position - 1] if position > 0 else None
         older = index.days[position + 1] if position + 1 < len(index.days) else None
+        inputs = None
+        if last is not None or keep is not None:
+            inputs = _inputs(day, newer, older, stories, related_of)
+            known = last.get(day.date) if last is not None else None
+            if known is not None and known[0] == inputs:
+                pages.extend(known[1][0])
+                groups_of_days.append(known[1])
+                if keep is not None:
+                    keep[day.date] = known
+                continue
         top, rest = day_entries(day, stories)
         groups = day_groups(rest)
         near = neighbours(top, groups)
@@ -111,6 +146,8 @@ def day_pages(
         flat = tuple([a for items in related for a in items])
         made_from = (pages[first].made_from, tuple([len(r) for r in related]), flat)
         groups_of_days.append((tuple(pages[first:]), made_from))
+        if keep is not None and inputs is not None:
+            keep[day.date] = (inputs, groups_of_days[-1])
     if stories is not None:
         pages.extend(_story_page(story) for story in stories.with_pages())
     return pages, groups_of_days

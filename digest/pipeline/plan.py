@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from digest.config import SiteConfig
 from digest.model import Article, Term, archive
-from digest.pipeline.days import Group
+from digest.pipeline.days import DayMemo, Group
 from digest.pipeline.days import day_pages as plan_days
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.pages import (
@@ -41,6 +41,10 @@ class SitePlan:
     """Pages fingerprinted together (a day's page and its articles' pages), each with what
     all of them are made from (as a page's ``made_from``, with the configuration): one
     signature of that and of the pages' own fields tells a build none of them changed."""
+    day_memo: DayMemo = field(default_factory=dict)
+    """The pages of each day by what they are made from, for the next plan (``last``)."""
+    term_memo: dict[tuple[str, str], tuple[Term, int, list[Page]]] = field(default_factory=dict)
+    """The pages of each topic and source by the term and ``per_page``, the same way."""
 
     def paths(self) -> Iterator[str]:
         for page in self.pages:
@@ -92,14 +96,19 @@ def plan_site(
     story_memo: str | None = None,
     grouping: Callable[[], tuple[Groups, str]] | None = None,
     related_memo: str | None = None,
+    last: SitePlan | None = None,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
     them off, found here, in a process of their own (``jobs`` > 1) while the pages that do
     not show them are planned, from ``story_memo`` (the last build's) on when given; the
     plan's ``story_memo`` is the one to keep. ``grouping``: those stories already begun
-    (``start_stories``), on the articles as loaded. ``related_memo``: the last plan's."""
+    (``start_stories``), on the articles as loaded. ``related_memo``: the last plan's.
+    ``last``: the plan before, in memory (``watch``): the pages of a day or term made from
+    what they were made from then are taken from it, not planned anew."""
     pages: list[Page] = []
+    term_memo: dict[tuple[str, str], tuple[Term, int, list[Page]]] = {}
+    day_memo: DayMemo = {}
     if stories is not None or not config.stories:
         grouping = None
     elif grouping is None:
@@ -133,7 +142,13 @@ def plan_site(
             )
         )
         for term in terms:
-            pages.extend(_term_pages(term, config.per_page))
+            known = last.term_memo.get((kind, term.slug)) if last is not None else None
+            if known is not None and known[1] == config.per_page and known[0] == term:
+                term_pages = known[2]
+            else:
+                term_pages = _term_pages(term, config.per_page)
+            term_memo[kind, term.slug] = (term, config.per_page, term_pages)
+            pages.extend(term_pages)
 
     years = archive(index.days)
     pages.append(
@@ -180,9 +195,19 @@ def plan_site(
         stories = stories_of(index.articles, groups)
     # In the order of the site's menu, as the sitemap lists them: home, days and articles,
     # stories, then the rest.
-    dated, groups = plan_days(index, stories, related_of)
+    dated, groups = plan_days(
+        index, stories, related_of, None if last is None else last.day_memo, day_memo
+    )
     pages[later:later] = dated
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
     pages.extend(sitemaps(html_pages))
     pages.append(Page("robots.txt", "/robots.txt", "robots.txt", {}))
-    return SitePlan(pages, [], story_memo=kept, related_memo=related_kept, groups=groups)
+    return SitePlan(
+        pages,
+        [],
+        story_memo=kept,
+        related_memo=related_kept,
+        groups=groups,
+        day_memo=day_memo,
+        term_memo=term_memo,
+    )

@@ -316,3 +316,34 @@ def test_a_new_file_that_joins_a_story_is_written_ahead_in_it(fixture_site, monk
     page = (fixture_site / "site" / NEW_PAGE).read_text()
     assert 'class="coverage"' in page and "/stories/" in page
     assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def _pages(session: Session) -> dict[str, object]:
+    assert session.state is not None and session.state.site is not None
+    return {page.path: page for page in session.state.site.plan.pages}
+
+
+def test_a_replan_takes_what_did_not_change_from_the_last_plan(fixture_site, session):
+    """The pages of a day or term whose inputs are all equal are the last plan's own; the
+    new file's day, the days beside it and its terms are planned anew."""
+    before = _pages(session)
+    _add(fixture_site)  # 2013-11-17, topics Fog watch and Weather, source Port Courier
+    session.build({NEW: "created"})
+    after = _pages(session)
+    kept = {path for path, page in after.items() if before.get(path) is page}
+    assert "2013/11/15/index.html" in kept  # two days before: all its inputs equal
+    assert RAIN_PAGE not in kept  # its day (11-16) now has a newer day with one more article
+    assert "2013/11/17/index.html" not in kept
+    assert "topics/weather/index.html" not in kept
+    assert "sources/port-courier/index.html" not in kept
+    assert "topics/fog-watch/index.html" not in before
+    unchanged_topics = [p for p in kept if p.startswith("topics/") and p.endswith(".html")]
+    assert unchanged_topics  # a topic the new article is not in
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+    # A patch in between replaces pages in the plan; the replan after it still matches.
+    (fixture_site / NEW).write_text(NEW_TEXT + "\nA later paragraph.\n")
+    session.build({NEW: "changed"})
+    (fixture_site / RAIN).unlink()
+    session.build({RAIN: "deleted"})
+    assert session.patched == 1 and session.replanned == 2
+    assert tree(fixture_site / "site") == _clean(fixture_site)
