@@ -698,9 +698,7 @@ def measure_updates(site: Path, args: argparse.Namespace, figures: Figures) -> N
     for name, (times, written) in measure_changes(site, args.runs, args.jobs).items():
         figures.updates[name] = times
         figures.updates_written[name] = written
-    adds, deletes = measure_watch(site, args.runs, args.jobs)
-    figures.updates["watch: new article file -> its page"] = adds
-    figures.updates["watch: deleted file gone"] = deletes
+    figures.updates.update(measure_watch(site, args.runs, args.jobs))
     if not args.search:
         return
     config = site / "digest.toml"

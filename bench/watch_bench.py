@@ -8,11 +8,15 @@ build:
 
 - **new article file → its page on disk**: from the closed write of a new article (a copy
   of an existing one under a new name and url) to its page existing with its words;
-- **deleted file gone**: from the unlink of that file to its page being gone from disk.
+- **renamed file → its page moved**: from the rename of that file to its old page gone and
+  its new one on disk;
+- **deleted file gone**: from the unlink of that file to its page being gone from disk;
+- each of the three **... in every list**: to the rebuild's line, which ``watch`` prints
+  once every page of the change (day, topic, source, feeds, related lists) is written.
 
 One ``digest watch`` process (the real command in a subprocess, see ``run.py``) serves every
-run; each run adds a file, waits, deletes it, waits, so every run starts from the same site.
-Medians of ``--runs``. Not part of the test suite's timing.
+run; each run adds a file, waits, renames it, waits, deletes it, waits, so every run starts
+from the same site. Medians of ``--runs``. Not part of the test suite's timing.
 """
 
 from __future__ import annotations
@@ -66,7 +70,19 @@ def _new_article(source: Path, token: str) -> tuple[Path, str]:
     return source.with_name(f"{token}.md"), f"{text}\nThe benchmark wrote {token}.\n"
 
 
-def measure_watch(site: Path, runs: int, jobs: int | None) -> tuple[list[float], list[float]]:
+WATCH_ROWS = (
+    "watch: new article file -> its page",
+    "watch: new article file -> every list",
+    "watch: renamed file -> its page moved",
+    "watch: renamed file -> every list",
+    "watch: deleted file gone",
+    "watch: deleted file -> gone from every list",
+)
+"""The figures ``measure_watch`` returns, in the order of the table."""
+
+
+def measure_watch(site: Path, runs: int, jobs: int | None) -> dict[str, list[float]]:
+    """Seconds of each of ``WATCH_ROWS``, one per run."""
     proc = subprocess.Popen(
         [str(c) for c in digest_cmd("watch", site, jobs)],
         stdin=subprocess.DEVNULL,
@@ -79,8 +95,15 @@ def measure_watch(site: Path, runs: int, jobs: int | None) -> tuple[list[float],
     )
     assert proc.stdout is not None and proc.stderr is not None
     out, err = LineReader(proc.stdout), LineReader(proc.stderr)
-    adds: list[float] = []
-    deletes: list[float] = []
+    times: dict[str, list[float]] = {row: [] for row in WATCH_ROWS}
+    add, add_all, move, move_all, delete, delete_all = WATCH_ROWS
+
+    def rebuilt(mark: int, since: float, number: int) -> float:
+        """The rebuild's line after ``mark``: every list followed."""
+        if out.wait_for(r".", mark, EDIT_TIMEOUT) is None:
+            raise SystemExit(f"run {number}: no rebuild line:\n{err.lines[-15:]}")
+        return time.perf_counter() - since
+
     try:
         if out.wait_for(r"^watching ", 0, 3600) is None:
             raise SystemExit(f"digest watch did not start:\n{chr(10).join(err.lines[-15:])}")
@@ -92,21 +115,32 @@ def measure_watch(site: Path, runs: int, jobs: int | None) -> tuple[list[float],
             path.write_text(text, encoding="utf-8")
             saved = time.perf_counter()
             seen = wait_for_text(page, token.encode(), EDIT_TIMEOUT)
-            out.wait_for(r".", mark, EDIT_TIMEOUT)  # the rebuild's line: it is over
             if seen is None:
                 raise SystemExit(f"run {number}: {page} did not appear:\n{err.lines[-15:]}")
-            adds.append(seen - saved)
+            times[add].append(seen - saved)
+            times[add_all].append(rebuilt(mark, saved, number))
+            moved = path.with_name(f"moved-{path.name}")
+            moved_page = page_of(site, moved)
             mark = out.mark()
-            path.unlink()
-            deleted = time.perf_counter()
+            path.rename(moved)
+            renamed = time.perf_counter()
             gone = wait_gone(page, EDIT_TIMEOUT)
-            out.wait_for(r".", mark, EDIT_TIMEOUT)
+            there = wait_for_text(moved_page, token.encode(), EDIT_TIMEOUT)
+            if gone is None or there is None:
+                raise SystemExit(f"run {number}: {page} did not move:\n{err.lines[-15:]}")
+            times[move].append(max(gone, there) - renamed)
+            times[move_all].append(rebuilt(mark, renamed, number))
+            mark = out.mark()
+            moved.unlink()
+            deleted = time.perf_counter()
+            gone = wait_gone(moved_page, EDIT_TIMEOUT)
             if gone is None:
-                raise SystemExit(f"run {number}: {page} was not removed:\n{err.lines[-15:]}")
-            deletes.append(gone - deleted)
+                raise SystemExit(f"run {number}: {moved_page} was not removed:\n{err.lines[-15:]}")
+            times[delete].append(gone - deleted)
+            times[delete_all].append(rebuilt(mark, deleted, number))
             progress(
-                f"run {number}/{runs}: new file {adds[-1] * 1000:.0f} ms, "
-                f"deleted {deletes[-1] * 1000:.0f} ms ({out.lines[-1]})"
+                f"run {number}/{runs}: "
+                + ", ".join(f"{row[7:]} {times[row][-1] * 1000:.0f} ms" for row in WATCH_ROWS)
             )
     finally:
         if proc.poll() is None:
@@ -116,7 +150,7 @@ def measure_watch(site: Path, runs: int, jobs: int | None) -> tuple[list[float],
         err.join()
         proc.stdout.close()
         proc.stderr.close()
-    return adds, deletes
+    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,17 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         clear_digest_output(site)
         cold, _ = digest_build(site, args.jobs, "cold build")
         progress(f"cold build: {cold.seconds:.2f} s")
-        adds, deletes = measure_watch(site, args.runs, args.jobs)
+        figures = measure_watch(site, args.runs, args.jobs)
     cold_ms = cold.seconds * 1000
     print(f"digest watch, article files, {n} articles, {args.runs} runs (median)")
-    print(f"{'change':<40}{'ms':>9}{'x cold':>9}")
-    print(f"{'cold build':<40}{cold_ms:>9.0f}{1:>9.3f}")
-    for what, times in (
-        ("watch: new article file → its page on disk", adds),
-        ("watch: deleted file gone", deletes),
-    ):
+    print(f"{'change':<46}{'ms':>9}{'x cold':>9}")
+    print(f"{'cold build':<46}{cold_ms:>9.0f}{1:>9.3f}")
+    for what, times in figures.items():
         ms = statistics.median(times) * 1000
-        print(f"{what:<40}{ms:>9.0f}{ms / cold_ms:>9.3f}")
+        print(f"{what:<46}{ms:>9.0f}{ms / cold_ms:>9.3f}")
     return 0
 
 

@@ -74,7 +74,11 @@ def test_bench_updates_add_the_daily_update_and_watch_rows(tmp_path: Path) -> No
         "body edit",
         "fresh checkout + new day",
         "watch: new article file -> its page",
+        "watch: new article file -> every list",
+        "watch: renamed file -> its page moved",
+        "watch: renamed file -> every list",
         "watch: deleted file gone",
+        "watch: deleted file -> gone from every list",
     ]
     for change in changes:
         row = next(line for line in proc.out.splitlines() if line.startswith(change + " "))
