@@ -120,9 +120,16 @@ def sitemaps(html_pages: list[Page]) -> list[Page]:
     and one of every other page: a new day changes the index, its month's and the pages'
     sitemap, not a list of the whole site, and no sitemap nears the protocol's 50,000 URLs."""
     groups: dict[str, list[Page]] = {"pages": []}
+    month_of: dict[dt.date, str] = {}  # formatted once a day, not once a page
     for page in html_pages:
-        dated = page.template in _DATED and page.lastmod is not None
-        groups.setdefault(f"{page.lastmod:%Y-%m}" if dated else "pages", []).append(page)
+        day = page.lastmod
+        if page.template in _DATED and day is not None:
+            name = month_of.get(day)
+            if name is None:
+                name = month_of[day] = f"{day:%Y-%m}"
+        else:
+            name = "pages"
+        groups.setdefault(name, []).append(page)
     children, index = [], []
     for name in ["pages", *sorted(n for n in groups if n != "pages")]:
         entries = tuple((p.url, p.lastmod) for p in groups[name])

@@ -62,13 +62,7 @@ def related_with_memo(
     """``related_articles``, starting from ``memo`` (what the last build returned, or
     anything else: a memo that does not decode, or is of another tool, is ignored), and the
     memo for the next build."""
-    slugs, stamps = _slugs(articles), _stamps(articles)
-    # What a list depends on besides positions: the topics, the time, and the order among
-    # articles of one time (``newest_first``: the slug, then the path). An article whose
-    # key is in the memo is unchanged for its own list and the others'.
-    keys = [
-        f"{a.path}\0{stamps[i]!r}\0{a.slug}\0{' '.join(slugs[i])}" for i, a in enumerate(articles)
-    ]
+    slugs, stamps, keys = _facts(articles)
     # Slugs are unique within an article (the loader dedupes them): the reuse rule counts
     # shared topics as sets, as ``_count`` does only then.
     unique = all(len(set(topics)) == len(topics) for topics in slugs)
@@ -120,7 +114,40 @@ def related_with_memo(
         "counts": [len(chosen) for chosen in chosen_all],
         "related": [i for chosen in chosen_all for i in chosen],
     }
-    return result, json.dumps(record, separators=(",", ":"))
+    text = json.dumps(record, separators=(",", ":"))
+    _written[:] = [(text, limit, (keys, record["counts"], record["related"]))]
+    return result, text
+
+
+_seen: dict[int, tuple[Article, tuple[str, ...], float, str]] = {}
+"""Each article of the last call's, by identity, with its slugs, time and key: ``watch``
+plans again from the same articles, but a few."""
+
+_written: list[tuple[str, int, _Memo]] = []
+"""The memo this process wrote last, its limit and what it holds: ``watch`` plans again
+from the memo of its last plan, which need not be decoded and checked again."""
+
+
+def _facts(articles: tuple[Article, ...]) -> tuple[list[tuple[str, ...]], list[float], list[str]]:
+    """Each article's topic slugs, time, and key: what a list depends on besides positions
+    (the topics, the time, and the order among articles of one time, ``newest_first``: the
+    slug, then the path). An article whose key is in the memo is unchanged for its own
+    list and the others'."""
+    seen: dict[int, tuple[Article, tuple[str, ...], float, str]] = {}
+    last = _seen.get
+    missing = [a for a in articles if (k := last(id(a))) is None or k[0] is not a]
+    if missing:
+        slugs, stamps = _slugs(tuple(missing)), _stamps(tuple(missing))
+        for i, a in enumerate(missing):
+            key = f"{a.path}\0{stamps[i]!r}\0{a.slug}\0{' '.join(slugs[i])}"
+            seen[id(a)] = (a, slugs[i], stamps[i], key)
+    get = seen.get
+    facts = [get(id(a)) or last(id(a)) for a in articles]  # (an id taken again is in ``seen``)
+    _seen.clear()
+    for fact in facts:
+        _seen[id(fact[0])] = fact  # type: ignore[index]
+    _, slugs, stamps, keys = zip(*facts, strict=True) if facts else ((), (), (), ())
+    return list(slugs), list(stamps), list(keys)
 
 
 def _choose(
@@ -156,6 +183,8 @@ def _decode(memo: str | None, limit: int) -> _Memo | None:
     else."""
     if memo is None:
         return None
+    if _written and _written[0][1] == limit and memo == _written[0][0]:
+        return _written[0][2]  # what it was written from (never changed in place)
     try:
         data = json.loads(memo)
         if data["format"] != _FORMAT or data["tool"] != tool_identity() or data["limit"] != limit:
