@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,9 @@ def _unchanged(
             rehash.append((found[0], key))
             rewrite = rewrite or RESTAT
         rows.append((rel, key, meta, rewrite))
+    # A key hashes its file's path with its bytes: a key two rows hold is a damaged row.
+    owners = Counter([row[1] for row in rows])
+    rows = [row for row in rows if owners[row[1]] == 1]
     if rehash:
         # In this thread: a checkout's files are in the page cache, and reading and
         # hashing a few kilobytes each is quicker alone than in threads taking the GIL
