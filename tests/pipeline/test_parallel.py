@@ -213,6 +213,19 @@ def test_work_in_the_background_gives_its_result_or_is_done_here():
     assert calls == [parent]
 
 
+def test_a_large_background_result_comes_back_whole(monkeypatch, tmp_path):
+    """Megabytes (a site's stories) come back through a spool file, not the pipe; with no
+    writable temporary folder, through the pipe: the same value either way."""
+    import tempfile
+
+    from digest.parallel import in_background
+
+    big = {"paths": [f"content/{i:05d}.md" for i in range(50_000)], "text": "é" * 3_000_000}
+    assert in_background(lambda: big, 2)() == big
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    assert in_background(lambda: (os.getpid(), big), 2)()[1] == big
+
+
 def test_stories_begun_before_the_index_leave_out_what_it_drops(make_site, tmp_path, monkeypatch):
     """Stories are begun on the articles as loaded; a duplicate the index then leaves out
     (``--keep-going``) is in no story, and the site equals the one-process build."""
