@@ -19,6 +19,7 @@ from digest.l10n import (
     shipped_table,
     text_direction,
 )
+from digest.markup import format_markup
 
 _DATE_FORMATS = {"long": "full", "medium": "long", "short": "medium"}
 """The theme's date styles as CLDR's: the theme's ``long`` (Sunday, November 17, 2013) is
@@ -61,14 +62,13 @@ class Words:
         template = self._markup[key]
         if isinstance(template, dict):
             raise TypeError(f"{key!r} is a plural: count({key!r}, n)")
-        return template.format(**args) if args else template
+        return format_markup(template, args) if args else template
 
     def count(self, key: str, n: int, **args: Any) -> Markup:
         """A plural string for ``n`` (its ``{count}`` the number as the language writes it)."""
         forms = self._markup[key]
-        return forms.get(self._category(key, n), forms["other"]).format(
-            count=self.number(n), **args
-        )
+        template = forms.get(self._category(key, n), forms["other"])
+        return format_markup(template, dict(count=self.number(n), **args))
 
     def plain(self, key: str, **args: Any) -> str:
         """A string as text, for values the templates escape themselves (feed titles)."""

@@ -24,23 +24,9 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import markup_join
 from markupsafe import Markup
 
+from digest.markup import escape_str
+
 _new_str = str.__new__
-
-
-def escape_str(text: str) -> str:
-    """MarkupSafe's escaping of a plain ``str``: ``& < > ' "`` as ``&amp; &lt; &gt; &#39;
-    &#34;``. (Its C version is not public; ``str.replace`` runs in C too.)"""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "'" in text:
-        text = text.replace("'", "&#39;")
-    if '"' in text:
-        text = text.replace('"', "&#34;")
-    return text
 
 
 def escape(value: Any) -> Markup:

@@ -1,4 +1,5 @@
-"""The templates' escaping shortcuts give exactly what MarkupSafe and Jinja give."""
+"""The escaping shortcuts (``digest.markup``, and the templates' ``digest.formats.escaping``)
+give exactly what MarkupSafe and Jinja give."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from jinja2.runtime import markup_join
 from markupsafe import Markup
 
+from digest import markup
 from digest.config import load_config
 from digest.formats import escaping
 from digest.pipeline.render import Renderer
@@ -72,3 +74,49 @@ def test_the_sites_templates_use_them(tmp_path: Path) -> None:
     assert code.rstrip().endswith("from digest.formats.escaping import escape, join as markup_join")
     source = renderer.env.from_string("{{ a }}|{{ a ~ b }}|{{ m }}")
     assert source.render(a="<b>", b="&", m=Markup("<i>")) == "&lt;b&gt;|&lt;b&gt;&amp;|<i>"
+
+
+_PLAIN_FIELD = st.sampled_from(["{name}", "{n}", "{name}{name}"])
+_ODD_FIELD = st.sampled_from(["{n!r}", "{n:>3}", "{0}", "{}", "{a.b}", "{{", "}}", "{", "}"])
+_PLAIN_TEMPLATE = st.lists(st.one_of(_TEXT, _PLAIN_FIELD), max_size=5)
+_TEMPLATE = st.lists(st.one_of(_TEXT, _PLAIN_FIELD, _ODD_FIELD), max_size=6)
+_ARGS = st.fixed_dictionaries({"name": _VALUES, "n": _VALUES}, optional={"other": _VALUES})
+
+
+def _outcome(call):
+    try:
+        return call()
+    except Exception as exc:  # the same error, or none, either way
+        return type(exc)
+
+
+def _check_format(parts: list[str], args: dict[str, object]) -> None:
+    template = Markup(markupsafe.escape("".join(parts)))
+    got = _outcome(lambda: markup.format_markup(template, args))
+    expected = _outcome(lambda: template.format(**args))
+    if isinstance(expected, type):
+        assert got is expected
+    else:
+        _same(got, expected)
+
+
+@given(_PLAIN_TEMPLATE, _ARGS)
+def test_format_markup_is_markupsafes(parts: list[str], args: dict[str, object]) -> None:
+    _check_format(parts, args)
+
+
+@given(_TEMPLATE, st.dictionaries(st.sampled_from(["name", "n", "other"]), _VALUES, max_size=3))
+def test_format_markup_is_markupsafes_for_any_template(
+    parts: list[str], args: dict[str, object]
+) -> None:
+    _check_format(parts, args)
+
+
+def test_format_markup_escapes_values_not_the_template() -> None:
+    template = Markup("Also covered by {sources} &amp; {count} more")
+    got = markup.format_markup(template, {"sources": "<b>A&B</b>", "count": 3})
+    _same(got, Markup("Also covered by &lt;b&gt;A&amp;B&lt;/b&gt; &amp; 3 more"))
+    _same(
+        markup.format_markup(template, {"sources": Markup("<i>x</i>"), "count": -2}),
+        Markup("Also covered by <i>x</i> &amp; -2 more"),
+    )
