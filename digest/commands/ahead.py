@@ -57,7 +57,7 @@ def plan_ahead(
     stories: Stories | None = None
     memo = last.story_memo
     if config.stories:
-        groups, memo = story_groups(articles, last.story_memo)
+        groups, memo = story_groups(articles, last.story_memo, lazy=True)  # watch's
         if not covers(groups, articles):  # the index left an article out: the whole plan's
             return None
         # The stories of these days' articles alone: no other story is shown on their pages.

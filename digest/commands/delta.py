@@ -157,6 +157,7 @@ def replan(
                 story_memo=memos[0],
                 related_memo=memos[1],
                 last=site.plan,
+                lazy_memos=True,  # watch keeps no memo in the cache: the next plan's are
             )
             plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
             check_collisions(plan)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import __version__
+from digest.incremental.memos import Memo, text_of
 
 CACHE_DIR = ".digest-cache"
 STORIES_MEMO = "stories"
@@ -296,10 +297,11 @@ class Cache:
         value = self._memos_read[name] = row[0] if row and isinstance(row[0], str) else None
         return value
 
-    def put_memo(self, name: str, value: str | None) -> None:
+    def put_memo(self, name: str, memo: Memo | None) -> None:
         """Kept with the next ``save`` (one value per name: the last build's; None: none).
         The value read is not written back: a memo is megabytes."""
-        if self._db is not None and value is not None and value != self._memos_read.get(name):
+        value = text_of(memo) if self._db is not None else None
+        if value is not None and value != self._memos_read.get(name):
             self._new_memos[name] = value
 
     def get_body(self, key: str) -> str | None:

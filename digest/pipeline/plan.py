@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from digest.config import SiteConfig
+from digest.incremental.memos import Memo
 from digest.model import Article, Term, archive
 from digest.pipeline.days import DayMemo, Group
 from digest.pipeline.days import day_pages as plan_days
@@ -35,8 +36,8 @@ __all__ = ["Asset", "Page", "SitePlan", "json_feed_url", "page_path", "plan_site
 class SitePlan:
     pages: list[Page]
     assets: list[Asset]
-    story_memo: str | None = None  # what the next build's stories start from (story_groups)
-    related_memo: str | None = None  # what the next build's related lists start from
+    story_memo: Memo | None = None  # what the next build's stories start from (story_groups)
+    related_memo: Memo | None = None  # what the next build's related lists start from
     groups: list[Group] = field(default_factory=list)
     """Pages fingerprinted together (a day's page and its articles' pages), each with what
     all of them are made from (as a page's ``made_from``, with the configuration): one
@@ -93,10 +94,11 @@ def plan_site(
     config: SiteConfig,
     stories: Stories | None = None,
     jobs: int = 1,
-    story_memo: str | None = None,
-    grouping: Callable[[], tuple[Groups, str]] | None = None,
-    related_memo: str | None = None,
+    story_memo: Memo | None = None,
+    grouping: Callable[[], tuple[Groups, Memo]] | None = None,
+    related_memo: Memo | None = None,
     last: SitePlan | None = None,
+    lazy_memos: bool = False,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
@@ -105,14 +107,15 @@ def plan_site(
     plan's ``story_memo`` is the one to keep. ``grouping``: those stories already begun
     (``start_stories``), on the articles as loaded. ``related_memo``: the last plan's.
     ``last``: the plan before, in memory (``watch``): the pages of a day or term made from
-    what they were made from then are taken from it, not planned anew."""
+    what they were made from then are taken from it, not planned anew. ``lazy_memos``: the
+    plan's memos as ``LazyText``, encoded only if read (``watch``, which keeps none)."""
     pages: list[Page] = []
     term_memo: dict[tuple[str, str], tuple[Term, int, list[Page]]] = {}
     day_memo: DayMemo = {}
     if stories is not None or not config.stories:
         grouping = None
     elif grouping is None:
-        grouping = start_stories(index.articles, jobs, story_memo)
+        grouping = start_stories(index.articles, jobs, story_memo, lazy_memos)
 
     day_pages = paginate(index.days, config.days_per_page)
     for number, days in enumerate(day_pages):
@@ -126,7 +129,7 @@ def plan_site(
                 lastmod=days[0].date if days else None,
             )
         )
-    related, related_kept = related_with_memo(index.articles, memo=related_memo)
+    related, related_kept = related_with_memo(index.articles, memo=related_memo, lazy=lazy_memos)
     related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
 
     later = len(pages)
@@ -191,7 +194,7 @@ def plan_site(
     if grouping is not None:
         groups, kept = grouping()
         if not covers(groups, index.articles):  # the index left an article out (--keep-going)
-            groups, kept = story_groups(index.articles, story_memo)
+            groups, kept = story_groups(index.articles, story_memo, lazy_memos)
         stories = stories_of(index.articles, groups)
     # In the order of the site's menu, as the sitemap lists them: home, days and articles,
     # stories, then the rest.

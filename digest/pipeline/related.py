@@ -11,10 +11,12 @@ an article's list is worked out again only when the change could reach it (see
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 
 from digest.incremental.cache import tool_identity
+from digest.incremental.memos import LazyText, Memo, same_memo, text_of
 from digest.model import Article
 from digest.slugs import slugify
 
@@ -57,11 +59,11 @@ def _stamps(articles: tuple[Article, ...]) -> list[float]:
 
 
 def related_with_memo(
-    articles: tuple[Article, ...], limit: int = 5, memo: str | None = None
-) -> tuple[list[tuple[Article, ...]], str]:
+    articles: tuple[Article, ...], limit: int = 5, memo: Memo | None = None, lazy: bool = False
+) -> tuple[list[tuple[Article, ...]], Memo]:
     """``related_articles``, starting from ``memo`` (what the last build returned, or
     anything else: a memo that does not decode, or is of another tool, is ignored), and the
-    memo for the next build."""
+    memo for the next build (``lazy``: as a ``LazyText``, for ``watch``, which keeps none)."""
     slugs, stamps, keys = _facts(articles)
     # Slugs are unique within an article (the loader dedupes them): the reuse rule counts
     # shared topics as sets, as ``_count`` does only then.
@@ -114,7 +116,9 @@ def related_with_memo(
         "counts": [len(chosen) for chosen in chosen_all],
         "related": [i for chosen in chosen_all for i in chosen],
     }
-    text = json.dumps(record, separators=(",", ":"))
+
+    encode = functools.partial(json.dumps, record, separators=(",", ":"))
+    text: Memo = LazyText(encode) if lazy else encode()
     _written[:] = [(text, limit, (keys, record["counts"], record["related"]))]
     return result, text
 
@@ -123,7 +127,7 @@ _seen: dict[int, tuple[Article, tuple[str, ...], float, str]] = {}
 """Each article of the last call's, by identity, with its slugs, time and key: ``watch``
 plans again from the same articles, but a few."""
 
-_written: list[tuple[str, int, _Memo]] = []
+_written: list[tuple[Memo, int, _Memo]] = []
 """The memo this process wrote last, its limit and what it holds: ``watch`` plans again
 from the memo of its last plan, which need not be decoded and checked again."""
 
@@ -178,15 +182,12 @@ def _choose(
 _Memo = tuple[list[str], list[int], list[int]]
 
 
-def _decode(memo: str | None, limit: int) -> _Memo | None:
-    """The keys, list lengths and lists (end to end) of a memo, checked; None for anything
-    else."""
-    if memo is None:
-        return None
-    if _written and _written[0][1] == limit and memo == _written[0][0]:
+def _decode(memo: Memo | None, limit: int) -> _Memo | None:
+    """A memo's keys, list lengths and lists (end to end), checked; None for anything else."""
+    if _written and _written[0][1] == limit and same_memo(memo, _written[0][0]):
         return _written[0][2]  # what it was written from (never changed in place)
     try:
-        data = json.loads(memo)
+        data = json.loads(text_of(memo))  # type: ignore[arg-type]
         if data["format"] != _FORMAT or data["tool"] != tool_identity() or data["limit"] != limit:
             return None
         keys, counts, flat = data["keys"], data["counts"], data["related"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from digest.clustering import Story as ClusterStory
 from digest.clustering import StoryItem, cluster, recluster
+from digest.incremental.memos import LazyText, Memo, same_memo, text_of
 from digest.model import Article, Day
 from digest.parallel import in_background
 from digest.pipeline.index import OTHER_TOPIC
@@ -113,11 +114,14 @@ Groups = list[tuple[str, tuple[str, ...]]]
 enough to come back from another process."""
 
 
-def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[Groups, str]:
+def story_groups(
+    articles: Iterable[Article], memo: Memo | None = None, lazy: bool = False
+) -> tuple[Groups, Memo]:
     """The stories of ``articles`` (the whole site: a story is a matter of its neighbours),
     and the memo to keep for the next build. ``memo``: the last build's, when there is one;
     then only the articles from the first changed one on are grouped again (``recluster``),
-    which for a new day is the days just before it, not the archive."""
+    which for a new day is the days just before it, not the archive. ``lazy``: the memo as
+    a ``LazyText``, encoded only if read (``watch``'s replans)."""
     items, signatures = _items_of(articles)
     found = None
     previous = _read_memo(memo)
@@ -148,20 +152,26 @@ def story_groups(articles: Iterable[Article], memo: str | None = None) -> tuple[
         "stories": [[story.id, list(story.keys), story.explicit] for story in found],
     }
     groups = [(story.id, story.keys) for story in found]
-    text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+
+    def encode() -> str:
+        return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+
+    text: Memo = LazyText(encode) if lazy else encode()
     _written[:] = [(text, signatures, found)]
     return groups, text
 
 
 def start_stories(
-    articles: Sequence[Article], jobs: int, memo: str | None
-) -> Callable[[], tuple[Groups, str]]:
+    articles: Sequence[Article], jobs: int, memo: Memo | None, lazy: bool = False
+) -> Callable[[], tuple[Groups, Memo]]:
     """Begin ``story_groups(articles, memo)`` and return the call that waits for it: in a
     process of its own for a site large enough (``BACKGROUND_FROM``) when ``jobs`` > 1, so
     that it runs while the site is indexed and planned. ``articles`` may be the articles as
-    loaded: the stories are those of the index's articles (``plan_site`` checks it)."""
+    loaded: the stories are those of the index's articles (``plan_site`` checks it).
+    ``lazy``: as ``story_groups``' when they are found in this process."""
     background = jobs if len(articles) >= BACKGROUND_FROM else 1
-    return in_background(lambda: story_groups(articles, memo), background)
+    lazy = lazy and background <= 1  # text comes back from another process, not a closure
+    return in_background(lambda: story_groups(articles, memo, lazy), background)
 
 
 def covers(groups: Groups, articles: Iterable[Article]) -> bool:
@@ -204,24 +214,24 @@ def _signature(item: StoryItem) -> str:
     return hashlib.blake2b("\0".join(fields).encode(), digest_size=12).hexdigest()
 
 
-_written: list[tuple[str, dict[str, tuple[str, str]], list[ClusterStory]]] = []
+_written: list[tuple[Memo, dict[str, tuple[str, str]], list[ClusterStory]]] = []
 """The memo this process wrote last, with what it holds: ``watch`` plans again from the
 memo of its last plan, which is not then decoded and checked again."""
 
 
-def _read_memo(memo: str | None) -> tuple[dict[str, tuple[str, str]], list[ClusterStory]] | None:
+def _read_memo(memo: Memo | None) -> tuple[dict[str, tuple[str, str]], list[ClusterStory]] | None:
     """The last build's signatures and stories, or None for anything but what
     ``story_groups`` writes (the cache is data from anywhere: read, never trusted)."""
     if memo is None:
         return None
-    if _written and memo == _written[0][0]:
+    if _written and same_memo(memo, _written[0][0]):
         # What it was written from: the stories themselves, which a resume can keep as
         # they are (decoding gives their ids and keys only).
         # (The signatures' order is not decoding's: nothing reads it.)
         _, signatures, found = _written[0]
         return signatures, list(found)
     try:
-        data = json.loads(memo)
+        data = json.loads(text_of(memo))  # type: ignore[arg-type]
         if type(data) is not dict or data.get("format") != MEMO_FORMAT:
             return None
         items: dict[str, tuple[str, str]] = {}

@@ -347,3 +347,34 @@ def test_a_replan_takes_what_did_not_change_from_the_last_plan(fixture_site, ses
     session.build({RAIN: "deleted"})
     assert session.patched == 1 and session.replanned == 2
     assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_replan_keeps_its_memos_unencoded_and_they_read_as_a_builds(fixture_site, session):
+    """``watch`` keeps no memo in the cache: a replan's are encoded only if read, and then
+    they are the text a build of the same site plans from (its next replans start from
+    them in memory either way)."""
+    from digest.commands.build import prepare
+    from digest.incremental.memos import LazyText
+
+    _add(fixture_site)
+    session.build({NEW: "created"})
+    assert session.replanned == 1
+    plan = session.state.site.plan
+    assert isinstance(plan.related_memo, LazyText) and isinstance(plan.story_memo, LazyText)
+    again = prepare(BuildOptions(root=fixture_site)).plan  # from nothing: no memo read
+    assert plan.related_memo.text == again.related_memo
+    assert plan.story_memo.text == again.story_memo
+    (fixture_site / NEW).unlink()
+    session.build({NEW: "deleted"})  # planned from those memos
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_lazy_memo_is_made_once_and_is_only_itself():
+    from digest.incremental.memos import LazyText, same_memo, text_of
+
+    made = []
+    memo = LazyText(lambda: made.append(1) or '{"a":1}')
+    assert made == [] and text_of(memo) == memo.text == '{"a":1}' and made == [1]
+    assert same_memo(memo, memo) and not same_memo(LazyText(lambda: '{"a":1}'), memo)
+    assert not same_memo('{"a":1}', memo) and same_memo('{"a":1}', '{"a":1}')
+    assert text_of(None) is None
