@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -252,23 +253,40 @@ def _read_memo(memo: Memo | None) -> tuple[dict[str, tuple[str, str]], list[Clus
     return items, stories
 
 
+_made: dict[str, Story] = {}
+"""The last call's stories by id: ``watch`` plans again from the same articles, but a few. A
+story of the same id whose articles are the same objects is the same value, taken as it was
+(which also makes the day memo's comparisons of stories identity checks)."""
+
+
 def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
     """The ``Stories`` of ``story_groups(articles)``."""
     by_path = {article.path: article for article in articles}
     stories = []
     of: dict[str, Story] = {}
+    made: dict[str, Story] = {}
+    last = _made.get
     for sid, keys in groups:
-        if len(keys) == 1:  # most stories: their one article's source and day
-            members = (by_path[keys[0]],)
-            sources, days = (members[0].source,), (members[0].day,)
-        else:
-            members = tuple([by_path[key] for key in keys])
-            sources = tuple(dict.fromkeys([a.source for a in members]))
-            days = tuple(sorted({a.day for a in members}))
-        story = Story(sid, members[0].title, members, sources, days)
+        story = last(sid)  # type: ignore[assignment]
+        if (
+            story is None
+            or len(story.articles) != len(keys)
+            or not all(map(operator.is_, story.articles, map(by_path.get, keys)))
+        ):
+            if len(keys) == 1:  # most stories: their one article's source and day
+                members = (by_path[keys[0]],)
+                sources, days = (members[0].source,), (members[0].day,)
+            else:
+                members = tuple([by_path[key] for key in keys])
+                sources = tuple(dict.fromkeys([a.source for a in members]))
+                days = tuple(sorted({a.day for a in members}))
+            story = Story(sid, members[0].title, members, sources, days)
+        made[sid] = story
         stories.append(story)
-        for article in members:
+        for article in story.articles:
             of[article.path] = story
+    _made.clear()
+    _made.update(made)
     return Stories(tuple(stories), of)
 
 

@@ -307,3 +307,31 @@ def test_the_memo_this_process_wrote_reads_back_as_decoded(fixture_site):
     stories._written.clear()
     assert stories.story_groups(fewer, memo) == from_memory
     assert from_memory[0] == stories.story_groups(fewer)[0]
+
+
+def test_stories_of_the_same_articles_are_the_last_calls_own(fixture_site):
+    """``watch`` plans again from the same article objects: each story whose articles are
+    the same objects is taken as it was; one with a changed article is made anew, equal to
+    a story made from nothing."""
+    import dataclasses
+
+    from digest.config import load_config
+    from digest.pipeline import stories
+    from digest.pipeline.load import load_articles
+
+    config = load_config(fixture_site)
+    articles = load_articles(fixture_site, config.tz, jobs=1).articles
+    groups, _ = stories.story_groups(articles)
+    first = stories.stories_of(articles, groups)
+    again = stories.stories_of(articles, groups)
+    assert all(a is b for a, b in zip(first.all, again.all, strict=True))
+    shared = next(s for s in first.all if len(s.articles) > 1)
+    changed = dataclasses.replace(shared.articles[0], title="A new headline")
+    edited = [changed if a is shared.articles[0] else a for a in articles]
+    after = stories.stories_of(edited, groups)
+    remade = next(s for s in after.all if s.id == shared.id)
+    assert remade is not shared and remade.title == "A new headline"
+    assert remade.articles[0] is changed and after.of[changed.path] is remade
+    stories._made.clear()
+    assert stories.stories_of(edited, groups) == after
+    assert sum(a is b for a, b in zip(first.all, after.all, strict=True)) == len(first.all) - 1
