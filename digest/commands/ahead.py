@@ -22,14 +22,27 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from digest.config import SiteConfig
+from digest.incremental.memos import Memo
 from digest.model import Article
 from digest.pipeline.days import day_pages
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.plan import Page, SitePlan, page_path
 from digest.pipeline.related import related_of_some
-from digest.pipeline.stories import Stories, covers, stories_of, story_groups
+from digest.pipeline.stories import Groups, Stories, covers, stories_of, story_groups
+
+
+class Ahead(NamedTuple):
+    """The pages written ahead, and the site's stories they were planned with."""
+
+    pages: list[Page]
+    story_memo: Memo | None
+    """The memo of ``groups`` (the last plan's when the site has stories off)."""
+    groups: Groups | None
+    """The story groups of every article of the index (None: stories off). The whole plan
+    takes them as they are: grouping the same articles again gives the same groups."""
 
 
 def plan_ahead(
@@ -38,10 +51,10 @@ def plan_ahead(
     last: SitePlan,
     fresh: set[str],
     moved: Iterable[Article],
-) -> tuple[list[Page], str | None] | None:
-    """The own pages of the articles of ``fresh`` (paths), and the story memo they come from
-    (the whole plan's stories start from it); None when they may clash with the last plan's
-    files. ``moved``: the changed articles as they were, whose paths are free."""
+) -> Ahead | None:
+    """The own pages of the articles of ``fresh`` (paths), with the site's stories they come
+    from; None when they may clash with the last plan's files. ``moved``: the changed
+    articles as they were, whose paths are free."""
     days = tuple(day for day in index.days if any(a.path in fresh for a in day.articles))
     if not days:
         return None
@@ -56,6 +69,7 @@ def plan_ahead(
     related_of = _Related({id(articles[i]): lists[i] for i in positions})
     stories: Stories | None = None
     memo = last.story_memo
+    groups: Groups | None = None
     if config.stories:
         groups, memo = story_groups(articles, last.story_memo, lazy=True)  # watch's
         if not covers(groups, articles):  # the index left an article out: the whole plan's
@@ -69,7 +83,7 @@ def plan_ahead(
     pages = [page for page in dated if page.path in wanted and page.template == "article.html"]
     if len(pages) != len(wanted):
         return None
-    return pages, memo
+    return Ahead(pages, memo, groups)
 
 
 class _Related(dict[int, tuple[Article, ...]]):

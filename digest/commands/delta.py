@@ -134,9 +134,12 @@ def replan(
         except DigestError:
             return None  # the full build reports it, located, as always
         memos = site.plan.story_memo, site.plan.related_memo
+        grouping = None
         if ahead is not None:
-            pages, story_memo = ahead
+            pages, story_memo, groups = ahead
             memos = story_memo, memos[1]
+            if groups is not None:
+                grouping = lambda: (groups, story_memo)  # noqa: E731  (the same articles)
             stamps = {page.path: stamp(page) for page in pages}
             early = {page.path: (page, stamps[page.path]) for page in pages}
             written |= publish(
@@ -155,6 +158,7 @@ def replan(
                 config,
                 jobs=1,
                 story_memo=memos[0],
+                grouping=grouping,
                 related_memo=memos[1],
                 last=site.plan,
                 lazy_memos=True,  # watch keeps no memo in the cache: the next plan's are

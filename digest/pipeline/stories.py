@@ -285,8 +285,9 @@ def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
         stories.append(story)
         for article in story.articles:
             of[article.path] = story
-    _made.clear()
-    _made.update(made)
+    if len(made) >= len(_made) // 2:  # the site's: the stories of articles gone go too
+        _made.clear()
+    _made.update(made)  # a few days' (``plan_ahead``): the site's stay for the whole plan
     return Stories(tuple(stories), of)
 
 

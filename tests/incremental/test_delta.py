@@ -318,6 +318,35 @@ def test_a_new_file_that_joins_a_story_is_written_ahead_in_it(fixture_site, monk
     assert tree(fixture_site / "site") == _clean(fixture_site)
 
 
+def test_a_new_file_s_stories_are_grouped_once(fixture_site, monkeypatch):
+    # The page written ahead needs the site's stories: the whole plan takes those groups
+    # as they are (the same articles), not grouping them again; its stories are a clean
+    # build's.
+    from digest.commands import ahead
+    from digest.pipeline import stories
+
+    session = Session(BuildOptions(root=fixture_site))
+    session.build(None, first=True)
+    grouped: list[int] = []
+    real = stories.story_groups
+
+    def counted(articles, *args, **kwargs):
+        grouped.append(len(list(articles)))
+        return real(articles, *args, **kwargs)
+
+    monkeypatch.setattr(stories, "story_groups", counted)
+    monkeypatch.setattr(ahead, "story_groups", counted)
+    _add(
+        fixture_site,
+        text=NEW_TEXT.replace("Fog closes the harbour for a morning", SYRIA_TITLE).replace(
+            "Port Courier", "Moscow Wire"
+        ),
+    )
+    session.build({NEW: "created"})
+    assert session.replanned == 1 and len(grouped) == 1
+    assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
 def _pages(session: Session) -> dict[str, object]:
     assert session.state is not None and session.state.site is not None
     return {page.path: page for page in session.state.site.plan.pages}
