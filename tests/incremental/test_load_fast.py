@@ -58,10 +58,22 @@ def _counting_parses(monkeypatch) -> list[str]:
     return parsed
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["hashed here", "hashed in a process"])
 def test_a_fresh_checkout_parses_only_what_changed_and_equals_a_clean_build(
-    fixture_site, tmp_path, monkeypatch
+    fixture_site, tmp_path, monkeypatch, apart
 ):
-    options = BuildOptions(root=fixture_site, jobs=1)
+    options = BuildOptions(root=fixture_site, jobs=2 if apart else 1)
+    hashed_by = tmp_path / "hashed-by"
+    if apart:  # what a site of thousands of articles does
+        monkeypatch.setattr(load_module, "BACKGROUND_REHASH", 1)
+        real_key = load_module._key_of_file
+
+        def key_of_file(source, start):  # type: ignore[no-untyped-def]
+            with hashed_by.open("a") as file:  # the process it runs in, from any process
+                file.write(f"{os.getpid()}\n")
+            return real_key(source, start)
+
+        monkeypatch.setattr(load_module, "_key_of_file", key_of_file)
     build(options)
     build(options)
     _fresh_checkout(fixture_site)
@@ -82,6 +94,8 @@ def test_a_fresh_checkout_parses_only_what_changed_and_equals_a_clean_build(
     assert len(asked) == 2  # the others: found by their bytes' hash among the last build's rows
     assert "many streets" in (fixture_site / PAGE).read_text()
     assert tree(fixture_site / "site") == _clean_build(fixture_site, tmp_path)
+    if apart:
+        assert str(os.getpid()) not in hashed_by.read_text().split()
     # Still racy (the mtimes are ahead of the clock): found by hash again, parsed never.
     parsed.clear()
     _fresh_checkout(fixture_site)
