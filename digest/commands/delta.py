@@ -23,6 +23,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.commands.build import BuildOptions, BuildResult, BuildState
 from digest.errors import DigestError
@@ -32,6 +33,10 @@ from digest.pipeline.plan import Page, page_path
 from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter, _prune_empty_dirs, safe_relative
 from digest.project import CONTENT_DIR
+
+if TYPE_CHECKING:
+    from digest.incremental.memos import Memo
+    from digest.pipeline.stories import Groups
 
 RENAMED = "renamed to "
 
@@ -134,12 +139,16 @@ def replan(
         except DigestError:
             return None  # the full build reports it, located, as always
         memos = site.plan.story_memo, site.plan.related_memo
-        grouping = None
+        grouping: Callable[[], tuple[Groups, Memo | None]] | None = None
         if ahead is not None:
             pages, story_memo, groups = ahead
             memos = story_memo, memos[1]
             if groups is not None:
-                grouping = lambda: (groups, story_memo)  # noqa: E731  (the same articles)
+
+                def found() -> tuple[Groups, Memo | None]:  # of the same articles: as they are
+                    return groups, story_memo
+
+                grouping = found
             stamps = {page.path: stamp(page) for page in pages}
             early = {page.path: (page, stamps[page.path]) for page in pages}
             written |= publish(

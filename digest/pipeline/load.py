@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,18 +147,16 @@ def _unchanged(
     # A key hashes its file's path with its bytes: a key two rows hold is a damaged row.
     owners = Counter([row[1] for row in rows])
     rows = [row for row in rows if owners[row[1]] == 1]
-    stale: Callable[[], set[str]] = set
-    if rehash:
-        start = key_hasher(identity, store.tz.key)
+    start = key_hasher(identity, store.tz.key)
 
-        def stale() -> set[str]:
-            return {source.rel for source, key in rehash if _key_of_file(source, start) != key}
+    def changed() -> set[str]:
+        return {source.rel for source, key in rehash if _key_of_file(source, start) != key}
 
-        # A fresh checkout's files read and hashed in a process of their own while this
-        # one decodes the rows (10,000 articles: ~0.1 s each), the files that differ
-        # dropped after. Not in threads: a few kilobytes a file, they mostly take the GIL
-        # back from each other (0.11 s alone, 0.19 s in two threads, here).
-        stale = in_background(stale, jobs if len(rehash) >= BACKGROUND_REHASH else 1)
+    # A fresh checkout's files read and hashed in a process of their own while this one
+    # decodes the rows (10,000 articles: ~0.1 s each), the files that differ dropped after.
+    # Not in threads: a few kilobytes a file, they mostly take the GIL back from each other
+    # (0.11 s alone, 0.19 s in two threads, here).
+    stale = in_background(changed, jobs if len(rehash) >= BACKGROUND_REHASH else 1)
     known = {}
     tz = store.tz
     decode, later = records.decode, store.later
