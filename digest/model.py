@@ -89,9 +89,13 @@ class Article:
     """Site path of the article page, before the base path: ``/YYYY/MM/DD/<slug>/``.
     Worked out once: every link to the article reads it, a few hundred thousand times a
     build."""
+    day: dt.date = field(init=False, compare=False, repr=False)
+    """The day of ``published`` (in its timezone, the site's): the day lists, pages and
+    neighbours ask each article for it several times a build."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "permalink", f"{day_path(self.published)}{self.slug}/")
+        object.__setattr__(self, "day", self.published.date())
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -101,10 +105,6 @@ class Article:
         # the dataclass default pickles a slots class through Python-level
         # __getstate__/__setstate__ calling fields() each time, twice as slow as this.
         return _restore_article, (tuple([slot.__get__(self) for slot in _ARTICLE_SLOTS]),)
-
-    @property
-    def day(self) -> dt.date:
-        return self.published.date()
 
 
 _ARTICLE_SLOTS = tuple(Article.__dict__[f.name] for f in fields(Article))

@@ -123,7 +123,7 @@ def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
     lines = values[_LINES]
     if not set(map(type, lines.values())) <= _INT:
         raise BadRecord("lines: wrong type")
-    published, day = _moment(values[_PUBLISHED], tz)
+    published, day, date = _moment(values[_PUBLISHED], tz)
     values[_PUBLISHED] = published
     values[_SOURCE] = sys.intern(values[_SOURCE])
     values[_TOPICS] = shared
@@ -131,7 +131,8 @@ def decode(meta: Any, body: Any, tz: ZoneInfo) -> ParseResult:
     if not values[_EXTRA]:
         values[_EXTRA] = _NO_EXTRA
     values[_BODY] = body
-    values.append(f"{day}{values[_SLUG]}/")  # the permalink, as ``Article`` makes it
+    values.append(f"{day}{values[_SLUG]}/")  # the permalink and day, as ``Article`` makes them
+    values.append(date)
     # Each slot set by its descriptor, all in C: the dataclass's ``__init__`` sets twenty
     # fields one ``object.__setattr__`` at a time, most of what a record's decode took.
     article = _new(Article)
@@ -181,9 +182,9 @@ def _shared_dict(value: dict[str, int]) -> dict[str, int]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _moment(published: str, tz: ZoneInfo) -> tuple[dt.datetime, str]:
-    """A record's publication time in the site's timezone, and its day's path; asked once
-    per distinct one (articles given only a date share it with their day's)."""
+def _moment(published: str, tz: ZoneInfo) -> tuple[dt.datetime, str, dt.date]:
+    """A record's publication time in the site's timezone, its day's path and its day;
+    asked once per distinct one (articles given only a date share it with their day's)."""
     try:
         moment = dt.datetime.fromisoformat(published)
     except ValueError:
@@ -194,7 +195,7 @@ def _moment(published: str, tz: ZoneInfo) -> tuple[dt.datetime, str]:
         moment = moment.astimezone(tz)
     except (ValueError, OverflowError) as exc:
         raise BadRecord(str(exc)) from None
-    return moment, day_path(moment)
+    return moment, day_path(moment), moment.date()
 
 
 def _list(value: Any) -> list[Any]:
