@@ -25,6 +25,7 @@ from digest.project import STATIC_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from digest.incremental.fingerprint import Stamper
+    from digest.incremental.last import LastBuild
     from digest.incremental.page_reads import PageReads
     from digest.pipeline.index import SiteIndex
     from digest.pipeline.plan import Page, SitePlan
@@ -96,10 +97,13 @@ def prepare(
     cache: Cache | None = None,
     found: Discovered | None = None,
     rendering: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Site:
     """Load, index and plan; raises DigestError with every problem found. ``found``: the
     content files as ``discover`` listed them, when the caller already did. ``rendering``:
-    pages will be rendered, so the templates are compiled meanwhile (``compile_ahead``)."""
+    pages will be rendered, so the templates are compiled meanwhile (``compile_ahead``).
+    ``meanwhile``: the caller's work that needs no plan, done while the plan waits for the
+    stories (``plan_site``)."""
     # Imported here, not above: a build with nothing to do returns before it needs the
     # parsers, Jinja or Markdown, and so starts in a fraction of the time.
     from digest.pipeline.assets import site_assets
@@ -139,7 +143,9 @@ def prepare(
     index, dropped = build_index(loaded.articles, config, keep_going=options.keep_going)
     warnings.extend(dropped)
     related = cache.get_memo(RELATED_MEMO) if cache is not None else None
-    plan = plan_site(index, config, None, options.workers, memo, grouping, related)
+    plan = plan_site(
+        index, config, None, options.workers, memo, grouping, related, meanwhile=meanwhile
+    )
     if cache is not None:  # the memo checks itself against the articles: kept at once
         cache.put_memo(RELATED_MEMO, plan.related_memo)
     if config.search:
@@ -184,14 +190,16 @@ def build(
         if skipped is not None:
             return skipped
     from digest.incremental.fingerprint import Stamper  # see prepare: not for an unchanged site
+    from digest.incremental.last import EarlyLastBuild
     from digest.incremental.signatures import pages_to_render, stamp_plan
     from digest.pipeline.publish import publish, write_assets
     from digest.pipeline.render import Renderer
 
     cache = Cache(None if options.force else root / CACHE_DIR)
     try:
-        site = prepare(options, cache, found, rendering=True)  # load -> index -> plan
-        last = _last_build(options)
+        early = EarlyLastBuild(root / CACHE_DIR, output, options.force)
+        site = prepare(options, cache, found, rendering=True, meanwhile=early)  # load -> plan
+        last = early.last()
         warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
         renderer = Renderer(root, site.config, cache)
         stamp = Stamper(renderer.env, site.config, last.templates)  # references known
@@ -299,25 +307,6 @@ def _where(options: BuildOptions, path: Path) -> str:
         return str(path)
 
 
-class _LastBuild(Manifest):
-    """The manifest of the last build into this output, with the reads of its pages."""
-
-    reads: PageReads
-
-
-def _last_build(options: BuildOptions) -> _LastBuild:
-    from digest.incremental.page_reads import PageReads
-
-    cache_dir, output = options.root / CACHE_DIR, options.output_dir
-    last = _LastBuild(cache_dir, output)
-    last.reads = PageReads(cache_dir, output)
-    if not options.force:
-        last.load()
-        last.entries  # noqa: B018 -- read now, so that a damaged file is warned of here
-        last.reads.load()
-    return last
-
-
 def _cache_problems(options: BuildOptions, *problems: str | None) -> list[Diagnostic]:
     where = _where(options, options.root / CACHE_DIR)
     return [Diagnostic(where, 0, problem) for problem in problems if problem]
@@ -360,7 +349,7 @@ def _save(
     site: Site,
     renderer: Renderer,
     cache: Cache,
-    last: _LastBuild,
+    last: LastBuild,
     fingerprints: dict[str, str],
     written: dict[str, Written],
     inputs: str,

@@ -118,6 +118,8 @@ class Manifest:
         """The rows as the file holds them (None: not known, the file is written anew)."""
         self._checked: set[str] = set()
         """Files found ``fresh``: their recorded size and mtime still hold."""
+        self._untouched: tuple[str, set[str]] | None = None
+        """``check_files``: the output checked, and its files whose size and mtime held."""
         self.dropped: list[str] | None = None
         """The files the last ``write`` dropped (None: it wrote the file anew)."""
         self.signatures: dict[str, Any] = {}
@@ -138,7 +140,7 @@ class Manifest:
 
     @entries.setter
     def entries(self, entries: dict[str, tuple[str, int, int]]) -> None:
-        self._entries, self._unread = entries, False
+        self._entries, self._unread, self._untouched = entries, False, None
 
     def load(self) -> Manifest:
         """Read the last build's record; its files are read when first asked for (a build
@@ -210,14 +212,39 @@ class Manifest:
         self._checked.add(path)
         return True
 
+    def check_files(self, output: Path) -> None:
+        """Stat every recorded file of ``output`` now, for ``fresh_many`` to look up: a build
+        does it while it waits for another process (the stories), before its plan says
+        which files it wants (10,000 stats: ~45 ms that the plan's own work then skips)."""
+        prefix, untouched, stat = f"{output}/", set(), os.stat
+        for path, (_, size, mtime) in self.entries.items():
+            try:
+                found = stat(prefix + path)
+            except OSError:
+                continue
+            if found.st_size == size and found.st_mtime_ns == mtime and not found.st_mode & _DIR:
+                untouched.add(path)
+        self._untouched = (str(output), untouched)
+
     def fresh_many(self, output: Path, items: Iterable[tuple[str, str]]) -> Iterator[bool]:
         """``fresh`` of each ``(path, fingerprint)``, in order: the same test, with what it
-        looks up taken once (this runs for every page of the site, on every build)."""
+        looks up taken once (this runs for every page of the site, on every build); the
+        files' stats as ``check_files`` found them, when it ran for this output."""
         entries, checked, stat, prefix = self.entries, self._checked, os.stat, f"{output}/"
+        # Taken once: a later look at the files (the next build's, watch's) stats them anew.
+        checked_before, self._untouched = self._untouched, None
+        untouched = None
+        if checked_before is not None and checked_before[0] == str(output):
+            untouched = checked_before[1]
         for path, fingerprint in items:
             entry = entries.get(path)
             if entry is None or entry[0] != fingerprint:
                 yield False
+                continue
+            if untouched is not None:
+                if path in untouched:
+                    checked.add(path)
+                yield path in untouched
                 continue
             try:
                 found = stat(prefix + path)

@@ -99,6 +99,7 @@ def plan_site(
     related_memo: Memo | None = None,
     last: SitePlan | None = None,
     lazy_memos: bool = False,
+    meanwhile: Callable[[], None] | None = None,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
@@ -108,7 +109,10 @@ def plan_site(
     (``start_stories``), on the articles as loaded. ``related_memo``: the last plan's.
     ``last``: the plan before, in memory (``watch``): the pages of a day or term made from
     what they were made from then are taken from it, not planned anew. ``lazy_memos``: the
-    plan's memos as ``LazyText``, encoded only if read (``watch``, which keeps none)."""
+    plan's memos as ``LazyText``, encoded only if read (``watch``, which keeps none).
+    ``meanwhile``: called once the pages that need no stories are planned, before waiting
+    for the stories: the caller's own work that needs no plan, done while another process
+    finds them (not called when the site has them off or they were given)."""
     pages: list[Page] = []
     term_memo: dict[tuple[str, str], tuple[Term, int, list[Page]]] = {}
     day_memo: DayMemo = {}
@@ -192,6 +196,8 @@ def plan_site(
     pages.append(Page("404.html", "/404.html", "404.html", {}))
     kept = None
     if grouping is not None:
+        if meanwhile is not None:
+            meanwhile()
         groups, kept = grouping()
         if not covers(groups, index.articles):  # the index left an article out (--keep-going)
             groups, kept = story_groups(index.articles, story_memo, lazy_memos)
