@@ -18,6 +18,8 @@ STAGES = [
     "discover",
     "load",
     "index",
+    "topic_bits",
+    "related_memo",
     "related",
     "stories",
     "pages",

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from digest.model import Article
 from digest.pipeline.index import newest_first
 from digest.pipeline.related import related_articles, related_of_some, related_with_memo
+from digest.pipeline.related_memo import decode_memo
 
 TOPICS = ["Oil", "Iran", "Sport", "Gas", "oil"]  # "oil" and "Oil" share a slug
 ZONE = dt.timezone(dt.timedelta(hours=1))
@@ -122,9 +123,18 @@ def test_a_memo_of_another_limit_or_damaged_is_ignored():
         {**record, "counts": [9, *record["counts"][1:]]},
         {**record, "keys": record["keys"][1:]},
         {**record, "format": 0},
+        {**record, "fewest": record["fewest"][1:]},
+        {**record, "fewest": [-1, *record["fewest"][1:]]},
+        {**record, "farthest": ["0", *record["farthest"][1:]]},
+        {**record, "farthest": [float("nan"), *record["farthest"][1:]]},
+        {key: value for key, value in record.items() if key != "farthest"},
     ]
     for bad in (memo, "{", "[]", *(json.dumps(d) for d in damaged)):
         assert _as_paths(related_with_memo(site, 2, bad)[0]) == expected
+    # Bounds are read only for a site that changed since: refused when read, whatever.
+    for bad in damaged[5:]:
+        assert decode_memo(json.dumps(bad), 5) is None
+    assert decode_memo(memo, 5) is not None
     _, memo = related_with_memo(site, 2)
-    for bad in damaged[:4]:
+    for bad in damaged[:4] + damaged[5:]:
         assert _as_paths(related_with_memo(site, 2, json.dumps({**bad, "limit": 2}))[0]) == expected
