@@ -5,6 +5,7 @@ a list is worked out again only when the change could reach it (``still_right``,
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 
 from digest.incremental.cache import tool_identity
@@ -30,9 +31,10 @@ def decode_memo(memo: Memo | None, limit: int) -> Lists | None:
         keys, counts, flat = data["keys"], data["counts"], data["related"]
         if not (type(keys) is type(counts) is type(flat) is list) or len(counts) != len(keys):
             return None
-        if len(set(keys)) != len(keys) or not all(type(k) is str for k in keys):
+        # Types by ``set(map(type, ...))``: at C speed (a site's memo holds 60,000 numbers).
+        if len(set(keys)) != len(keys) or not set(map(type, keys)) <= _STR:
             return None
-        if not all(type(n) is int for n in counts) or not all(type(i) is int for i in flat):
+        if not set(map(type, counts)) <= _INT or not set(map(type, flat)) <= _INT:
             return None
         if sum(counts) != len(flat) or (counts and not 0 <= min(counts) <= max(counts) <= limit):
             return None
@@ -41,17 +43,18 @@ def decode_memo(memo: Memo | None, limit: int) -> Lists | None:
         fewest, farthest = data["fewest"], data["farthest"]
         if not (type(fewest) is type(farthest) is list) or len(fewest) != len(farthest):
             return None
-        if len(fewest) != len(keys) or not all(type(n) is int and n >= 0 for n in fewest):
+        if len(fewest) != len(keys) or not set(map(type, fewest)) <= _INT:
             return None
-        if not all(type(d) in (int, float) and 0 <= d < _FAR for d in farthest):
+        if not set(map(type, farthest)) <= _NUMBER or not all(map(math.isfinite, farthest)):
+            return None
+        if fewest and not (min(fewest) >= 0 and min(farthest) >= 0):
             return None
     except (ValueError, KeyError, TypeError):
         return None
     return keys, counts, flat, fewest, farthest
 
 
-_FAR = 1e12
-"""Seconds: more than any two dates are apart (also rules out NaN and infinity)."""
+_STR, _INT, _NUMBER = frozenset({str}), frozenset({int}), frozenset({int, float})
 
 
 def split_lists(counts: list[int], flat: list[int]) -> list[list[int]]:
