@@ -47,7 +47,7 @@ def related_of_some(
     bits = topic_bitsets(slugs)
     everyone = (1 << len(articles)) - 1
     return {
-        at: tuple([articles[i] for i in _choose(at, slugs[at], bits, stamps, everyone, limit)])
+        at: tuple([articles[i] for i in _choose(at, slugs[at], bits, stamps, everyone, limit)[0]])
         for at in positions
     }
 
@@ -89,7 +89,7 @@ def related_with_memo(
         return bits
 
     def choose(position: int) -> tuple[list[int], int, float]:
-        return _choose_bounded(position, slugs[position], all_bits(), stamps, everyone, limit)
+        return _choose(position, slugs[position], all_bits(), stamps, everyone, limit)
 
     chosen_all: list[list[int]] = []
     bounds: list[tuple[int, float]] = []
@@ -160,22 +160,11 @@ def _choose(
     stamps: list[float],
     everyone: int,
     limit: int,
-) -> list[int]:
-    """Positions of the related articles of the article at ``position``, in order."""
-    return _choose_bounded(position, topics, bits, stamps, everyone, limit)[0]
-
-
-def _choose_bounded(
-    position: int,
-    topics: Sequence[str],
-    bits: dict[str, int],
-    stamps: list[float],
-    everyone: int,
-    limit: int,
 ) -> tuple[list[int], int, float]:
-    """``_choose``, and the list's bounds: the fewest topics an article on it shares with
-    this one, and how far in date the farthest of those sharing that few is (0 and 0.0
-    for an empty list). What an article added later must beat to enter it (``retest_for``)."""
+    """Positions of the related articles of the article at ``position``, in order, and the
+    list's bounds: the fewest topics an article on it shares with this one, and how far in
+    date the farthest of those sharing that few is (0 and 0.0 for an empty list). What an
+    article added later must beat to enter it (``retest_for``)."""
     chosen: list[int] = []
     taken = 1 << position
     counts = count_planes(bits[slug] for slug in topics)

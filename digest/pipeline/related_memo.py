@@ -16,7 +16,7 @@ FORMAT = 2
 """Of the memo's record: a memo of another format is ignored."""
 
 Lists = tuple[list[str], list[int], list[int], list[int], list[float]]
-"""A memo's keys, list lengths, lists end to end, and each list's bounds (``_choose_bounded``)."""
+"""A memo's keys, list lengths, lists end to end, and each list's bounds (``related._choose``)."""
 
 
 def decode_memo(memo: Memo | None, limit: int) -> Lists | None:
@@ -71,7 +71,7 @@ def reusable(
     """Per current position, the last build's list in current positions when the article
     and every article on its list are unchanged (their keys are in the memo), else None;
     the positions of the articles that are new or changed; and each position's bounds
-    (``_choose_bounded``) as the memo has them. None: no memo, or a change too large for
+    (``related._choose``) as the memo has them. None: no memo, or a change too large for
     the memo to pay."""
     if memo is None:
         return None
@@ -104,7 +104,7 @@ def retest_for(
     """Whether an unchanged article's list (every article on it unchanged) is to be worked
     out again now that the ``added`` (new or changed) articles are there: it is, when one
     of them shares a topic with the article and the list is short, or shares more than the
-    list's fewest (its bounds, ``_choose_bounded``); when one shares exactly that few and
+    list's fewest (its bounds, ``related._choose``); when one shares exactly that few and
     the list's farthest of those is no nearer than the added dates, ``still_right`` says.
     One look-up in a few bitsets for most articles: a new day reaches most of the site's
     articles by some topic, and lists whose bounds it does not beat are most of those."""
