@@ -82,6 +82,12 @@ def files_in(folder: Path) -> Iterator[str]:
 _DIR = 0o040000
 """``S_IFDIR``: a folder where the last build wrote a file is no file of it."""
 
+
+def _as_recorded(found: os.stat_result, size: int, mtime: int) -> bool:
+    """Whether a file's stat is the one its entry recorded: untouched since written."""
+    return found.st_size == size and found.st_mtime_ns == mtime and not found.st_mode & _DIR
+
+
 Written = tuple[int, int]
 """A file just written: its size and modification time (ns), as the manifest records them."""
 
@@ -207,7 +213,7 @@ class Manifest:
             stat = os.stat(f"{output}/{path}")
         except OSError:
             return False
-        if stat.st_size != entry[1] or stat.st_mtime_ns != entry[2] or stat.st_mode & _DIR:
+        if not _as_recorded(stat, entry[1], entry[2]):
             return False
         self._checked.add(path)
         return True
@@ -222,7 +228,7 @@ class Manifest:
                 found = stat(prefix + path)
             except OSError:
                 continue
-            if found.st_size == size and found.st_mtime_ns == mtime and not found.st_mode & _DIR:
+            if _as_recorded(found, size, mtime):
                 untouched.add(path)
         self._untouched = (str(output), untouched)
 
@@ -251,7 +257,7 @@ class Manifest:
             except OSError:
                 yield False
                 continue
-            if found.st_size != entry[1] or found.st_mtime_ns != entry[2] or found.st_mode & _DIR:
+            if not _as_recorded(found, entry[1], entry[2]):
                 yield False
                 continue
             checked.add(path)

@@ -117,22 +117,15 @@ def retest_for(
             news.setdefault(slug, []).append(i)
     # Per count of topics, the positions sharing at least that many with an added article.
     sharing: dict[int, int] = {}
+    everyone = (1 << len(stamps)) - 1
     for topics in sets:
         planes = count_planes(bits[slug] for slug in topics)
         for n in range(1, len(topics) + 1):
-            sharing[n] = sharing.get(n, 0) | at_least(planes, n, (1 << len(stamps)) - 1)
+            sharing[n] = sharing.get(n, 0) | at_least(planes, n, everyone)
     flags = {n: positions.to_bytes(width, "little") for n, positions in sharing.items()}
     none = bytes(width)
     low, high = min(stamps[i] for i in added), max(stamps[i] for i in added)
-    own: dict[int, frozenset[str]] = {}
-
-    def topics_of(i: int) -> frozenset[str]:
-        found = own.get(i)
-        if found is None:
-            found = own[i] = frozenset(slugs[i])
-        return found
-
-    lazy_sets = _Lazy(topics_of)
+    lazy_sets = _TopicSets(slugs)
 
     def retest(position: int, chosen: list[int], bounds: tuple[int, float]) -> bool:
         byte, bit = position >> 3, position & 7
@@ -152,15 +145,16 @@ def retest_for(
     return retest
 
 
-class _Lazy(dict):  # type: ignore[type-arg]
-    """``sets[i]`` for ``still_right``, made on first use."""
+class _TopicSets(dict):  # type: ignore[type-arg]
+    """Position -> its topics as a set, for ``still_right``: made on first use (it asks
+    for a few hundred of the site's articles)."""
 
-    def __init__(self, make: Callable[[int], frozenset[str]]) -> None:
+    def __init__(self, slugs: list[tuple[str, ...]]) -> None:
         super().__init__()
-        self._make = make
+        self._slugs = slugs
 
     def __missing__(self, key: int) -> frozenset[str]:
-        value = self[key] = self._make(key)
+        value = self[key] = frozenset(self._slugs[key])
         return value
 
 

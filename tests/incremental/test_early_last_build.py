@@ -58,14 +58,3 @@ def test_the_files_stats_are_taken_once_and_only_for_their_output(fixture_site):
     # Stats of another output are not this one's.
     last.check_files(fixture_site / "elsewhere")
     assert list(last.fresh_many(output, items)) == [False, True]
-
-
-def test_a_file_edited_by_hand_is_rendered_again_by_a_site_with_stories(fixture_site):
-    options = BuildOptions(root=fixture_site)
-    build(options)
-    page = fixture_site / "site/2013/11/16/sao-paulo-rain/index.html"
-    good = page.read_bytes()
-    page.write_bytes(good.replace(b"<main", b"<main data-edited"))
-    result = build(options)
-    assert "2013/11/16/sao-paulo-rain/index.html" in result.written
-    assert page.read_bytes() == good
