@@ -18,6 +18,7 @@ STAGES = [
     "discover",
     "load",
     "index",
+    "index_delta",
     "topic_bits",
     "related_memo",
     "related",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
+from bisect import insort
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,13 +115,21 @@ def replan(
     from digest.commands.ahead import plan_ahead
     from digest.pipeline.collisions import check_collisions
     from digest.pipeline.index import build_index
+    from digest.pipeline.index_delta import update_index
     from digest.pipeline.plan import plan_site
 
     output = options.output_dir
     before = state.fingerprints
     # The files just saved (the ones whose pages the writer is waiting for).
     fresh = {path for path, article in articles.items() if loaded.get(path) is not article}
-    ordered = [articles[path] for path in sorted(articles)]  # as ``discover`` lists them
+    # What left and came since the index was made (the patched articles too: the index
+    # kept the ones from before their patches), and the articles as ``discover`` lists them.
+    gone_raw = [a for a in site.loaded if articles.get(a.path) is not a]
+    came_paths = [a.path for a in gone_raw if a.path in articles]
+    came_paths += sorted(path for path in fresh if path not in loaded)
+    ordered = [articles[a.path] for a in site.loaded if a.path in articles]
+    for path in sorted(path for path in fresh if path not in loaded):
+        insort(ordered, articles[path], key=_path)
     writer = InPlaceWriter(output, previous=())
     cache = Cache(options.root / CACHE_DIR)
     renderer.cache = cache
@@ -131,9 +140,11 @@ def replan(
     """Path -> the page written ahead there, and its fingerprint."""
     try:
         try:
-            index, dropped = build_index(ordered, config, keep_going=False)
-            if dropped:
-                return None
+            index = update_index(site.index, gone_raw, [articles[p] for p in came_paths], config)
+            if index is None:
+                index, dropped = build_index(ordered, config, keep_going=False)
+                if dropped:
+                    return None
             moved = [loaded[rel] for rel in changes if rel in loaded]
             ahead = plan_ahead(index, config, site.plan, fresh, moved) if fresh else None
         except DigestError:
@@ -266,6 +277,10 @@ def replan(
         warnings=[],
         seconds=time.perf_counter() - started,
     )
+
+
+def _path(article: Article) -> str:
+    return article.path
 
 
 def _same(last: Page, page: Page) -> bool:

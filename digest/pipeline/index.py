@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -29,6 +30,13 @@ class SiteIndex:
     """By slug."""
     sources: tuple[Term, ...]
     """By slug."""
+    unique: tuple[frozenset[str], frozenset[str]] | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )
+    """Every article's ``canonical_url`` and lower-cased ``permalink``, when each topic and
+    each source has one spelling in the site (no article's names were merged into another's
+    spelling): what ``index_delta.update_index`` needs to add and remove articles without
+    indexing the site again. None when it must be built anew."""
 
 
 def newest_first(article: Article) -> tuple[float, str, str]:
@@ -45,7 +53,9 @@ def build_index(
     out."""
     rules = topic_rules(config)
     ordered = _newest_first([with_rule_topics(a, rules) for a in articles])
-    duplicates = find_duplicates(ordered)
+    urls = frozenset(a.canonical_url for a in ordered)
+    links = frozenset(a.permalink.lower() for a in ordered)
+    duplicates = [] if len(urls) == len(links) == len(ordered) else find_duplicates(ordered)
     left = {id(article) for _, article in duplicates}
     duplicates += find_name_clashes([a for a in ordered if id(a) not in left])
     if duplicates and not keep_going:
@@ -56,8 +66,8 @@ def build_index(
 
     # One spelling per topic and source everywhere, so an article by "reuters" is shown
     # under the same name as the others by "Reuters".
-    topic_names = _spellings(name for a in ordered for name in a.topics)
-    source_names = _spellings(a.source for a in ordered)
+    topic_names, one_topic_spelling = _spellings(name for a in ordered for name in a.topics)
+    source_names, one_source_spelling = _spellings(a.source for a in ordered)
 
     # Asked once per name and per topic list: 10,000 articles share a few dozen of each.
     sources: dict[str, str] = {}
@@ -87,6 +97,7 @@ def build_index(
         days=days,
         topics=_terms("topics", ((name, a) for a in ordered for name in a.topics)),
         sources=_terms("sources", ((a.source, a) for a in ordered)),
+        unique=(urls, links) if one_topic_spelling and one_source_spelling else None,
     )
     return index, [problem for problem, _ in duplicates]
 
@@ -106,17 +117,19 @@ def _newest_first(articles: list[Article]) -> list[Article]:
     return sorted(articles, key=key)
 
 
-def _spellings(names: Iterable[str]) -> dict[str, str]:
-    """Slug -> the spelling used most often (ties: the first in sort order). Names are merged
-    by slug, so ``Syria``/``syria`` and ``São Paulo``/``Sao Paulo`` are one; names that
-    differ otherwise were refused before (``find_name_clashes``)."""
+def _spellings(names: Iterable[str]) -> tuple[dict[str, str], bool]:
+    """Slug -> the spelling used most often (ties: the first in sort order), and whether
+    each slug has one spelling only. Names are merged by slug, so ``Syria``/``syria`` and
+    ``São Paulo``/``Sao Paulo`` are one; names that differ otherwise were refused before
+    (``find_name_clashes``)."""
     counts = Counter(names)  # a few hundred names among ten thousand articles' uses
     by_slug: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for name, count in counts.items():
         by_slug[slugify(name)].append((name, count))
-    return {
+    chosen = {
         slug: min(uses, key=lambda item: (-item[1], item[0]))[0] for slug, uses in by_slug.items()
     }
+    return chosen, len(chosen) == len(counts)
 
 
 def _terms(kind: str, pairs: Iterable[tuple[str, Article]]) -> tuple[Term, ...]:

@@ -117,6 +117,12 @@ ANCHORS = {
 }
 DATES = st.sampled_from(["2013-11-15", "2013-11-16", "2013-11-18", "2013-11-17T23:30:00Z"])
 SOURCES = st.sampled_from(["The Daily", "Reuters", "Folha de S.Paulo"])
+ONE_SPELLING = [
+    ("2013/11/17/gas-prices.md", "source: reuters", "source: Reuters"),
+    ("2013/11/17/late-night.md", "topics: diplomacy", "topics: Diplomacy"),
+    ("2013/11/16/sao-paulo-rain.md", "topics: [sao paulo,", "topics: [São Paulo,"),
+]
+"""The fixture's second spellings made the first, so each topic and source has one."""
 
 
 @contextlib.contextmanager
@@ -142,13 +148,23 @@ class IncrementalEqualsClean(RuleBasedStateMachine):
     cache and last site restored, built incrementally (whole-site, in place, and by a watch
     session patching its last build), equals a clean build."""
 
-    @initialize(mode=st.sampled_from(["whole", "in_place", "session"]))
-    def setup(self, mode: str) -> None:
+    @initialize(
+        mode=st.sampled_from(["whole", "in_place", "session"]),
+        spellings=st.sampled_from(["mixed", "one each"]),
+    )
+    def setup(self, mode: str, spellings: str) -> None:
+        """``spellings``: the fixture's (``reuters`` and ``Reuters``: the index merges them),
+        or one spelling of each name, the sites whose index a watch session updates by
+        delta (``pipeline/index_delta.py``) until an edit brings a second spelling in."""
         import tempfile
 
         self.tmp = Path(tempfile.mkdtemp(prefix="digest-inc-"))
         self.root = self.tmp / "site-project"
         shutil.copytree(FIXTURE_SITE, self.root)
+        if spellings == "one each":
+            for rel, old, new in ONE_SPELLING:
+                path = self.root / "content" / rel
+                path.write_text(path.read_text().replace(old, new, 1))
         self.counter = 0
         self.mode = mode
         self.session: Session | None = None
