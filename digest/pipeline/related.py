@@ -10,7 +10,6 @@ an article's list is worked out again only when the change could reach it (see
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Sequence
 
@@ -23,7 +22,6 @@ from digest.pipeline.related_memo import (
     decode_memo,
     retest_for,
     reusable,
-    split_lists,
 )
 from digest.pipeline.topic_bits import at_least, count_planes, nearest_bits, topic_bitsets
 from digest.slugs import slugify
@@ -77,8 +75,7 @@ def related_with_memo(
     unique = all(len(set(topics)) == len(topics) for topics in slugs)
     old = decode_memo(memo, limit) if unique else None
     if old is not None and old[0] == keys:  # nothing that shapes a list changed
-        lists = split_lists(old[1], old[2])
-        return [tuple([articles[i] for i in chosen]) for chosen in lists], memo  # type: ignore[return-value]
+        return [tuple([articles[i] for i in chosen]) for chosen in old[1]], memo  # type: ignore[return-value]
     known = reusable(old, keys)
     everyone = (1 << len(articles)) - 1
     bits: dict[str, int] = {}
@@ -108,20 +105,22 @@ def related_with_memo(
             bounds.append((fewest, farthest))
         chosen_all.append(chosen)
     result = [tuple([articles[i] for i in chosen]) for chosen in chosen_all]
-    record = {
-        "format": FORMAT,
-        "tool": tool_identity(),
-        "limit": limit,
-        "keys": keys,
-        "counts": [len(chosen) for chosen in chosen_all],
-        "related": [i for chosen in chosen_all for i in chosen],
-        "fewest": [bound[0] for bound in bounds],
-        "farthest": [bound[1] for bound in bounds],
-    }
 
-    encode = functools.partial(json.dumps, record, separators=(",", ":"))
+    def encode() -> str:  # (``keys``, ``chosen_all`` and ``bounds`` are never changed in place)
+        record = {
+            "format": FORMAT,
+            "tool": tool_identity(),
+            "limit": limit,
+            "keys": keys,
+            "counts": [len(chosen) for chosen in chosen_all],
+            "related": [i for chosen in chosen_all for i in chosen],
+            "fewest": [bound[0] for bound in bounds],
+            "farthest": [bound[1] for bound in bounds],
+        }
+        return json.dumps(record, separators=(",", ":"))
+
     text: Memo = LazyText(encode) if lazy else encode()
-    held = (keys, record["counts"], record["related"], record["fewest"], record["farthest"])
+    held = (keys, chosen_all, bounds)
     WRITTEN[:] = [(text, limit, held)]
     return result, text
 

@@ -15,13 +15,13 @@ from digest.pipeline.topic_bits import at_least, count_planes
 FORMAT = 2
 """Of the memo's record: a memo of another format is ignored."""
 
-Lists = tuple[list[str], list[int], list[int], list[int], list[float]]
-"""A memo's keys, list lengths, lists end to end, and each list's bounds (``related._choose``)."""
+Lists = tuple[list[str], list[list[int]], list[tuple[int, float]]]
+"""A memo's keys, each key's list (positions among the keys), and each list's bounds
+(``related._choose``)."""
 
 
 def decode_memo(memo: Memo | None, limit: int) -> Lists | None:
-    """A memo's keys, list lengths, lists (end to end) and bounds, checked; None for
-    anything else."""
+    """A memo's keys, lists and bounds, checked; None for anything else."""
     if WRITTEN and WRITTEN[0][1] == limit and same_memo(memo, WRITTEN[0][0]):
         return WRITTEN[0][2]  # what it was written from (never changed in place)
     try:
@@ -51,7 +51,7 @@ def decode_memo(memo: Memo | None, limit: int) -> Lists | None:
             return None
     except (ValueError, KeyError, TypeError):
         return None
-    return keys, counts, flat, fewest, farthest
+    return keys, split_lists(counts, flat), list(zip(fewest, farthest, strict=True))
 
 
 _STR, _INT, _NUMBER = frozenset({str}), frozenset({int}), frozenset({int, float})
@@ -75,18 +75,18 @@ def reusable(
     the memo to pay."""
     if memo is None:
         return None
-    old_keys, counts, flat, fewest, farthest = memo
+    old_keys, lists, old_bounds = memo
     here = {key: i for i, key in enumerate(keys)}
     now = [here.get(key) for key in old_keys]  # old position -> current, if unchanged
     reused: list[list[int] | None] = [None] * len(keys)
     bounds: list[tuple[int, float]] = [(0, 0.0)] * len(keys)
-    for old, chosen in enumerate(split_lists(counts, flat)):
+    for old, chosen in enumerate(lists):
         i = now[old]
         if i is not None:
             moved = [now[j] for j in chosen]
             if None not in moved:
                 reused[i] = moved  # type: ignore[assignment]
-                bounds[i] = fewest[old], farthest[old]
+                bounds[i] = old_bounds[old]
     kept = set(now)
     added = [i for i in range(len(keys)) if i not in kept]
     if len(added) * 8 > len(keys) + 64:  # most lists would be worked out again anyway

@@ -145,20 +145,19 @@ def story_groups(
                 found = recluster(stories, items, min(instants), until=max(instants))
             except ValueError:  # a memo that does not match after all: from scratch
                 found = None
-    if found is None:
-        found = cluster(items)
-    kept = {
-        "format": MEMO_FORMAT,
-        "items": [[key, *signature] for key, signature in sorted(signatures.items())],
-        "stories": [[story.id, list(story.keys), story.explicit] for story in found],
-    }
-    groups = [(story.id, story.keys) for story in found]
+    final = cluster(items) if found is None else found
+    groups = [(story.id, story.keys) for story in final]
 
-    def encode() -> str:
+    def encode() -> str:  # (``signatures`` and ``final`` are never changed in place)
+        kept = {
+            "format": MEMO_FORMAT,
+            "items": [[key, *signature] for key, signature in sorted(signatures.items())],
+            "stories": [[story.id, list(story.keys), story.explicit] for story in final],
+        }
         return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
 
     text: Memo = LazyText(encode) if lazy else encode()
-    _written[:] = [(text, signatures, found)]
+    _written[:] = [(text, signatures, final)]
     return groups, text
 
 
