@@ -22,6 +22,7 @@ STAGES = [
     "topic_bits",
     "related_memo",
     "related",
+    "related_delta",
     "stories",
     "pages",
     "days",

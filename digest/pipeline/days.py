@@ -65,10 +65,14 @@ def day_pages(
     related_of: dict[int, tuple[Article, ...]],
     last: DayMemo | None = None,
     keep: DayMemo | None = None,
+    last_stories: dict[str, Page] | None = None,
+    keep_stories: dict[str, Page] | None = None,
 ) -> tuple[list[Page], list[Group]]:
     """The day pages, each followed by its articles' pages, then the story pages; and the
     groups of a day's page with its articles' pages. ``last``: a memo of an earlier plan,
-    whose pages are taken for a day of equal inputs; ``keep``: filled with this plan's."""
+    whose pages are taken for a day of equal inputs; ``keep``: filled with this plan's.
+    ``last_stories`` and ``keep_stories``: the same for the story pages, by story id (a
+    story's page is taken when its story is the same object, ``stories_of``'s memo)."""
     pages: list[Page] = []
     groups_of_days: list[Group] = []
     for position, day in enumerate(index.days):
@@ -149,5 +153,11 @@ def day_pages(
         if keep is not None and inputs is not None:
             keep[day.date] = (inputs, groups_of_days[-1])
     if stories is not None:
-        pages.extend(_story_page(story) for story in stories.with_pages())
+        for story in stories.with_pages():
+            page = last_stories.get(story.id) if last_stories is not None else None
+            if page is None or page.context["story"] is not story:
+                page = _story_page(story)
+            if keep_stories is not None:
+                keep_stories[story.id] = page
+            pages.append(page)
     return pages, groups_of_days

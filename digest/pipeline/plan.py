@@ -25,7 +25,7 @@ from digest.pipeline.pages import (
     pagination,
     sitemaps,
 )
-from digest.pipeline.related import related_with_memo
+from digest.pipeline.related_delta import related_lists
 from digest.pipeline.stories import Groups, Stories, covers, start_stories, stories_of, story_groups
 from digest.words import words_for
 
@@ -46,6 +46,8 @@ class SitePlan:
     """The pages of each day by what they are made from, for the next plan (``last``)."""
     term_memo: dict[tuple[str, str], tuple[Term, int, list[Page]]] = field(default_factory=dict)
     """The pages of each topic and source by the term and ``per_page``, the same way."""
+    story_pages: dict[str, Page] = field(default_factory=dict)
+    """The page of each story by its id, the same way (``watch``: the plan's ``last``)."""
 
     def paths(self) -> Iterator[str]:
         for page in self.pages:
@@ -116,10 +118,11 @@ def plan_site(
     pages: list[Page] = []
     term_memo: dict[tuple[str, str], tuple[Term, int, list[Page]]] = {}
     day_memo: DayMemo = {}
+    ours = False  # the stories found here, of the index's own articles
     if stories is not None or not config.stories:
         grouping = None
     elif grouping is None:
-        grouping = start_stories(index.articles, jobs, story_memo, lazy_memos)
+        grouping, ours = start_stories(index.articles, jobs, story_memo, lazy_memos), True
 
     day_pages = paginate(index.days, config.days_per_page)
     for number, days in enumerate(day_pages):
@@ -133,7 +136,7 @@ def plan_site(
                 lastmod=days[0].date if days else None,
             )
         )
-    related, related_kept = related_with_memo(index.articles, memo=related_memo, lazy=lazy_memos)
+    related, related_kept = related_lists(index.articles, memo=related_memo, lazy=lazy_memos)
     related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
 
     later = len(pages)
@@ -199,13 +202,20 @@ def plan_site(
         if meanwhile is not None:
             meanwhile()
         groups, kept = grouping()
-        if not covers(groups, index.articles):  # the index left an article out (--keep-going)
+        if not ours and not covers(groups, index.articles):  # an article left out (--keep-going)
             groups, kept = story_groups(index.articles, story_memo, lazy_memos)
         stories = stories_of(index.articles, groups)
     # In the order of the site's menu, as the sitemap lists them: home, days and articles,
     # stories, then the rest.
+    story_pages: dict[str, Page] = {}
     dated, groups = plan_days(
-        index, stories, related_of, None if last is None else last.day_memo, day_memo
+        index,
+        stories,
+        related_of,
+        None if last is None else last.day_memo,
+        day_memo,
+        None if last is None else last.story_pages,
+        story_pages,
     )
     pages[later:later] = dated
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
@@ -219,4 +229,5 @@ def plan_site(
         groups=groups,
         day_memo=day_memo,
         term_memo=term_memo,
+        story_pages=story_pages,
     )

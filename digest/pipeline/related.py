@@ -106,18 +106,8 @@ def related_with_memo(
         chosen_all.append(chosen)
     result = [tuple([articles[i] for i in chosen]) for chosen in chosen_all]
 
-    def encode() -> str:  # (``keys``, ``chosen_all`` and ``bounds`` are never changed in place)
-        record = {
-            "format": FORMAT,
-            "tool": tool_identity(),
-            "limit": limit,
-            "keys": keys,
-            "counts": [len(chosen) for chosen in chosen_all],
-            "related": [i for chosen in chosen_all for i in chosen],
-            "fewest": [bound[0] for bound in bounds],
-            "farthest": [bound[1] for bound in bounds],
-        }
-        return json.dumps(record, separators=(",", ":"))
+    def encode() -> str:  # (its lists are never changed in place)
+        return memo_text(keys, chosen_all, bounds, limit)
 
     text: Memo = LazyText(encode) if lazy else encode()
     held = (keys, chosen_all, bounds)
@@ -141,8 +131,7 @@ def _facts(articles: tuple[Article, ...]) -> tuple[list[tuple[str, ...]], list[f
     if missing:
         slugs, stamps = _slugs(tuple(missing)), _stamps(tuple(missing))
         for i, a in enumerate(missing):
-            key = f"{a.path}\0{stamps[i]!r}\0{a.slug}\0{' '.join(slugs[i])}"
-            seen[id(a)] = (a, slugs[i], stamps[i], key)
+            seen[id(a)] = (a, slugs[i], stamps[i], memo_key(a, slugs[i], stamps[i]))
     get = seen.get
     facts = [get(id(a)) or last(id(a)) for a in articles]  # (an id taken again is in ``seen``)
     _seen.clear()
@@ -150,6 +139,32 @@ def _facts(articles: tuple[Article, ...]) -> tuple[list[tuple[str, ...]], list[f
         _seen[id(fact[0])] = fact  # type: ignore[index]
     _, slugs, stamps, keys = zip(*facts, strict=True) if facts else ((), (), (), ())
     return list(slugs), list(stamps), list(keys)
+
+
+def memo_key(article: Article, slugs: tuple[str, ...], stamp: float) -> str:
+    """The memo's key of an article: its path, time, slug and topics' slugs."""
+    return f"{article.path}\0{stamp!r}\0{article.slug}\0{' '.join(slugs)}"
+
+
+def memo_text(
+    keys: Sequence[str],
+    lists: Sequence[Sequence[int]],
+    bounds: Sequence[tuple[int, float]],
+    limit: int,
+) -> str:
+    """The memo of the articles' keys (``memo_key``), their lists (positions among them)
+    and the lists' bounds, as JSON."""
+    record = {
+        "format": FORMAT,
+        "tool": tool_identity(),
+        "limit": limit,
+        "keys": list(keys),
+        "counts": [len(chosen) for chosen in lists],
+        "related": [i for chosen in lists for i in chosen],
+        "fewest": [bound[0] for bound in bounds],
+        "farthest": [bound[1] for bound in bounds],
+    }
+    return json.dumps(record, separators=(",", ":"))
 
 
 def _choose(
