@@ -23,6 +23,7 @@ STAGES = [
     "related_memo",
     "related",
     "related_delta",
+    "stories_nearby",
     "stories",
     "pages",
     "days",

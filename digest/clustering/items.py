@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from digest.slugs import slug_problem
 
@@ -61,3 +63,12 @@ def override_problem(value: object) -> str | None:
         return f"the id {value[:20]!r}... is longer than {MAX_ID_LENGTH} characters"
     problem = slug_problem(value)
     return problem
+
+
+def in_time_order(items: Iterable[StoryItem]) -> list[StoryItem]:
+    """``items`` by (published, key), the order clustering takes them in; keys are unique."""
+    ordered = sorted(items, key=lambda item: (item.published, item.key))
+    for before, after in pairwise(ordered):
+        if before.key == after.key:
+            raise ValueError(f"two items with the key {before.key!r}")
+    return ordered

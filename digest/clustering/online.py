@@ -7,10 +7,9 @@ import datetime as dt
 import math
 from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 
 from digest.clustering.assemble import finish, new_id, split_previous
-from digest.clustering.items import WINDOW_DAYS, Story, StoryItem
+from digest.clustering.items import WINDOW_DAYS, Story, StoryItem, in_time_order
 from digest.clustering.settle import converged, take_the_rest
 from digest.clustering.terms import AGAIN, Bag, Terms
 
@@ -33,7 +32,7 @@ on dev, which is flat from 0.55 to 1.0: kept from the change that brought it in.
 
 def cluster(items: Iterable[StoryItem], window_days: int = WINDOW_DAYS) -> list[Story]:
     """The stories of ``items``: each item in exactly one, ordered by their first item."""
-    return _Clusterer(window_days).run(_sorted(items), None, None)
+    return _Clusterer(window_days).run(in_time_order(items), None, None)
 
 
 def recluster(
@@ -42,6 +41,7 @@ def recluster(
     since: dt.datetime,
     window_days: int = WINDOW_DAYS,
     until: dt.datetime | None = None,
+    settled: list[int] | None = None,
 ) -> list[Story]:
     """``cluster(items)``, reusing ``previous`` for the items published before ``since``.
 
@@ -51,16 +51,10 @@ def recluster(
     then the clustering stops as soon as it is back on ``previous``'s track past the
     change's reach (``_converged``), and the items after that keep ``previous``'s stories,
     so an edit in the past costs a few days, not the days from it to the newest.
+    ``settled``: given, the ordinal of the day the run came back on that track is appended
+    to it (nothing when it clustered to the end).
     """
-    return _Clusterer(window_days).run(_sorted(items), previous, since, until)
-
-
-def _sorted(items: Iterable[StoryItem]) -> list[StoryItem]:
-    ordered = sorted(items, key=lambda item: (item.published, item.key))
-    for before, after in pairwise(ordered):
-        if before.key == after.key:
-            raise ValueError(f"two items with the key {before.key!r}")
-    return ordered
+    return _Clusterer(window_days).run(in_time_order(items), previous, since, until, settled)
 
 
 class _Open:
@@ -225,6 +219,7 @@ class _Clusterer:
         previous: Sequence[Story] | None,
         since: dt.datetime | None,
         until: dt.datetime | None = None,
+        settled: list[int] | None = None,
     ) -> list[Story]:
         window = self.window
         days = [item.published.date().toordinal() for item in items]
@@ -271,6 +266,8 @@ class _Clusterer:
                 oldest = day - reach
                 if converged(items, days, auto, position, live_from, oldest, story_of, was):
                     take_the_rest(items, auto, position, stories, previous, was, kept)
+                    if settled is not None:
+                        settled.append(day)
                     break
             last_day = day
             if item.override is False:  # alone: no features, no candidate

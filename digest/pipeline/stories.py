@@ -11,7 +11,6 @@ page, ``/stories/<id>/``, with its full coverage in time order.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -23,6 +22,14 @@ from digest.incremental.memos import LazyText, Memo, same_memo, text_of
 from digest.model import Article, Day
 from digest.parallel import in_background
 from digest.pipeline.index import OTHER_TOPIC
+from digest.pipeline.stories_nearby import (
+    Nearby,
+    item_signature,
+    keep_nearby,
+    nearby_for,
+    regroup,
+    story_item,
+)
 from digest.slugs import slugify
 
 
@@ -79,33 +86,6 @@ class Stories:
         return tuple(story for story in self.all if story.has_page)
 
 
-def story_item(article: Article) -> StoryItem:
-    """What clustering reads of an article: its title, summary, source, time and the editor's
-    ``story:``; a change to any of these may move it to another story."""
-    override: str | bool | None = article.story or (False if article.story_alone else None)
-    return StoryItem(
-        key=article.path,
-        title=article.title,
-        text=article.summary,
-        # By slug, as the index merges spellings: so the stories of the articles as loaded
-        # are those of the indexed ones (``start_stories``).
-        source=_source_key(article.source),
-        published=article.published,
-        lang=article.lang,
-        override=override,
-    )
-
-
-_source_keys: dict[str, str] = {}
-
-
-def _source_key(source: str) -> str:
-    key = _source_keys.get(source)
-    if key is None:
-        key = _source_keys[source] = slugify(source)
-    return key
-
-
 BACKGROUND_FROM = 1000
 """Sites of this many articles find their stories in a process of their own, while the other
 pages are planned (a second or so at 10,000 articles); for fewer, starting it costs more."""
@@ -122,7 +102,18 @@ def story_groups(
     and the memo to keep for the next build. ``memo``: the last build's, when there is one;
     then only the articles from the first changed one on are grouped again (``recluster``),
     which for a new day is the days just before it, not the archive. ``lazy``: the memo as
-    a ``LazyText``, encoded only if read (``watch``'s replans)."""
+    a ``LazyText``, encoded only if read (``watch``'s replans); then the stories near the
+    change only are grouped again when ``memo`` is the last lazy call's (``stories_nearby``)."""
+    articles = articles if isinstance(articles, Sequence) else tuple(articles)
+    state = nearby_for(memo) if lazy else None
+    if lazy:
+        keep_nearby(None, None)  # used up, or of no use
+    if state is not None:
+        near = regroup(state, articles)
+        if near is not None:
+            groups, text = _kept(near, dict(state.signatures), lazy)
+            keep_nearby(text, state)
+            return groups, text
     items, signatures = _items_of(articles)
     found = None
     previous = _read_memo(memo)
@@ -133,6 +124,8 @@ def story_groups(
             # Nothing a story is made of changed: the memo read is the one to keep (a
             # tenth of a second of encoding at 10,000 articles, for a topic edit, say).
             _written[:] = [(memo, signatures, stories)]
+            if lazy:
+                keep_nearby(memo, Nearby.of(articles, items, signatures, stories))
             return [(story.id, story.keys) for story in stories], memo
         else:
             instants = [
@@ -146,9 +139,20 @@ def story_groups(
             except ValueError:  # a memo that does not match after all: from scratch
                 found = None
     final = cluster(items) if found is None else found
+    groups, text = _kept(final, signatures, lazy)
+    if lazy:
+        keep_nearby(text, Nearby.of(articles, items, signatures, final))
+    return groups, text
+
+
+def _kept(
+    final: list[ClusterStory], signatures: dict[str, tuple[str, str]], lazy: bool
+) -> tuple[Groups, Memo]:
+    """The groups of the stories ``final`` and the memo to keep (``signatures`` and ``final``
+    are never changed in place after)."""
     groups = [(story.id, story.keys) for story in final]
 
-    def encode() -> str:  # (``signatures`` and ``final`` are never changed in place)
+    def encode() -> str:
         kept = {
             "format": MEMO_FORMAT,
             "items": [[key, *signature] for key, signature in sorted(signatures.items())],
@@ -196,7 +200,7 @@ def _items_of(articles: Iterable[Article]) -> tuple[list[StoryItem], dict[str, t
         known = last(id(article))
         if known is None or known[0] is not article:  # an id may be taken again
             item = story_item(article)
-            known = (article, item, (item.published.isoformat(), _signature(item)))
+            known = (article, item, (item.published.isoformat(), item_signature(item)))
         seen[id(article)] = known
         items.append(known[1])
         signatures[known[1].key] = known[2]
@@ -207,11 +211,6 @@ def _items_of(articles: Iterable[Article]) -> tuple[list[StoryItem], dict[str, t
 
 MEMO_FORMAT = 2
 """The cache is per tool version; this guards a memo of a foreign one."""
-
-
-def _signature(item: StoryItem) -> str:
-    fields = [item.title, item.text, item.source, item.lang, repr(item.override)]
-    return hashlib.blake2b("\0".join(fields).encode(), digest_size=12).hexdigest()
 
 
 _written: list[tuple[Memo, dict[str, tuple[str, str]], list[ClusterStory]]] = []
