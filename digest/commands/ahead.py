@@ -8,7 +8,9 @@ lists and stories) and from its own day (the day's groups), never from another d
 topic's or a source's pages. So the day pages of an index with every article but only the
 saved articles' days give those pages as the whole plan does, without the thousands of other
 pages; and of the whole site's related lists and stories only the saved articles' lists
-(``related_of_some``) and their days' stories are needed. The whole plan follows, and is
+(``related_of_some``; or every list, when the last replan's are there to update by delta,
+``related_delta``, which costs no more and is then the whole plan's) and their days' stories
+are needed. The whole plan follows, and is
 what counts: a page of it that is not equal to the one written ahead (``delta._same``) is
 rendered again, so the output is always the whole plan's.
 
@@ -31,6 +33,7 @@ from digest.pipeline.days import day_pages
 from digest.pipeline.index import SiteIndex
 from digest.pipeline.plan import Page, SitePlan, page_path
 from digest.pipeline.related import related_of_some
+from digest.pipeline.related_delta import related_lists, updates
 from digest.pipeline.stories import Groups, Stories, covers, stories_of, story_groups
 
 
@@ -43,6 +46,9 @@ class Ahead(NamedTuple):
     groups: Groups | None
     """The story groups of every article of the index (None: stories off). The whole plan
     takes them as they are: grouping the same articles again gives the same groups."""
+    related_memo: Memo | None
+    """The related lists' memo once every list is updated for the change (the last plan's
+    when only the saved articles' lists were worked out): the whole plan starts from it."""
 
 
 def plan_ahead(
@@ -65,8 +71,13 @@ def plan_ahead(
     # Only the saved articles' related lists: their pages are the ones taken, and the other
     # pages of their days are planned only to be dropped.
     positions = [i for i, article in enumerate(articles) if article.path in fresh]
-    lists = related_of_some(articles, positions)
-    related_of = _Related({id(articles[i]): lists[i] for i in positions})
+    related_memo = last.related_memo
+    if updates(related_memo):  # every list, by delta: as cheap, and the whole plan's then
+        every, related_memo = related_lists(articles, memo=related_memo, lazy=True)
+        related_of = _Related({id(articles[i]): every[i] for i in positions})
+    else:
+        lists = related_of_some(articles, positions)
+        related_of = _Related({id(articles[i]): lists[i] for i in positions})
     stories: Stories | None = None
     memo = last.story_memo
     groups: Groups | None = None
@@ -83,7 +94,7 @@ def plan_ahead(
     pages = [page for page in dated if page.path in wanted and page.template == "article.html"]
     if len(pages) != len(wanted):
         return None
-    return Ahead(pages, memo, groups)
+    return Ahead(pages, memo, groups, related_memo)
 
 
 class _Related(dict[int, tuple[Article, ...]]):
@@ -97,6 +108,15 @@ def _free(wanted: set[str], last: SitePlan, moved: Iterable[Article]) -> bool:
     """Whether writing ``wanted`` cannot touch a file of ``last`` other than the pages of
     ``moved`` articles (see the module docstring)."""
     mine = {page_path(article.permalink).casefold() for article in moved}
+    if last.clear is not None:  # its paths' case-folds and folders, as its check found them
+        _, folded, folders = last.clear
+        for path in wanted:
+            fold = path.casefold()
+            parts = fold.split("/")
+            taken = [fold, *("/".join(parts[:end]) for end in range(1, len(parts)))]
+            if any(name in folded and name not in mine for name in taken) or fold in folders:
+                return False
+        return True
     files = {path.casefold() for path in last.paths()} - mine
     for path in wanted:
         folded = path.casefold()

@@ -152,8 +152,8 @@ def replan(
         memos = site.plan.story_memo, site.plan.related_memo
         grouping: Callable[[], tuple[Groups, Memo | None]] | None = None
         if ahead is not None:
-            pages, story_memo, groups = ahead
-            memos = story_memo, memos[1]
+            pages, story_memo, groups, related_memo = ahead
+            memos = story_memo, related_memo
             if groups is not None:
 
                 def found() -> tuple[Groups, Memo | None]:  # of the same articles: as they are
@@ -184,7 +184,7 @@ def replan(
                 lazy_memos=True,  # watch keeps no memo in the cache: the next plan's are
             )
             plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
-            check_collisions(plan)
+            check_collisions(plan, site.plan)
         except DigestError:
             _unlink_unplanned(output, early, ())
             return None

@@ -57,12 +57,17 @@ _kept: list[tuple[Memo, _Lists]] = []
 """The memo of the last lazy call, with what it was made from."""
 
 
+def updates(memo: Memo | None, limit: int = 5) -> bool:
+    """Whether ``related_lists`` with ``memo`` updates the lists by delta."""
+    return bool(_kept) and _kept[0][0] is memo and _kept[0][1].limit == limit
+
+
 def related_lists(
     articles: tuple[Article, ...], limit: int = 5, memo: Memo | None = None, lazy: bool = False
 ) -> tuple[list[tuple[Article, ...]], Memo]:
     """``related_with_memo(articles, limit, memo, lazy)``, by delta from the last lazy
     call's lists when ``memo`` is that call's."""
-    if lazy and _kept and _kept[0][0] is memo and _kept[0][1].limit == limit:
+    if lazy and updates(memo, limit):
         state = _kept[0][1]
         if _update(state, articles):
             snapshot = _snapshot(state)

@@ -47,3 +47,35 @@ def test_a_file_where_a_folder_is_needed_is_still_named():
         assert "output 2013/11/index.html needs 2013/11 to be a folder" in str(error)
     else:
         raise AssertionError("the collision went through")
+
+
+def _verdict(plan: SitePlan, last: SitePlan | None = None) -> bool:
+    try:
+        collisions.check_collisions(plan, last)
+    except DigestError:
+        return False
+    return True
+
+
+@given(
+    st.lists(_PATH, max_size=8),
+    st.integers(0, 8),
+    st.lists(_PATH, max_size=4),
+    st.lists(_PATH, max_size=3),
+)
+@settings(max_examples=600, deadline=None)
+def test_a_plan_checked_from_the_last_one_gets_the_verdict_of_a_check_from_nothing(
+    before, kept, came, assets
+):
+    # watch checks only the paths the last plan did not have (delta.replan): the next plan
+    # keeps most of the last one's paths, loses some and has a few new.
+    last = _plan(before, assets)
+    if not _verdict(last):
+        return  # a plan that is refused is never the last
+    after = before[:kept] + came
+    plan = _plan(after, assets)
+    assert _verdict(plan, last) == _verdict(_plan(after, assets))
+    if plan.clear is not None:
+        paths, folded, _ = plan.clear
+        assert paths == set(after) | set(assets)
+        assert folded == {path.casefold() for path in paths}
