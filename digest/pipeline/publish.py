@@ -24,6 +24,10 @@ from digest.pipeline.write import InPlaceWriter, SiteWriter
 
 Writer = SiteWriter | InPlaceWriter
 
+BESIDE_AT_MOST = 1000
+"""Pages a one-process publish renders ahead of their files' writing (``_writing_beside``):
+``watch``'s dozens; a whole site in one process keeps the usual pace, page by page."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Done:
@@ -67,10 +71,13 @@ def publish(
         wrote = writer.write_file(page.path, data)
         return _Done(wrote, renderer.take_new_bodies(), renderer.take_reads(), fingerprint)
 
+    results = (
+        _writing_beside(pages, todo, renderer, writer, stamp_late)
+        if jobs <= 1 and 1 < len(todo) <= BESIDE_AT_MOST and progress is None
+        else ordered_map(work, todo, jobs)
+    )
     written: dict[str, Written] = {}
-    for done, (position, result) in enumerate(
-        zip(todo, ordered_map(work, todo, jobs), strict=True), start=1
-    ):
+    for done, (position, result) in enumerate(zip(todo, results, strict=True), start=1):
         path = pages[position].path
         if stamp_late is not None:
             fingerprints[path] = result.fingerprint
@@ -82,6 +89,45 @@ def publish(
         if progress is not None:
             progress(done, len(todo))
     return written
+
+
+def _writing_beside(
+    pages: Sequence[Page],
+    todo: Sequence[int],
+    renderer: Renderer,
+    writer: Writer,
+    stamp_late: Callable[[Page], str] | None,
+) -> list[_Done]:
+    """``work`` for each page of ``todo`` in this process, each file written by a thread
+    while the next page renders: a file's replacing is a few system calls, whose wait the
+    rendering fills (``watch``'s dozens of pages). The files are written in order, each
+    atomically, all of them before this returns; a failure stops the rendering and is
+    raised as it was."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    begun: list[tuple[Future[Written | None], list[tuple[str, str]], Reads, str]] = []
+    failed: list[BaseException] = []
+
+    def write(path: str, data: bytes) -> Written | None:
+        if failed:  # none after a failure (the jobs run one after the other)
+            raise failed[0]
+        try:
+            return writer.write_file(path, data)
+        except BaseException as exc:
+            failed.append(exc)
+            raise
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-write") as thread:
+        for position in todo:
+            if failed:
+                break  # raised below, as a write of its own would have
+            page = pages[position]
+            fingerprint = stamp_late(page) if stamp_late is not None else ""
+            renderer.take_reads()
+            data = renderer.render(page)
+            wrote = thread.submit(write, page.path, data)
+            begun.append((wrote, renderer.take_new_bodies(), renderer.take_reads(), fingerprint))
+    return [_Done(wrote.result(), bodies, read, stamp) for wrote, bodies, read, stamp in begun]
 
 
 def write_assets(assets: Sequence[Asset], writer: Writer, fingerprints: dict[str, str]) -> None:
