@@ -29,9 +29,10 @@ def _clear(plan: SitePlan) -> bool:
     return _clear_of(paths) is not None
 
 
-Clear = tuple[frozenset[str], frozenset[str], frozenset[str]]
+Clear = tuple[set[str], set[str], set[str]]
 """A plan's paths, their case-folds and every folder of those (and maybe folders of paths
-since gone: a path that is one of those is looked at again, from nothing)."""
+since gone: a path that is one of those is looked at again, from nothing); never changed
+in place once made."""
 
 
 def _clear_of(paths: list[str]) -> Clear | None:
@@ -49,7 +50,7 @@ def _clear_of(paths: list[str]) -> Clear | None:
             folder = folder.rpartition("/")[0]
     if not folders.isdisjoint(folded):
         return None
-    return frozenset(paths), frozenset(folded), frozenset(folders)
+    return set(paths), folded, folders
 
 
 def _clear_since(paths: list[str], known: Clear) -> Clear | None:
@@ -78,7 +79,7 @@ def _clear_since(paths: list[str], known: Clear) -> Clear | None:
             folder = folder.rpartition("/")[0]
         if folder in folded:
             return None
-    return frozenset(now), frozenset(folded), frozenset(folders)
+    return now, folded, folders
 
 
 def _report(plan: SitePlan) -> None:

@@ -48,7 +48,7 @@ class SitePlan:
     """The pages of each topic and source by the term and ``per_page``, the same way."""
     story_pages: dict[str, Page] = field(default_factory=dict)
     """The page of each story by its id, the same way (``watch``: the plan's ``last``)."""
-    clear: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
+    clear: tuple[set[str], set[str], set[str]] | None = None
     """Once ``collisions.check_collisions`` passed it: its paths, their case-folds and their
     folders, which the check of the next plan starts from (``watch``)."""
 
