@@ -33,6 +33,7 @@ SPARE_DAYS = WINDOW_DAYS + 3
 """The clustering must settle this many days before the end of what it was given: a story
 still open there has all its articles inside."""
 MAX_CHANGED = 64
+"""More articles gone and come than this: the site is grouped as a build does."""
 
 
 def story_item(article: Article) -> StoryItem:
@@ -63,6 +64,7 @@ def _source_key(source: str) -> str:
 
 
 def item_signature(item: StoryItem) -> str:
+    """A hash of what clustering reads of an item besides its time and key."""
     fields = [item.title, item.text, item.source, item.lang, repr(item.override)]
     return hashlib.blake2b("\0".join(fields).encode(), digest_size=12).hexdigest()
 
@@ -81,6 +83,12 @@ class Nearby:
     item_of: dict[str, StoryItem]
     signatures: dict[str, tuple[str, str]]
     found: list[ClusterStory]
+    """In order of their first articles (``leads``, the same order)."""
+    leads: list[tuple[dt.datetime, str]]
+    lead_of: dict[str, tuple[dt.datetime, str]]
+    ids: set[str]
+    count: int
+    """Of the stories' articles, all told."""
     story_of: dict[str, ClusterStory]
     explicit: int
     """Articles with a ``story:`` id."""
@@ -97,7 +105,20 @@ class Nearby:
         story_of = {key: story for story in found for key in story.keys}
         explicit = sum(isinstance(item.override, str) for item in items)
         item_of = {item.key: item for item in items}
-        return cls(articles, ordered, item_of, dict(signatures), list(found), story_of, explicit)
+        leads = [_order(item_of[story.keys[0]]) for story in found]
+        return cls(
+            articles,
+            ordered,
+            item_of,
+            dict(signatures),
+            list(found),
+            leads,
+            {story.id: lead for story, lead in zip(found, leads, strict=True)},
+            {story.id for story in found},
+            sum(len(story.keys) for story in found),
+            story_of,
+            explicit,
+        )
 
 
 _kept: list[tuple[Memo, Nearby]] = []
@@ -105,10 +126,12 @@ _kept: list[tuple[Memo, Nearby]] = []
 
 
 def nearby_for(memo: Memo | None) -> Nearby | None:
+    """What the lazy grouping that returned ``memo`` was made from, if it was the last."""
     return _kept[0][1] if _kept and memo is not None and _kept[0][0] is memo else None
 
 
 def keep_nearby(memo: Memo | None, state: Nearby | None) -> None:
+    """Keep ``state`` for the next grouping from ``memo`` (None: keep nothing)."""
     _kept[:] = [] if memo is None or state is None else [(memo, state)]
 
 
@@ -183,23 +206,31 @@ def regroup(state: Nearby, articles: Sequence[Article]) -> list[ClusterStory] | 
                 return None
             story = original
         placed.append(story)
-    found = [story for story in state.found if story.id not in touched]
-    taken = {story.id for story in found}
-    if any(story.id in taken for story in placed):
-        return None  # an id of a story outside the days given: a build tells which
-    leads = [_order(item_of[story.keys[0]]) for story in found]
-    for story in sorted(placed, key=lambda s: _order(item_of[s.keys[0]])):
+    found, leads = state.found, state.leads
+    for story in touched.values():  # out of the site's stories, by their leads
+        lead = state.lead_of.pop(story.id)
+        at = bisect_left(leads, lead)
+        if at == len(found) or found[at] is not story:
+            return None
+        del found[at], leads[at]
+        state.ids.discard(story.id)
+        state.count -= len(story.keys)
+    for story in placed:
+        if story.id in state.ids:
+            return None  # an id of a story outside the days given: a build tells which
         lead = _order(item_of[story.keys[0]])
         at = bisect_left(leads, lead)
         found.insert(at, story)
         leads.insert(at, lead)
-    if sum(len(story.keys) for story in found) != len(items):
-        return None
+        state.lead_of[story.id] = lead
+        state.ids.add(story.id)
+        state.count += len(story.keys)
+    if state.count != len(items):
+        return None  # an article in two stories, or in none
     for story in touched.values():
         for key in story.keys:
             state.story_of.pop(key, None)
     for story in placed:
         for key in story.keys:
             state.story_of[key] = story
-    state.found = found
     return list(found)
