@@ -137,3 +137,24 @@ def _terms(
         if items:
             by_slug[slug] = Term(kind, names[slug], slug, items)
     return tuple(by_slug[slug] for slug in sorted(by_slug))
+
+
+_compared: list[tuple[Sequence[Article], Sequence[Article], tuple[list[int], list[int]]]] = []
+"""The last two article lists compared, held (so their ids stay theirs), and the answer."""
+
+
+def changed_between(
+    before: Sequence[Article], after: Sequence[Article]
+) -> tuple[list[int], list[int]]:
+    """The positions in ``before`` of the articles not in ``after`` and the positions in
+    ``after`` of those not in ``before``, by identity: what a replan's stages that keep
+    the last one's values in memory take out and put in (``related_delta``,
+    ``stories_nearby``; asked of the same two lists, it is worked out once)."""
+    if _compared and _compared[0][0] is before and _compared[0][1] is after:
+        return _compared[0][2]
+    now = set(map(id, after))
+    gone = [p for p, a in enumerate(before) if id(a) not in now]
+    then = set(map(id, before))
+    came = [p for p, a in enumerate(after) if id(a) not in then]
+    _compared[:] = [(before, after, (gone, came))]
+    return gone, came

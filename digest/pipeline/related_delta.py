@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from digest.incremental.memos import LazyText, Memo
 from digest.model import Article
+from digest.pipeline.index_delta import changed_between
 from digest.pipeline.related import (
     _choose,
     _slugs,
@@ -91,10 +92,7 @@ def related_lists(
 def _update(state: _Lists, articles: tuple[Article, ...]) -> bool:
     """Make ``state`` that of ``articles``; False (and ``state`` unusable) when the change
     is not one to update for."""
-    ids_now = set(map(id, articles))
-    gone = [p for p, a in enumerate(state.articles) if id(a) not in ids_now]
-    ids_before = set(map(id, state.articles))
-    came = [p for p, a in enumerate(articles) if id(a) not in ids_before]
+    gone, came = changed_between(state.articles, articles)
     if len(gone) + len(came) > MAX_CHANGED:
         return False
     if len(articles) - len(came) != len(state.articles) - len(gone):

@@ -25,6 +25,7 @@ from digest.clustering import WINDOW_DAYS, StoryItem, recluster
 from digest.clustering import Story as ClusterStory
 from digest.incremental.memos import Memo
 from digest.model import Article
+from digest.pipeline.index_delta import changed_between
 from digest.slugs import slugify
 
 BEFORE = dt.timedelta(days=2 * WINDOW_DAYS + 3)
@@ -139,10 +140,9 @@ def regroup(state: Nearby, articles: Sequence[Article]) -> list[ClusterStory] | 
     """The stories of ``articles`` (in order of their first article), from ``state``, which
     is made that of ``articles``; None when the site is to be grouped as a build does
     (``state`` is then of no further use)."""
-    ids_now = set(map(id, articles))
-    gone = [a for a in state.articles if id(a) not in ids_now]
-    ids_before = set(map(id, state.articles))
-    came = [a for a in articles if id(a) not in ids_before]
+    out, into = changed_between(state.articles, articles)
+    gone = [state.articles[p] for p in out]
+    came = [articles[p] for p in into]
     if len(gone) + len(came) > MAX_CHANGED:
         return None
     items, item_of, signatures = state.items, state.item_of, state.signatures

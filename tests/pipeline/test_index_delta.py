@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from digest.config import parse_config
 from digest.model import Article
 from digest.pipeline.index import build_index
-from digest.pipeline.index_delta import update_index
+from digest.pipeline.index_delta import changed_between, update_index
 
 ZONE = dt.timezone(dt.timedelta(hours=1))
 TOPICS = ["Oil", "Iran", "Sport", "Gas", "oil"]  # "oil" and "Oil" share a slug
@@ -134,3 +134,13 @@ def test_a_second_spelling_or_a_duplicate_is_left_to_the_full_index():
     moved = dataclasses.replace(two, published=dt.datetime(2013, 11, 4, 7, tzinfo=ZONE))
     assert update_index(index, [two], [moved], CONFIG) == build_index([one, moved], CONFIG)[0]
     assert update_index(index, [one], [], CONFIG) == build_index([two], CONFIG)[0]
+
+
+def test_what_changed_between_two_lists_is_told_by_identity():
+    one, two, three = (_article(n, 0, 7, [], "Reuters", "abc"[n - 1]) for n in (1, 2, 3))
+    edited = dataclasses.replace(two, title="Edited")  # equal but for the title: another object
+    before, after = (one, two, three), (one, edited, three)
+    assert changed_between(before, after) == ([1], [1])
+    assert changed_between(before, after) == ([1], [1])  # the same two lists: asked again
+    assert changed_between(after, (one,)) == ([1, 2], [])
+    assert changed_between((one,), (three, one)) == ([], [0])
