@@ -111,7 +111,7 @@ def story_groups(
     if state is not None:
         near = regroup(state, articles)
         if near is not None:
-            groups, text = _kept(near, dict(state.signatures), lazy)
+            groups, text = _groups_and_memo(near, dict(state.signatures), lazy)
             keep_nearby(text, state)
             return groups, text
     items, signatures = _items_of(articles)
@@ -139,13 +139,13 @@ def story_groups(
             except ValueError:  # a memo that does not match after all: from scratch
                 found = None
     final = cluster(items) if found is None else found
-    groups, text = _kept(final, signatures, lazy)
+    groups, text = _groups_and_memo(final, signatures, lazy)
     if lazy:
         keep_nearby(text, Nearby.of(articles, items, signatures, final))
     return groups, text
 
 
-def _kept(
+def _groups_and_memo(
     final: list[ClusterStory], signatures: dict[str, tuple[str, str]], lazy: bool
 ) -> tuple[Groups, Memo]:
     """The groups of the stories ``final`` and the memo to keep (``signatures`` and ``final``
