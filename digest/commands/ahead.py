@@ -107,25 +107,14 @@ class _Related(dict[int, tuple[Article, ...]]):
 def _free(wanted: set[str], last: SitePlan, moved: Iterable[Article]) -> bool:
     """Whether writing ``wanted`` cannot touch a file of ``last`` other than the pages of
     ``moved`` articles (see the module docstring)."""
+    if last.clear is None:  # not checked for collisions: the whole plan writes them
+        return False
     mine = {page_path(article.permalink).casefold() for article in moved}
-    if last.clear is not None:  # its paths' case-folds and folders, as its check found them
-        _, folded, folders = last.clear
-        for path in wanted:
-            fold = path.casefold()
-            parts = fold.split("/")
-            taken = [fold, *("/".join(parts[:end]) for end in range(1, len(parts)))]
-            if any(name in folded and name not in mine for name in taken) or fold in folders:
-                return False
-        return True
-    files = {path.casefold() for path in last.paths()} - mine
+    _, folded, folders = last.clear  # its paths' case-folds and folders, as its check found them
     for path in wanted:
-        folded = path.casefold()
-        if folded in files:
-            return False
-        parts = folded.split("/")
-        if any("/".join(parts[:end]) in files for end in range(1, len(parts))):
-            return False
-        inside = folded + "/"
-        if any(other.startswith(inside) for other in files):
+        fold = path.casefold()
+        parts = fold.split("/")
+        taken = [fold, *("/".join(parts[:end]) for end in range(1, len(parts)))]
+        if any(name in folded and name not in mine for name in taken) or fold in folders:
             return False
     return True

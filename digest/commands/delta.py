@@ -125,10 +125,10 @@ def replan(
     # What left and came since the index was made (the patched articles too: the index
     # kept the ones from before their patches), and the articles as ``discover`` lists them.
     gone_raw = [a for a in site.loaded if articles.get(a.path) is not a]
-    came_paths = [a.path for a in gone_raw if a.path in articles]
-    came_paths += sorted(path for path in fresh if path not in loaded)
+    new_paths = sorted(path for path in fresh if path not in loaded)
+    came_paths = [a.path for a in gone_raw if a.path in articles] + new_paths
     ordered = [articles[a.path] for a in site.loaded if a.path in articles]
-    for path in sorted(path for path in fresh if path not in loaded):
+    for path in new_paths:
         insort(ordered, articles[path], key=_path)
     writer = InPlaceWriter(output, previous=())
     cache = Cache(options.root / CACHE_DIR)

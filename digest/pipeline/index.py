@@ -53,6 +53,9 @@ def build_index(
     out."""
     rules = topic_rules(config)
     ordered = _newest_first([with_rule_topics(a, rules) for a in articles])
+    # The permalink is the day's path, of fixed length, and the slug: lower-cased, it tells
+    # the day and the lower-cased slug as the pair does. Two sets tell the usual case, no
+    # duplicate, without sorting by path.
     urls = frozenset(a.canonical_url for a in ordered)
     links = frozenset(a.permalink.lower() for a in ordered)
     duplicates = [] if len(urls) == len(links) == len(ordered) else find_duplicates(ordered)
@@ -68,6 +71,7 @@ def build_index(
     # under the same name as the others by "Reuters".
     topic_names, one_topic_spelling = _spellings(name for a in ordered for name in a.topics)
     source_names, one_source_spelling = _spellings(a.source for a in ordered)
+    one_spelling = one_topic_spelling and one_source_spelling
 
     # Asked once per name and per topic list: 10,000 articles share a few dozen of each.
     sources: dict[str, str] = {}
@@ -97,7 +101,8 @@ def build_index(
         days=days,
         topics=_terms("topics", ((name, a) for a in ordered for name in a.topics)),
         sources=_terms("sources", ((a.source, a) for a in ordered)),
-        unique=(urls, links) if one_topic_spelling and one_source_spelling else None,
+        # (Not for a site some articles were left out of: the sets hold theirs too.)
+        unique=None if duplicates or not one_spelling else (urls, links),
     )
     return index, [problem for problem, _ in duplicates]
 
@@ -167,12 +172,6 @@ def with_rule_topics(article: Article, rules: list[tuple[str, re.Pattern[str]]])
 def find_duplicates(articles: list[Article]) -> list[tuple[Diagnostic, Article]]:
     """Each article that repeats an earlier one's url or day and slug, with the problem."""
     problems: list[tuple[Diagnostic, Article]] = []
-    # The permalink is the day's path, of fixed length, and the slug: lower-cased, it tells
-    # the day and the lower-cased slug as the pair does.
-    if len({a.canonical_url for a in articles}) == len(articles) and len(
-        {a.permalink.lower() for a in articles}
-    ) == len(articles):
-        return problems  # the usual case, told by two sets without sorting by path
     by_url: dict[str, Article] = {}
     by_slug: dict[tuple[object, str], Article] = {}
     # Report each duplicate at the file that sorts later, so the message is stable.

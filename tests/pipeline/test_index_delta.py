@@ -144,3 +144,13 @@ def test_what_changed_between_two_lists_is_told_by_identity():
     assert changed_between(before, after) == ([1], [1])  # the same two lists: asked again
     assert changed_between(after, (one,)) == ([1, 2], [])
     assert changed_between((one,), (three, one)) == ([], [0])
+
+
+def test_an_index_with_articles_left_out_is_built_anew():
+    one = _article(1, 0, 7, ["Oil"], "Reuters", "a")
+    twin = dataclasses.replace(
+        _article(2, 1, 7, ["Oil"], "Reuters", "b"), canonical_url=one.canonical_url
+    )
+    index, dropped = build_index([one, twin], CONFIG, keep_going=True)
+    assert dropped and index.unique is None  # its sets would hold the article left out
+    assert update_index(index, [], [_article(3, 2, 7, [], "Reuters", "c")], CONFIG) is None
