@@ -98,12 +98,14 @@ def prepare(
     found: Discovered | None = None,
     rendering: bool = False,
     meanwhile: Callable[[], None] | None = None,
+    plain: bool = True,
 ) -> Site:
     """Load, index and plan; raises DigestError with every problem found. ``found``: the
     content files as ``discover`` listed them, when the caller already did. ``rendering``:
     pages will be rendered, so the templates are compiled meanwhile (``compile_ahead``).
     ``meanwhile``: the caller's work that needs no plan, done while the plan waits for the
-    stories (``plan_site``)."""
+    stories (``plan_site``). ``plain``: no later plan starts from this one (``plan_site``);
+    False for ``watch``'s, whose pages it patches in place."""
     # Imported here, not above: a build with nothing to do returns before it needs the
     # parsers, Jinja or Markdown, and so starts in a fraction of the time.
     from digest.pipeline.assets import site_assets
@@ -144,7 +146,15 @@ def prepare(
     warnings.extend(dropped)
     related = cache.get_memo(RELATED_MEMO) if cache is not None else None
     plan = plan_site(
-        index, config, None, options.workers, memo, grouping, related, meanwhile=meanwhile
+        index,
+        config,
+        None,
+        options.workers,
+        memo,
+        grouping,
+        related,
+        meanwhile=meanwhile,
+        plain=plain,
     )
     if cache is not None:  # the memo checks itself against the articles: kept at once
         cache.put_memo(RELATED_MEMO, plan.related_memo)
@@ -198,7 +208,8 @@ def build(
     cache = Cache(None if options.force else root / CACHE_DIR)
     try:
         early = EarlyLastBuild(root / CACHE_DIR, output, options.force)
-        site = prepare(options, cache, found, rendering=True, meanwhile=early)  # load -> plan
+        plain = state is None and not in_place
+        site = prepare(options, cache, found, True, early, plain)  # load -> plan
         last = early.last()
         warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
         renderer = Renderer(root, site.config, cache)

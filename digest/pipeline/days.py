@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from digest.model import Article, Day
 from digest.pipeline.index import SiteIndex
-from digest.pipeline.pages import Page, page_path
+from digest.pipeline.pages import Later, Page, page_path
 from digest.pipeline.stories import Stories, Story, day_entries, day_groups, first_topic, neighbours
 
 
@@ -33,6 +34,56 @@ def _story_page(story: Story) -> Page:
         lastmod=story.articles[-1].day,
         title=story.title,
     )
+
+
+class _DayContexts:
+    """The contexts of a day's pages, the parts they share (the day page's entries and
+    groups, each article's neighbours on it) made once, for the first of them asked."""
+
+    __slots__ = ("_day", "_newer", "_older", "_parts", "_related_of", "_stories")
+
+    def __init__(
+        self,
+        day: Day,
+        newer: Day | None,
+        older: Day | None,
+        stories: Stories | None,
+        related_of: dict[int, tuple[Article, ...]],
+    ) -> None:
+        self._day, self._newer, self._older = day, newer, older
+        self._stories, self._related_of = stories, related_of
+        self._parts: tuple[Any, Any, dict[str, Any]] | None = None
+
+    def _shared(self) -> tuple[Any, Any, dict[str, Any]]:
+        if self._parts is None:
+            top, rest = day_entries(self._day, self._stories)
+            groups = day_groups(rest)
+            self._parts = (top, groups, neighbours(top, groups))
+        return self._parts
+
+    def of_day(self) -> dict[str, Any]:
+        day = self._day
+        top, groups, _ = self._shared()
+        return {
+            "day": day,
+            "top": top,
+            "groups": groups,
+            "topic_count": len({first_topic(a) for a in day.articles}),
+            "sources": sorted({a.source for a in day.articles}, key=str.casefold),
+            "newer": self._newer,
+            "older": self._older,
+        }
+
+    def of_article(self, article: Article, story: Story | None) -> dict[str, Any]:
+        previous, following = self._shared()[2][article.path]
+        return {
+            "article": article,
+            "day": self._day,
+            "related": self._related_of[id(article)],
+            "story": story,
+            "previous": previous,
+            "next": following,
+        }
 
 
 Group = tuple[tuple[Page, ...], tuple[Any, ...]]
@@ -67,12 +118,16 @@ def day_pages(
     keep: DayMemo | None = None,
     last_stories: dict[str, Page] | None = None,
     keep_stories: dict[str, Page] | None = None,
+    later: bool = False,
 ) -> tuple[list[Page], list[Group]]:
     """The day pages, each followed by its articles' pages, then the story pages; and the
     groups of a day's page with its articles' pages. ``last``: a memo of an earlier plan,
     whose pages are taken for a day of equal inputs; ``keep``: filled with this plan's.
     ``last_stories`` and ``keep_stories``: the same for the story pages, by story id (a
-    story's page is taken when its story is the same object, ``stories_of``'s memo)."""
+    story's page is taken when its story is the same object, ``stories_of``'s memo).
+    ``later``: the contexts of a day's pages are made when one of them is first read
+    (``Later``): a build renders the pages of a few days, and fingerprints the others from
+    what they are made from."""
     pages: list[Page] = []
     groups_of_days: list[Group] = []
     for position, day in enumerate(index.days):
@@ -89,28 +144,19 @@ def day_pages(
                 if keep is not None:
                     keep[day.date] = known
                 continue
-        top, rest = day_entries(day, stories)
-        groups = day_groups(rest)
-        near = neighbours(top, groups)
         # A story is fingerprinted as its id and articles (its title, sources and days
         # follow from them), a story of one article as its id: quicker than the whole.
         told = None
         if stories is not None:
             told = tuple([_told(stories.of[a.path]) for a in day.articles])
+        made = _DayContexts(day, newer, older, stories, related_of)
+        context = Later(made.of_day) if later else made.of_day()
         pages.append(
             Page(
                 page_path(day.permalink),
                 day.permalink,
                 "day.html",
-                {
-                    "day": day,
-                    "top": top,
-                    "groups": groups,
-                    "topic_count": len({first_topic(a) for a in day.articles}),
-                    "sources": sorted({a.source for a in day.articles}, key=str.casefold),
-                    "newer": newer,
-                    "older": older,
-                },
+                context,
                 lastmod=day.date,
                 feed="/digests.xml",
                 # The entries, groups, counts and sources follow from the day and its
@@ -120,32 +166,28 @@ def day_pages(
         )
         for article in day.articles:
             story = _story_with_page(stories, article)
+            of_article = partial(made.of_article, article, story)
             pages.append(
                 Page(
                     page_path(article.permalink),
                     article.permalink,
                     "article.html",
-                    {
-                        "article": article,
-                        "day": day,
-                        "related": related_of[id(article)],
-                        "story": story,
-                        "previous": near[article.path][0],
-                        "next": near[article.path][1],
-                    },
+                    Later(of_article) if later else of_article(),
                     lastmod=article.day,
+                    # Its neighbours on the day page follow from the day and its articles'
+                    # stories, as the day page does.
                     made_from=(
                         article,
                         day,
                         related_of[id(article)],
                         None if story is None else _told(story),
-                        *near[article.path],
+                        told,
                     ),
                 )
             )
         # An article's page is made from the article, the day, its related list, its story
-        # and its neighbours on the day page: the story and the neighbours follow from the
-        # day and its articles' stories, as the day page does; the related lists do not.
+        # and the day's stories (its neighbours on the day page follow from them), as the
+        # day page is; the related lists are not.
         related = [related_of[id(a)] for a in day.articles]
         flat = tuple([a for items in related for a in items])
         made_from = (pages[first].made_from, tuple([len(r) for r in related]), flat)

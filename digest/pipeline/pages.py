@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,88 @@ class Page:
     """What ``context`` is worked out from, when the planner builds it from these values
     alone (with the configuration): the fingerprint hashes them instead of the context,
     which takes longer to walk. None: the context is hashed."""
+
+
+class Later(dict[str, Any]):
+    """A page's context made when it is first read, by any of a dict's ways of reading
+    (a template's render unpacks it with ``**``, which reads it as a mapping, since it
+    iterates its own way): a build fingerprints the pages of unchanged days from what they
+    are made from (``Page.made_from``), and renders a few. Read, it is the dict it was
+    made into. Only a plain build's plan holds these: ``watch`` walks and rebuilds its
+    pages' contexts as the dicts they are (``digest.incremental.holders``)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
+        super().__init__()
+        self._make: Callable[[], dict[str, Any]] | None = make
+
+    def made(self) -> Later:
+        make = self._make
+        if make is not None:
+            self._make = None
+            dict.update(self, make())
+        return self
+
+    def __getitem__(self, key: str) -> Any:
+        return dict.__getitem__(self.made(), key)
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self.made(), key)
+
+    def __iter__(self) -> Iterator[str]:
+        return dict.__iter__(self.made())
+
+    def __reversed__(self) -> Iterator[str]:
+        return dict.__reversed__(self.made())
+
+    def __len__(self) -> int:
+        return dict.__len__(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Later):
+            other.made()
+        return dict.__eq__(self.made(), other)
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, Later):
+            other.made()
+        return dict.__ne__(self.made(), other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self.made())
+
+    def __or__(self, other: Any) -> Any:
+        return dict.__or__(dict(self.made()), other)
+
+    def __ror__(self, other: Any) -> Any:
+        return dict.__or__(dict(other), dict(self.made()))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:  # copied and pickled as the plain dict
+        return (dict, (dict(self.made()),))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict.get(self.made(), key, default)
+
+    def keys(self) -> Any:
+        return dict.keys(self.made())
+
+    def values(self) -> Any:
+        return dict.values(self.made())
+
+    def items(self) -> Any:
+        return dict.items(self.made())
+
+    def copy(self) -> dict[str, Any]:
+        return dict(self.made())
+
+    def _changed(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a page's context is not changed once planned")
+
+    __setitem__ = __delitem__ = __ior__ = _changed
+    setdefault = pop = popitem = update = clear = _changed
 
 
 @dataclass(frozen=True, slots=True)

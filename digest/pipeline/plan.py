@@ -105,6 +105,7 @@ def plan_site(
     last: SitePlan | None = None,
     lazy_memos: bool = False,
     meanwhile: Callable[[], None] | None = None,
+    plain: bool = False,
 ) -> SitePlan:
     """Every page of the site; two outputs claiming one path is an error naming both.
     ``stories``: the site's stories when the caller has them; else, unless the site has
@@ -117,7 +118,9 @@ def plan_site(
     plan's memos as ``LazyText``, encoded only if read (``watch``, which keeps none).
     ``meanwhile``: called once the pages that need no stories are planned, before waiting
     for the stories: the caller's own work that needs no plan, done while another process
-    finds them (not called when the site has them off or they were given)."""
+    finds them (not called when the site has them off or they were given). ``plain``: a
+    plan no later plan starts from (``digest build``'s): it keeps no memo of its days, and
+    their pages' contexts are made when read (``Later``)."""
     pages: list[Page] = []
     term_memo: dict[tuple[str, str], tuple[Term, int, list[Page]]] = {}
     day_memo: DayMemo = {}
@@ -216,9 +219,10 @@ def plan_site(
         stories,
         related_of,
         None if last is None else last.day_memo,
-        day_memo,
+        None if plain else day_memo,
         None if last is None else last.story_pages,
-        story_pages,
+        None if plain else story_pages,
+        later=plain,
     )
     pages[later:later] = dated
     html_pages = [p for p in pages if p.path.endswith(".html") and p.path != "404.html"]
