@@ -242,15 +242,20 @@ class Manifest:
         untouched = None
         if checked_before is not None and checked_before[0] == str(output):
             untouched = checked_before[1]
+        if untouched is not None:  # the usual build: set look-ups, no call per page
+            items = items if isinstance(items, list) else list(items)
+            got = entries.get
+            fresh = [
+                path in untouched and (entry := got(path)) is not None and entry[0] == stamp
+                for path, stamp in items
+            ]
+            checked.update([path for (path, _), ok in zip(items, fresh, strict=True) if ok])
+            yield from fresh
+            return
         for path, fingerprint in items:
             entry = entries.get(path)
             if entry is None or entry[0] != fingerprint:
                 yield False
-                continue
-            if untouched is not None:
-                if path in untouched:
-                    checked.add(path)
-                yield path in untouched
                 continue
             try:
                 found = stat(prefix + path)

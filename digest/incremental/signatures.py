@@ -37,6 +37,8 @@ class Keeper(Protocol):
 
     def keep(self, path: str, present: bool = False) -> bool: ...
 
+    def keep_present(self, paths: Sequence[str]) -> None: ...
+
 
 Kept = dict[str, list[Any]]
 """Group key (its first page's path) -> [signature, the group's page paths]: JSON data."""
@@ -224,8 +226,6 @@ def pages_to_render(
     if stamped.fingerprints is None:
         return list(range(len(plan.pages))), stamped.signatures
     fingerprints.update(stamped.fingerprints)
-    todo, keep = [], writer.keep
-    for position, (path, fresh) in enumerate(zip(stamped.paths, stamped.fresh, strict=True)):
-        if not (fresh and keep(path, True)):
-            todo.append(position)
-    return todo, stamped.signatures
+    fresh = stamped.fresh
+    writer.keep_present([path for path, ok in zip(stamped.paths, fresh, strict=True) if ok])
+    return [position for position, ok in enumerate(fresh) if not ok], stamped.signatures
