@@ -31,6 +31,7 @@ STAGES = [
     "collisions",
     "render",
     "output",
+    "output_paths",
     "write",
     "assets",
     "publish",

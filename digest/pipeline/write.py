@@ -28,69 +28,7 @@ from digest.incremental import spare
 from digest.incremental.manifest import Written, files_in
 from digest.parallel import in_background
 from digest.pipeline.output import MARKER, clean_leftovers, exchange, files_of
-
-
-def safe_relative(path: str) -> PurePosixPath:
-    """An output path that cannot leave the output folder, or a bug in our code."""
-    rel = PurePosixPath(path)
-    if rel.is_absolute() or not rel.parts or any(p in ("", ".", "..") for p in rel.parts):
-        raise ValueError(f"unsafe output path {path!r}")
-    return rel
-
-
-def _normal(path: str) -> str:
-    """``safe_relative(path).as_posix()``, without making a path object for a path that
-    is already in that form (the site's own page paths): this runs once per output file,
-    in the process that all the workers report to."""
-    if (
-        path
-        and path[0] != "/"
-        and path[-1] != "/"
-        and "//" not in path
-        and "/./" not in f"/{path}/"
-        and "/../" not in f"/{path}/"
-    ):
-        return path
-    return safe_relative(path).as_posix()
-
-
-def _all_normal(paths: Sequence[str]) -> bool:
-    """Whether ``_normal`` would give each of ``paths`` back as it is, told by looking at
-    them joined (at C speed): a build keeps thousands of pages' files at once."""
-    if not paths:
-        return True
-    joined = "\0" + "\0".join(paths) + "\0"
-    return joined.count("\0") == len(paths) + 1 and not any(bad in joined for bad in _NOT_NORMAL)
-
-
-_NOT_NORMAL = (
-    *("\0\0", "\0/", "/\0", "//"),
-    *("/./", "\0./", "/.\0", "\0.\0"),
-    *("/../", "\0../", "/..\0", "\0..\0"),
-)
-"""What a path that ``_normal`` changes or refuses shows, joined between NULs: empty, a
-leading or trailing slash, an empty, ``.`` or ``..`` part (``.`` and ``..`` alone too)."""
-
-
-def _claim_all(paths: set[str], new: Sequence[str]) -> bool:
-    """``_claim`` of each of ``new`` at once, when each is in normal form and none is
-    claimed (nor twice among them); False, claiming nothing, otherwise."""
-    if not _all_normal(new):
-        return False
-    fresh = set(new)
-    if len(fresh) != len(new) or not paths.isdisjoint(fresh):
-        return False
-    paths |= fresh
-    return True
-
-
-def _claim(paths: set[str], path: str) -> str:
-    """Add ``path``, in normal form, to a writer's ``paths``: one file, written once."""
-    key = _normal(path)
-    if key in paths:
-        raise ValueError(f"output {key} written twice")
-    paths.add(key)
-    return key
+from digest.pipeline.output_paths import claim, claim_all, normal, safe_relative
 
 
 class SiteWriter:
@@ -145,7 +83,7 @@ class SiteWriter:
                 self._walk = in_background(partial(files_of, output), jobs)
 
     def _claim(self, path: str) -> str:
-        return _claim(self._paths, path)
+        return claim(self._paths, path)
 
     def _stage(self) -> None:
         if self._staged:
@@ -221,7 +159,7 @@ class SiteWriter:
         False, claiming nothing, when there is no current file to keep. ``present``: the
         caller has just found the file there (the manifest's ``fresh``), so it is not
         looked for again."""
-        rel = _normal(path)
+        rel = normal(path)
         if not present and not os.path.isfile(f"{self._output}/{rel}"):
             return False
         self._carry(self._claim(rel))
@@ -229,8 +167,8 @@ class SiteWriter:
 
     def keep_present(self, paths: Sequence[str]) -> None:
         """``keep(path, True)`` of each of ``paths``, in order (the manifest found each
-        file as it wrote it): claimed at once when they can be (``_claim_all``)."""
-        if not _claim_all(self._paths, paths):
+        file as it wrote it): claimed at once when they can be (``claim_all``)."""
+        if not claim_all(self._paths, paths):
             for path in paths:
                 self.keep(path, True)
             return
@@ -343,7 +281,7 @@ class InPlaceWriter:
         spare.suspend(output)
 
     def _claim(self, path: str) -> str:
-        return _claim(self._paths, path)
+        return claim(self._paths, path)
 
     def write(self, path: str, data: bytes) -> None:
         self.record(path, self.write_file(path, data) is not None)
@@ -385,7 +323,7 @@ class InPlaceWriter:
 
     def keep_present(self, paths: Sequence[str]) -> None:
         """``keep(path, True)`` of each of ``paths``: see ``SiteWriter.keep_present``."""
-        if not _claim_all(self._paths, paths):
+        if not claim_all(self._paths, paths):
             for path in paths:
                 self.keep(path, True)
             return

@@ -17,6 +17,7 @@ from conftest import REPO, article, leftovers, snapshot, tree
 from hypothesis import given
 from hypothesis import strategies as st
 
+import digest.pipeline.output_paths
 import digest.pipeline.write
 from digest.cli import main
 from digest.commands.build import BuildOptions, build
@@ -218,9 +219,9 @@ def test_output_paths_are_checked_and_normalised_like_pure_paths(path):
     # The writers' string shortcut for paths already in normal form agrees with the path
     # objects it skips: the same normal form, the same refusals (a bug in our code).
     try:
-        expected = digest.pipeline.write.safe_relative(path).as_posix()
+        expected = digest.pipeline.output_paths.safe_relative(path).as_posix()
     except ValueError:
         with pytest.raises(ValueError):
-            digest.pipeline.write._normal(path)
+            digest.pipeline.output_paths.normal(path)
         return
-    assert digest.pipeline.write._normal(path) == expected
+    assert digest.pipeline.output_paths.normal(path) == expected

@@ -8,7 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.pipeline.write import InPlaceWriter, SiteWriter, _all_normal, _normal
+from digest.pipeline.output_paths import all_normal, normal
+from digest.pipeline.write import InPlaceWriter, SiteWriter
 
 PARTS = st.sampled_from(["a", "b", "index.html", ".", "..", "", "x\0y", "é", "2013", ".hidden"])
 PATHS = st.builds("/".join, st.lists(PARTS, min_size=1, max_size=4))
@@ -16,7 +17,7 @@ PATHS = st.builds("/".join, st.lists(PARTS, min_size=1, max_size=4))
 
 def _normal_or_none(path: str) -> str | None:
     try:
-        return _normal(path)
+        return normal(path)
     except ValueError:
         return None
 
@@ -26,9 +27,9 @@ def _normal_or_none(path: str) -> str | None:
 def test_all_normal_is_normal_giving_each_path_back(paths):
     each = all(_normal_or_none(p) == p for p in paths)
     if any("\0" in p for p in paths):  # told apart from the joining NULs: the loop's
-        assert not _all_normal(paths)
+        assert not all_normal(paths)
     else:
-        assert _all_normal(paths) == each
+        assert all_normal(paths) == each
 
 
 def _state(writer: SiteWriter | InPlaceWriter) -> tuple[object, ...]:
