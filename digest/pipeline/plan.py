@@ -52,6 +52,16 @@ class SitePlan:
     """Once ``collisions.check_collisions`` passed it: its paths, their case-folds and their
     folders, which the check of the next plan starts from (``watch``)."""
 
+    def drop_pages(self) -> None:
+        """Let the pages go, and all that holds them, keeping the memos and assets: a plain
+        build's plan, once its pages are rendered and before its memos are encoded."""
+        self.pages.clear()
+        self.groups.clear()
+        self.day_memo.clear()
+        self.term_memo.clear()
+        self.story_pages.clear()
+        self.clear = None
+
     def paths(self) -> Iterator[str]:
         for page in self.pages:
             yield page.path
