@@ -199,7 +199,8 @@ def build(
         skipped = _unchanged(options, inputs, started)
         if skipped is not None:
             return skipped
-    from digest.incremental.fingerprint import Stamper  # see prepare: not for an unchanged site
+    # Here, not above (see prepare): not for a site with nothing to build.
+    from digest.incremental.fingerprint import ContextHasher, Stamper
     from digest.incremental.last import EarlyLastBuild
     from digest.incremental.signatures import pages_to_render, stamp_plan
     from digest.pipeline.publish import publish, write_assets
@@ -249,13 +250,9 @@ def build(
             changed = [*writer.written, *removed]
             warnings += reindex_after_commit(output, pages, site.config, changed)
         summary = _summary(site)
-        if state is None:
-            # Nothing after this reads the pages or their fingerprints' memo: let them go
-            # before the save encodes the memos, which at 100,000 articles added ~50 MB to
-            # the process's peak, above the rendering's.
+        if state is None:  # nothing reads the pages now: gone before the memos are made
             site.plan.drop_pages()
-            stamp.hasher.forget()
-            args = stamped = None  # type: ignore[assignment]
+            stamp.hasher, args, stamped = ContextHasher(), None, None  # type: ignore[assignment]
         warnings += _save(
             options,
             site,

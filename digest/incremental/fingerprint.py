@@ -184,12 +184,6 @@ class ContextHasher:
             tuple: self._sequence,
         }
 
-    def forget(self) -> None:
-        """Drop every memoised form and the objects kept for them (a plain build, done
-        fingerprinting, before it saves)."""
-        self._memo.clear()
-        self._keep.clear()
-
     def article(self, a: Article) -> Any:
         found = self._memo.get(id(a))
         return found if found is not None else self._identify((a,))[0]
