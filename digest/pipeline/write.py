@@ -176,9 +176,6 @@ class SiteWriter:
         if not self._staged:
             self._pending.extend(paths)
             return
-        if self._dirty is not None and self._exact and not self._cleared:
-            dirty = self._dirty  # every other file of the spare is the output's already
-            paths = [rel for rel in paths if rel in dirty]
         for rel in paths:
             self._link_into_staging(rel)
 
