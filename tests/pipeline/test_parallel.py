@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import shutil
+import signal
 import sqlite3
 from dataclasses import fields
 
@@ -243,3 +244,33 @@ def test_stories_begun_before_the_index_leave_out_what_it_drops(make_site, tmp_p
         assert main([*args, "--force", "--keep-going"]) == 0
     assert tree(tmp_path / "out-1") == tree(tmp_path / "out-2")
     assert "again" not in (tmp_path / "out-2/2013/11/02/index.html").read_text()
+
+
+def _dies_in_a_child(parent: int, value: int) -> int:
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return value
+
+
+def test_a_background_process_that_dies_is_done_here(monkeypatch, tmp_path):
+    """A killed process took its result with it; waiting for it hung forever once."""
+    import tempfile
+
+    from digest.parallel import in_background
+
+    parent = os.getpid()
+    assert in_background(lambda: _dies_in_a_child(parent, 7), 2)() == 7
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))  # through the pipe
+    assert in_background(lambda: _dies_in_a_child(parent, 8), 2)() == 8
+
+
+def test_a_worker_that_dies_leaves_its_items_to_this_process():
+    from digest.parallel import ordered_map
+
+    parent = os.getpid()
+
+    def double(n: int) -> int:
+        return 2 * (_dies_in_a_child(parent, n) if n == 150 else n)
+
+    items = list(range(400))
+    assert list(ordered_map(double, items, 2, chunksize=8)) == [2 * n for n in items]
