@@ -101,7 +101,7 @@ class Article:
         return self.lines.get(key, 1)
 
     def __reduce__(self) -> tuple[Any, tuple[tuple[Any, ...]]]:
-        # Every article crosses a process boundary (the fork pool) at least once a build:
+        # Every article crosses a process boundary (a forked worker) at least once a build:
         # the dataclass default pickles a slots class through Python-level
         # __getstate__/__setstate__ calling fields() each time, twice as slow as this.
         return _restore_article, (tuple([slot.__get__(self) for slot in _ARTICLE_SLOTS]),)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import signal
@@ -21,8 +22,6 @@ R = TypeVar("R")
 
 MIN_PARALLEL = 64
 """Below this many tasks, starting processes costs more than it saves."""
-
-_task: Callable[[Any], Any] | None = None
 
 
 def usable_cpus() -> int:
@@ -53,58 +52,141 @@ _PR_SET_PDEATHSIG = 1
 _HELD = {signal.SIGTERM, signal.SIGINT}
 
 
-def _run(chunk: Sequence[Any]) -> list[Any]:
-    assert _task is not None
-    return [_task(item) for item in chunk]
-
-
 def ordered_map(
     func: Callable[[T], R], items: Sequence[T], jobs: int, chunksize: int = 0
 ) -> Iterator[R]:
-    """``map(func, items)`` over ``jobs`` forked processes, results in input order."""
-    global _task
+    """``map(func, items)`` over ``jobs`` forked processes, results in input order.
+
+    Each worker is a plain forked process with a pipe of its own, sent the bounds of the
+    next run of items as it finishes one (two runs ahead, so it never waits on this
+    process) and sending back their results. Not ``multiprocessing.Pool``: its three
+    threads are copied mid-work by every later fork, its ``terminate`` after a worker's
+    error has waited forever on a queue's lock (a CI run sat out its limit there), and a
+    dead worker's task is lost to it for good. Here a worker that dies, or whose result or
+    error does not pickle, has its runs done in this process, as with one job (each item's
+    work is idempotent); an error is raised when its item's turn comes, so the first in
+    input order is the one reported, as with one job."""
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if jobs <= 1 or len(items) < MIN_PARALLEL or not forkable:
         yield from map(func, items)
         return
     chunksize = chunksize or max(1, min(64, len(items) // (jobs * 8)))
-    _task = func
+    runs = [(at, min(at + chunksize, len(items))) for at in range(0, len(items), chunksize)]
     context = multiprocessing.get_context("fork")
-    done = 0
-    # A worker forked with the parent's handlers and signalled before its initializer
-    # ran (a pool closed right after it started) printed a KeyboardInterrupt traceback:
-    # the workers are born with the signals held, and take them once they are theirs.
+    workers: list[tuple[Any, Any]] = []  # (process, this end of its pipe)
+
+    def serve(end: Any) -> None:
+        _die_with_parent()
+        while True:
+            try:
+                run = end.recv()
+            except EOFError:  # this process is gone: so is the work
+                return
+            try:
+                reply: tuple[str, Any] = (_DONE, [func(item) for item in items[run[0] : run[1]]])
+            except Exception as exc:  # raised there, in input order (see _outcome)
+                reply = (_FAILED, exc)
+            try:
+                data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # done again there, where it needs no pickling
+                data = pickle.dumps((_LOST, None))
+            end.send_bytes(data)
+
     try:
+        # A worker forked with the parent's handlers and signalled before it took its own
+        # (a build stopped right after the workers started) printed a KeyboardInterrupt
+        # traceback: the workers are born with the signals held, and take them in serve.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
-            pool = context.Pool(jobs, initializer=_die_with_parent)
+            for _ in range(min(jobs, len(runs))):
+                here, there = context.Pipe()
+                process = context.Process(target=serve, args=(there,), daemon=True)
+                process.start()
+                there.close()
+                workers.append((process, here))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        with pool:
-            workers = list(pool._pool)  # the pool starts a new worker for a dead one
-            # Chunked here, not by imap: its chunked iterator has no timeout.
-            chunks = [items[at : at + chunksize] for at in range(0, len(items), chunksize)]
-            results = pool.imap(_run, chunks)
-            while done < len(items):
-                try:
-                    values = results.next(timeout=_POLL)
-                except multiprocessing.TimeoutError:
-                    # A worker that died (killed, out of memory) took its task with it:
-                    # the pool would wait for it forever.
-                    if all(worker.is_alive() for worker in workers):
-                        continue
-                    break
-                for value in values:
-                    done += 1
-                    yield value
+        yield from _collect(func, items, runs, workers)
     finally:
-        _task = None
-    # Each item's work is idempotent, so the rest is done here, in order, as with one job.
-    yield from map(func, items[done:])
+        for process, end in workers:
+            if process.is_alive():
+                process.kill()  # idle, or working on runs no one will read
+            process.join()
+            end.close()
+
+
+_DONE, _FAILED, _LOST = "done", "failed", "lost"
+"""What a worker sends back for a run: its results, its error, or neither (unpicklable)."""
+
+_AHEAD = 2
+"""Runs sent to each worker before it finishes one: it starts the next at once."""
+
+
+def _collect(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    runs: list[tuple[int, int]],
+    workers: list[tuple[Any, Any]],
+) -> Iterator[R]:
+    """The results of ``runs``, in order, from ``workers``: see ``ordered_map``."""
+    sent = 0
+    queued: dict[Any, list[int]] = {end: [] for _, end in workers}  # runs each worker has
+    replies: dict[int, tuple[str, Any]] = {}
+    waiting = {end: process for process, end in workers}  # alive, with a pipe that reads
+
+    def feed(end: Any) -> None:
+        nonlocal sent
+        while sent < len(runs) and len(queued[end]) < _AHEAD:
+            try:
+                end.send(runs[sent])
+            except OSError:  # died since its last reply
+                lose(end)
+                return
+            queued[end].append(sent)
+            sent += 1
+
+    def lose(end: Any) -> None:
+        """A worker gone (killed, out of memory): its runs are done here, in their turn."""
+        del waiting[end]
+        for number in queued[end]:
+            replies[number] = (_LOST, None)
+
+    for end in list(waiting):
+        feed(end)
+    for number, (start, stop) in enumerate(runs):
+        # A run never sent (every worker gone) is done here too.
+        while number < sent and number not in replies:
+            ready = multiprocessing.connection.wait(
+                [*waiting, *(process.sentinel for process in waiting.values())]
+            )
+            for end in [e for e in waiting if e in ready]:
+                if end not in waiting:
+                    continue
+                try:
+                    data = end.recv_bytes()
+                except (EOFError, OSError):  # died, and its pipe with it
+                    lose(end)
+                    continue
+                replies[queued[end].pop(0)] = pickle.loads(data)  # our own child's bytes
+                feed(end)
+            for end, process in list(waiting.items()):
+                if process.sentinel in ready and not end.poll():
+                    lose(end)  # died with nothing more to read
+        yield from _outcome(func, items[start:stop], replies.pop(number, (_LOST, None)))
+
+
+def _outcome(func: Callable[[T], R], items: Sequence[T], reply: tuple[str, Any]) -> Iterator[R]:
+    kind, value = reply
+    if kind == _DONE:
+        yield from value
+    elif kind == _FAILED:
+        raise value
+    else:  # lost: done again here, where its error, if any, is the real one
+        yield from map(func, items)
 
 
 _POLL = 0.5
-"""Seconds between checks that the processes being waited for are still alive."""
+"""Seconds between checks that the background process is still alive."""
 
 
 def in_background(func: Callable[[], R], jobs: int) -> Callable[[], R]:

@@ -274,3 +274,45 @@ def test_a_worker_that_dies_leaves_its_items_to_this_process():
 
     items = list(range(400))
     assert list(ordered_map(double, items, 2, chunksize=8)) == [2 * n for n in items]
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("not this one")
+
+
+def test_a_workers_error_is_the_first_in_input_order_and_the_real_one():
+    """As with one job: an error that does not pickle is met again here, whole."""
+    from digest.parallel import ordered_map
+
+    parent = os.getpid()
+
+    def check(n: int) -> int:
+        if n == 300:
+            raise ValueError("the later one")
+        if n == 170:
+            raise _Unpicklable(f"item {n}, raised {'here' if os.getpid() == parent else 'there'}")
+        return n
+
+    with pytest.raises(_Unpicklable, match="item 170, raised here"):
+        list(ordered_map(check, list(range(400)), 2, chunksize=8))
+
+
+def test_a_result_that_does_not_pickle_is_made_here():
+    from digest.parallel import ordered_map
+
+    parent = os.getpid()
+    got = list(ordered_map(lambda n: (lambda: n) if n == 77 else n, list(range(200)), 2))
+    assert got[76] == 76 and got[78] == 78 and got[77]() == 77
+    assert os.getpid() == parent
+
+
+def test_workers_are_gone_once_the_results_are_not_wanted():
+    import multiprocessing
+
+    from digest.parallel import ordered_map
+
+    results = ordered_map(abs, list(range(-500, 0)), 2, chunksize=4)
+    assert next(results) == 500
+    results.close()  # a build stopped by an error in the first page it wrote
+    assert multiprocessing.active_children() == []
