@@ -60,9 +60,10 @@ def ordered_map(
     Each worker is a plain forked process with a pipe of its own, sent the bounds of the
     next run of items as it finishes one (two runs ahead, so it never waits on this
     process) and sending back their results. Not ``multiprocessing.Pool``: its three
-    threads are copied mid-work by every later fork, its ``terminate`` after a worker's
-    error has waited forever on a queue's lock (a CI run sat out its limit there), and a
-    dead worker's task is lost to it for good. Here a worker that dies, or whose result or
+    threads are copied mid-work by every later fork, its ``terminate`` drains its task
+    queue under the queue's lock while they run (a CI run sat out its limit in the test
+    that terminates one after a worker's error; where inside was never seen), and a dead
+    worker's task is lost to it for good. Here a worker that dies, or whose result or
     error does not pickle, has its runs done in this process, as with one job (each item's
     work is idempotent); an error is raised when its item's turn comes, so the first in
     input order is the one reported, as with one job."""
@@ -84,11 +85,11 @@ def ordered_map(
                 return
             try:
                 reply: tuple[str, Any] = (_DONE, [func(item) for item in items[run[0] : run[1]]])
-            except Exception as exc:  # raised there, in input order (see _outcome)
+            except Exception as exc:  # raised by the parent, in input order (see _outcome)
                 reply = (_FAILED, exc)
             try:
                 data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:  # done again there, where it needs no pickling
+            except Exception:  # done again by the parent, where it needs no pickling
                 data = pickle.dumps((_LOST, None))
             end.send_bytes(data)
 
@@ -242,8 +243,8 @@ def in_background(func: Callable[[], R], jobs: int) -> Callable[[], R]:
 
     def received() -> bytes:
         if reader is not None:
-            # Other processes forked meanwhile hold the pipe's writing end too, so a
-            # child that died does not always close it: its life is checked as well.
+            # A child that dies closes its end (recv_bytes raises, and the work is done
+            # here); its life is checked too, in case a process it forked holds the end.
             while not reader.poll(_POLL):
                 if not process.is_alive() and not reader.poll(0):
                     raise OSError("the background process ended without a result")
