@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import __version__
+from digest.incremental.memo_rows import memo_digest, memo_text, write_memo
 from digest.incremental.memos import Memo, text_of
 
 CACHE_DIR = ".digest-cache"
@@ -111,7 +112,7 @@ class Cache:
         self._new_stat_times: list[tuple[str | None, str]] = []
         self._empty: set[str] = set()
         self._memos_read: dict[str, tuple[int, bytes]] = {}
-        """The length and ``_memo_digest`` of each memo read, not its text (see there)."""
+        """The length and ``memo_digest`` of each memo read, not its text (see there)."""
         if folder is None:
             return
         try:
@@ -261,7 +262,8 @@ class Cache:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", self._new_articles)
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
-            db.executemany("INSERT OR REPLACE INTO memos VALUES (?, ?)", self._new_memos.items())
+            for name, text in self._new_memos.items():
+                write_memo(db, name, text)
             db.executemany(
                 "DELETE FROM stats WHERE rel=?",
                 ((row[0],) for row in self._new_stats if row[2] is None),
@@ -295,9 +297,9 @@ class Cache:
         except sqlite3.Error as exc:
             self._off(exc)
             return None
-        value = row[0] if row and isinstance(row[0], str) else None
+        value = memo_text(row[0]) if row else None
         if value is not None:
-            self._memos_read[name] = (len(value), _memo_digest(value))
+            self._memos_read[name] = (len(value), memo_digest(value))
         return value
 
     def put_memo(self, name: str, memo: Memo | None) -> None:
@@ -308,7 +310,7 @@ class Cache:
             return
         read = self._memos_read.get(name)
         # A memo that changed mostly changed its length: hashed only when it did not.
-        if read is None or read[0] != len(value) or read[1] != _memo_digest(value):
+        if read is None or read[0] != len(value) or read[1] != memo_digest(value):
             self._new_memos[name] = value
 
     def get_body(self, key: str) -> str | None:
@@ -365,15 +367,6 @@ class Cache:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
-
-
-def _memo_digest(text: str) -> bytes:
-    """What tells a memo's text from another of its length. Memos of 100,000 articles are
-    20-30 MB each, and the text read was held to the end of the build only to be compared
-    with the new one (50 MB of the build's peak). SHA-1 for its speed (the processor's own
-    instructions; BLAKE2 took twice as long): nothing rests on it but whether an unchanged
-    memo is written again, and a memo is checked by its reader whatever it holds."""
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).digest()
 
 
 def _row(key: str) -> tuple[str]:

@@ -12,7 +12,8 @@ from digest.incremental.cache import FILENAME, Cache
 
 def _stored(folder) -> dict[str, str]:
     with sqlite3.connect(folder / FILENAME) as db:
-        return dict(db.execute("SELECT name, value FROM memos"))
+        rows = db.execute("SELECT name, value FROM memos")
+        return {name: value.decode("utf-8", "surrogatepass") for name, value in rows}
 
 
 def _build(folder, name: str, new: str | None, problems: list[str] | None = None) -> str | None:
@@ -32,8 +33,8 @@ def _build(folder, name: str, new: str | None, problems: list[str] | None = None
 
 @pytest.mark.parametrize(
     "new",
-    ["[1,2,4]", "[1,2,3,4]", "", "[1,2]", '["é"]'],
-    ids=["same length", "longer", "empty", "shorter", "not ascii"],
+    ["[1,2,4]", "[1,2,3,4]", "", "[1,2]", '["é"]', "[" + "7," * 1_500_000 + "7]", "é" * 1_100_000],
+    ids=["same length", "longer", "empty", "shorter", "not ascii", "megabytes", "not ascii, long"],
 )
 def test_a_changed_memo_is_kept_for_the_next_build(tmp_path, new):
     folder = tmp_path / ".digest-cache"
@@ -70,5 +71,19 @@ def test_the_memo_read_is_not_held(tmp_path):
             for d in held
             for x in [*d.values(), *(y for v in d.values() if isinstance(v, tuple) for y in v)]
         )
+    finally:
+        cache.close()
+
+
+def test_an_older_caches_memo_as_text_is_read_and_bytes_that_are_no_text_are_none(tmp_path):
+    folder = tmp_path / ".digest-cache"
+    _build(folder, "related", "[1]")
+    with sqlite3.connect(folder / FILENAME) as db:
+        db.execute("UPDATE memos SET value = ? WHERE name = 'related'", ("[2]",))  # as text
+        db.execute("INSERT INTO memos VALUES ('stories', ?)", (b"\xff\xfe",))
+    cache = Cache(folder)
+    try:
+        assert cache.get_memo("related") == "[2]"
+        assert cache.get_memo("stories") is None
     finally:
         cache.close()
