@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
-import multiprocessing.connection
 import os
 import pickle
 import signal
@@ -130,6 +129,9 @@ def _collect(
     workers: list[tuple[Any, Any]],
 ) -> Iterator[R]:
     """The results of ``runs``, in order, from ``workers``: see ``ordered_map``."""
+    # Here, not above: a build with nothing to do imports this module and forks nothing.
+    from multiprocessing.connection import wait
+
     sent = 0
     queued: dict[Any, list[int]] = {end: [] for _, end in workers}  # runs each worker has
     replies: dict[int, tuple[str, Any]] = {}
@@ -157,9 +159,7 @@ def _collect(
     for number, (start, stop) in enumerate(runs):
         # A run never sent (every worker gone) is done here too.
         while number < sent and number not in replies:
-            ready = multiprocessing.connection.wait(
-                [*waiting, *(process.sentinel for process in waiting.values())]
-            )
+            ready = wait([*waiting, *(process.sentinel for process in waiting.values())])
             for end in [e for e in waiting if e in ready]:
                 if end not in waiting:
                     continue
