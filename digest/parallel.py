@@ -85,7 +85,9 @@ def ordered_map(
             try:
                 reply: tuple[str, Any] = (_DONE, [func(item) for item in items[run[0] : run[1]]])
             except Exception as exc:  # raised by the parent, in input order (see _outcome)
-                reply = (_FAILED, exc)
+                import traceback  # only here: a build's start does not need it
+
+                reply = (_FAILED, (exc, "".join(traceback.format_exception(exc))))
             try:
                 data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # done again by the parent, where it needs no pickling
@@ -113,6 +115,13 @@ def ordered_map(
                 process.kill()  # idle, or working on runs no one will read
             process.join()
             end.close()
+
+
+class WorkerTraceback(Exception):
+    """Where, in a worker, the error it sent back was raised: its traceback's text."""
+
+    def __str__(self) -> str:
+        return f"\n\n{self.args[0]}" if self.args else ""
 
 
 _DONE, _FAILED, _LOST = "done", "failed", "lost"
@@ -161,8 +170,6 @@ def _collect(
         while number < sent and number not in replies:
             ready = wait([*waiting, *(process.sentinel for process in waiting.values())])
             for end in [e for e in waiting if e in ready]:
-                if end not in waiting:
-                    continue
                 try:
                     data = end.recv_bytes()
                 except (EOFError, OSError):  # died, and its pipe with it
@@ -181,7 +188,10 @@ def _outcome(func: Callable[[T], R], items: Sequence[T], reply: tuple[str, Any])
     if kind == _DONE:
         yield from value
     elif kind == _FAILED:
-        raise value
+        error, where = value
+        # As a pool did: the worker's own traceback is the error's cause, for a crash's
+        # report (a DigestError is reported by its diagnostics, whatever its cause).
+        raise error from WorkerTraceback(where)
     else:  # lost: done again here, where its error, if any, is the real one
         yield from map(func, items)
 

@@ -316,3 +316,20 @@ def test_workers_are_gone_once_the_results_are_not_wanted():
     assert next(results) == 500
     results.close()  # a build stopped by an error in the first page it wrote
     assert multiprocessing.active_children() == []
+
+
+def _fails_deep_in_a_worker(n: int) -> int:
+    if n == 90:
+        raise KeyError(f"no {n}")
+    return n
+
+
+def test_a_workers_crash_carries_the_workers_traceback():
+    """A bug's report names where in the worker it happened, as a pool's did."""
+    from digest.parallel import WorkerTraceback, ordered_map
+
+    with pytest.raises(KeyError) as raised:
+        list(ordered_map(_fails_deep_in_a_worker, list(range(200)), 2, chunksize=8))
+    cause = raised.value.__cause__
+    assert isinstance(cause, WorkerTraceback)
+    assert "_fails_deep_in_a_worker" in str(cause) and "KeyError: 'no 90'" in str(cause)
