@@ -220,6 +220,7 @@ def build(
         # template edited since, or its pages would look up to date without a render.
         for template in sorted({page.template for page in site.plan.pages}):
             stamp.templates(template)
+        stamp.hasher.identify(site.index.articles)  # each article's identity in one pass
         stamped = stamp_plan(site.plan, stamp, last, output)  # before the writer forks
         writer = _writer(output, in_place, last, options.workers)
         pages, fingerprints = site.plan.pages, {}

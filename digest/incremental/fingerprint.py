@@ -186,13 +186,13 @@ class ContextHasher:
 
     def article(self, a: Article) -> Any:
         found = self._memo.get(id(a))
-        return found if found is not None else self._identify((a,))[0]
+        return found if found is not None else self.identify((a,))[0]
 
-    def _identify(self, articles: Iterable[Article]) -> list[str]:
-        """Memoise the identity of each of ``articles``: one short string per article
-        (list pages hold hundreds of articles, and encoding each as a list of its fields
-        was most of a page's fingerprint), made from what the page of an article shows
-        of it: its file's bytes, path, and the source and topics the index gave it."""
+    def identify(self, articles: Iterable[Article]) -> list[str]:
+        """Memoise the identity of each of ``articles`` (a build: all, in one pass): one short
+        string per article (list pages hold hundreds of articles, and encoding each as
+        a list of its fields was most of a page's fingerprint), made from what its page
+        shows of it: its file's bytes, path, and the source and topics the index gave it."""
         memo, keep, out = self._memo, self._keep, []
         for a in articles:
             try:
@@ -215,7 +215,7 @@ class ContextHasher:
         get = self._memo.get
         forms = list(map(get, map(id, articles)))
         if None in forms:
-            self._identify({id(a): a for a in articles if get(id(a)) is None}.values())
+            self.identify({id(a): a for a in articles if get(id(a)) is None}.values())
             forms = list(map(get, map(id, articles)))
         return "".join(forms)
 

@@ -212,3 +212,23 @@ def test_only_runs_of_the_term_are_signed_with_it():
     kind, slug, spanned, parts = group[1]
     assert (kind, slug, spanned) == ("topics", "energy", articles[2:4])
     assert parts[0][0] == ("topics", "Energy", "energy", 0, 2)
+
+
+def test_articles_identified_at_once_hash_as_when_found_list_by_list():
+    """A build identifies the site's articles in one pass before its pages (``identify``):
+    every value must hash as it does when each list finds its articles itself."""
+    articles = tuple(_article(i) for i in range(40))
+    values = [
+        Term("topics", "Energy", "energy", articles),
+        articles[3:30],  # a long list, hashed by its own digest
+        (articles[1], articles[7]),  # a short one, inline
+        {"article": articles[5], "related": articles[6:9]},
+    ]
+    lazily = fingerprint.ContextHasher()
+    at_once = fingerprint.ContextHasher()
+    at_once.identify(articles)
+    assert [at_once.value(v) for v in values] == [lazily.value(v) for v in values]
+    # And an article left out of the pass is still identified when met.
+    other = fingerprint.ContextHasher()
+    other.identify(articles[:10])
+    assert other.value(articles[30:]) == lazily.value(articles[30:])
