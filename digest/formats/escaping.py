@@ -31,9 +31,14 @@ _new_str = str.__new__
 
 def escape(value: Any) -> Markup:
     """``markupsafe.escape``; a plain ``str`` skips ``Markup.__new__``'s ``__html__`` test,
-    which a ``str`` never passes."""
-    if type(value) is str:
+    which a ``str`` never passes, and a ``Markup`` (a macro's output, a list item from
+    ``cached``) is its own escape: MarkupSafe would copy it through ``__html__``, which
+    ``Markup`` itself answers with itself (a subclass may not: it takes the original)."""
+    kind = type(value)
+    if kind is str:
         return _new_str(Markup, escape_str(value))  # type: ignore[no-any-return]
+    if kind is Markup:
+        return value  # type: ignore[no-any-return]
     return markupsafe.escape(value)
 
 

@@ -123,6 +123,32 @@ class _Call:
     args: tuple[Any, ...]
     output: Any
     reads: dict[str, set[str] | None]
+    names: frozenset[str] | None = None
+    """When every read was of one article (a list item's): the fields read..."""
+    path: str = ""
+    """... and that article's path; the page's reads take such calls in bulk."""
+
+
+_NAME_SETS: dict[frozenset[str], frozenset[str]] = {}
+"""One object per set of field names read (a theme's items read a handful of sets), so that
+grouping a page's items by it is a look-up by identity."""
+
+
+def _one_article(reads: dict[str, set[str] | None]) -> tuple[frozenset[str] | None, str]:
+    """(The names read, the path) when ``reads`` are of one article alone, else (None, "")."""
+    path = None
+    for paths in reads.values():
+        if paths is None or len(paths) != 1:
+            return None, ""
+        (only,) = paths
+        if path is None:
+            path = only
+        elif only != path:
+            return None, ""
+    if path is None:
+        return None, ""
+    names = frozenset(reads)
+    return _NAME_SETS.setdefault(names, names), path
 
 
 class ReadTracking(jinja2.Environment):
@@ -133,6 +159,9 @@ class ReadTracking(jinja2.Environment):
         options.setdefault("finalize", self._finalize)
         super().__init__(**options)
         self.reads: dict[str, set[str] | None] = {}
+        self._items: dict[frozenset[str], list[str]] = {}
+        """Reads of ``cached`` calls of one article each, by the names read: merged into
+        ``reads`` in one go (``_merge_items``), not field by field for every item."""
         self._calls: dict[tuple[int, ...], _Call] = {}
         self.globals["cached"] = self.cached
 
@@ -150,13 +179,23 @@ class ReadTracking(jinja2.Environment):
         # it exists: same ids, same objects.
         if found is None or found.macro is not macro:
             outer, self.reads = self.reads, {}
+            outer_items, self._items = self._items, {}
             try:
                 output = macro(*args)
             finally:
+                self._merge_items()
                 inner, self.reads = self.reads, outer
+                self._items = outer_items
             if len(self._calls) >= MAX_CACHED_CALLS:
                 self._calls.clear()  # pages come in date order: old entries are the cold ones
-            found = self._calls[key] = _Call(macro, args, output, inner)
+            found = self._calls[key] = _Call(macro, args, output, inner, *_one_article(inner))
+        if found.names is not None:
+            paths = self._items.get(found.names)
+            if paths is None:
+                self._items[found.names] = [found.path]
+            else:
+                paths.append(found.path)
+            return found.output
         for name, paths in found.reads.items():
             current = self.reads.get(name, _MISSING)
             if paths is None or current is None:
@@ -167,8 +206,23 @@ class ReadTracking(jinja2.Environment):
                 current |= paths
         return found.output
 
+    def _merge_items(self) -> None:
+        """Add the reads of the ``cached`` items taken since the last merge to ``reads``."""
+        if not self._items:
+            return
+        reads = self.reads
+        for names, item_paths in self._items.items():
+            for name in names:
+                current = reads.get(name, _MISSING)
+                if current is _MISSING:
+                    reads[name] = set(item_paths)
+                elif current is not None:
+                    current.update(item_paths)
+        self._items = {}
+
     def take_reads(self) -> Reads:
         """The reads since the last call (one page's render), and start afresh."""
+        self._merge_items()
         taken: Reads = {}
         shared: dict[frozenset[str], frozenset[str]] = {}  # most fields are read of one article
         for name, paths in self.reads.items():

@@ -32,12 +32,20 @@ class _Text(str):
     """A str subclass: not the shortcut's plain ``str``."""
 
 
+class _Safe(Markup):
+    """A Markup subclass with its own ``__html__``: not the shortcut's plain ``Markup``."""
+
+    def __html__(self) -> Markup:
+        return Markup(f"<b>{self}</b>")
+
+
 _TEXT = st.text(alphabet=st.sampled_from("<>&\"' aé\u2028\x00\n/"), max_size=12)
 _VALUES = st.one_of(
     _TEXT,
     _TEXT.map(Markup),
     _TEXT.map(_Html),
     _TEXT.map(_Text),
+    _TEXT.map(_Safe),
     st.integers(),
     st.floats(allow_nan=False),
     st.none(),

@@ -316,3 +316,47 @@ def test_cached_takes_only_macros():
     env = ReadTracking(autoescape=True)
     with pytest.raises(TypeError, match="cached\\(\\) takes a macro, not function"):
         env.from_string("{{ cached(f, a) }}").render(f=lambda a: a.body, a=_article())
+
+
+def test_cached_items_of_many_articles_record_each_ones_reads():
+    # Items of one article each are merged in bulk, by the fields they read; an item that
+    # reads "any article", and one of a macro reading two articles, merge field by field.
+    # The page's reads are the same either way, on the first render and the cached one.
+    a, b, c = (_article(f"content/{n}.md", title=n.upper(), summary=f"s{n}") for n in "abc")
+    macros = (
+        "{% macro item(a, long) %}{{ a.title }}{% if long %} {{ a.summary }}{% endif %}"
+        "{% endmacro %}"
+        "{% macro pair(a, b) %}{{ a.title }}+{{ cached(item, b, true) }}{% endmacro %}"
+        "{% macro loud(a) %}{{ a.title }}{{ [a]|string|length > 0 }}{% endmacro %}"
+    )
+    env = ReadTracking(
+        loader=jinja2.DictLoader(
+            {
+                "m": macros,
+                "t": '{% from "m" import item, pair, loud %}'
+                "{{ cached(item, a, false) }}/{{ cached(item, b, true) }}/"
+                "{{ cached(pair, c, a) }}/{{ cached(loud, c) }}/{{ b.url }}",
+            }
+        ),
+        autoescape=True,
+    )
+    env.track_filters()
+    pages = []
+    for _ in range(2):
+        html = env.get_template("t").render(a=a, b=b, c=c)
+        pages.append((html, env.take_reads()))
+    expected = {
+        "title": frozenset({"content/a.md", "content/b.md", "content/c.md"}),
+        "summary": frozenset({"content/a.md", "content/b.md"}),
+        "url": frozenset({"content/b.md"}),
+        "*": None,  # ``loud`` gave an article to a filter
+    }
+    assert pages == [("A/B sb/C+A sa/CTrue/https://example.com/a", expected)] * 2
+
+
+def test_cached_items_past_the_limit_are_read_of_any_article():
+    many = [_article(f"content/{n}.md") for n in range(MAX_PATHS + 1)]
+    pages, _ = _cached_pages(
+        "{% for a in many %}{{ cached(item, a, false) }}{% endfor %}", many=many
+    )
+    assert [reads for _, reads in pages] == [{"title": None}] * 2
