@@ -42,6 +42,7 @@ def recluster(
     window_days: int = WINDOW_DAYS,
     until: dt.datetime | None = None,
     settled: list[int] | None = None,
+    terms: Terms | None = None,
 ) -> list[Story]:
     """``cluster(items)``, reusing ``previous`` for the items published before ``since``.
 
@@ -52,9 +53,11 @@ def recluster(
     change's reach (``_converged``), and the items after that keep ``previous``'s stories,
     so an edit in the past costs a few days, not the days from it to the newest.
     ``settled``: given, the ordinal of the day the run came back on that track is appended
-    to it (nothing when it clustered to the end).
+    to it (nothing when it clustered to the end). ``terms``: the tokeniser to use, for a
+    caller that clusters the same articles again (``Terms(keep_bags=True)``); else a new one.
     """
-    return _Clusterer(window_days).run(in_time_order(items), previous, since, until, settled)
+    clusterer = _Clusterer(window_days, terms)
+    return clusterer.run(in_time_order(items), previous, since, until, settled)
 
 
 class _Open:
@@ -207,11 +210,11 @@ class _Window:
 
 
 class _Clusterer:
-    def __init__(self, window_days: int) -> None:
+    def __init__(self, window_days: int, terms: Terms | None = None) -> None:
         if window_days < 0:
             raise ValueError("window_days must be >= 0")
         self.window = window_days
-        self.terms = Terms()
+        self.terms = Terms() if terms is None else terms
 
     def run(
         self,

@@ -175,6 +175,10 @@ class Bag(NamedTuple):
     """The capitalised terms of its title: who or what the title is about."""
 
 
+MAX_KEPT = 50_000
+"""Bags a ``Terms(keep_bags=True)`` keeps at most (a few kilobytes each)."""
+
+
 class Terms:
     """Tokenising with a cache: a corpus has far fewer distinct words than words.
 
@@ -185,14 +189,31 @@ class Terms:
     is not in title case (*Navy SEALs Raid Stronghold*), where capitals say nothing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_bags: bool = False) -> None:
         # chunk -> (its term, None or, rarely, a tuple of them; the name rule; ends a sentence;
         # the skeleton of its first term's word)
         self._cache: dict[str, tuple[str | tuple | None, int, bool, str | None]] = {}
         self._decisions: dict[str, str] = {}  # a title's chunk -> its kind of decision, or ""
+        self._bags: dict[tuple[str, str], Bag] | None = {} if keep_bags else None
+        """With ``keep_bags``, each (title, text)'s bag, for a ``Terms`` that clusters the
+        same articles again and again (``watch``'s regrouping): a bag is a function of the
+        two, and is only read once made."""
 
     def bag(self, item: StoryItem) -> Bag:
         """The item's terms and their weights, and what candidates are found by (``Bag``)."""
+        bags = self._bags
+        if bags is None:
+            return self._bag(item)
+        key = (item.title, item.text)
+        found = bags.get(key)
+        if found is None:
+            if len(bags) >= MAX_KEPT:  # a long session's: start again rather than grow
+                bags.clear()
+                self._cache.clear()
+            found = bags[key] = self._bag(item)
+        return found
+
+    def _bag(self, item: StoryItem) -> Bag:
         names: set[str] = set()
         capitals: set[str] = set()
         sounds: dict[str, float] = {}

@@ -19,10 +19,11 @@ import datetime as dt
 import hashlib
 from bisect import bisect_left, insort
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from digest.clustering import WINDOW_DAYS, StoryItem, recluster
 from digest.clustering import Story as ClusterStory
+from digest.clustering.terms import Terms
 from digest.incremental.memos import Memo
 from digest.model import Article
 from digest.pipeline.index_delta import changed_between
@@ -93,6 +94,9 @@ class Nearby:
     story_of: dict[str, ClusterStory]
     explicit: int
     """Articles with a ``story:`` id."""
+    terms: Terms = field(default_factory=lambda: Terms(keep_bags=True))
+    """The session's tokeniser: the items of the days around each change are clustered
+    again, most of them the last change's too, and their bags are kept."""
 
     @classmethod
     def of(
@@ -187,7 +191,9 @@ def regroup(state: Nearby, articles: Sequence[Article]) -> list[ClusterStory] | 
             touched.setdefault(story.id, story)
     settled: list[int] = []
     try:
-        result = recluster(list(touched.values()), window, since, until=until, settled=settled)
+        result = recluster(
+            list(touched.values()), window, since, until=until, settled=settled, terms=state.terms
+        )
     except ValueError:
         return None
     if high < len(items) and (not settled or settled[0] > last_day - SPARE_DAYS):

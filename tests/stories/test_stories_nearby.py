@@ -111,3 +111,17 @@ def test_an_editors_story_value_is_grouped_as_a_build_does(override):
     objects.pop(sorted(objects)[9])
     site = _site(objects)
     assert story_groups(site, memo, lazy=True)[0] == story_groups(site)[0]
+
+
+def test_a_session_s_kept_bags_are_the_bags_made_anew(monkeypatch):
+    # The session's tokeniser keeps each (title, text)'s bag; what it gives is what a new
+    # tokeniser makes, also once it has started again from nothing (its limit reached).
+    from digest.clustering import terms
+
+    monkeypatch.setattr(terms, "MAX_KEPT", 50)
+    items = [stories_nearby.story_item(a) for a in _labeled()]
+    kept = terms.Terms(keep_bags=True)
+    for _ in range(2):
+        for item in items:
+            assert kept.bag(item) == terms.Terms().bag(item)
+    assert kept.bag(items[0]) is kept.bag(items[0])
