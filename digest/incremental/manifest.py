@@ -135,7 +135,7 @@ class Manifest:
         self._signatures_to_write: dict[str, Any] = {}
         self.templates: dict[str, Any] = {}
         """What the templates the last builds read refer to, by source
-        (``digest.incremental.fingerprint.References``): data, each value checked on use.
+        (``digest.incremental.template_hashes.References``): data, each value checked on use.
         Kept by every write: it holds for a source whatever the pages' fingerprints."""
 
     @property

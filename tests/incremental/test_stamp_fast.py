@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import REPO, article, differs_from_clean
 
 from digest.commands.build import BuildOptions, BuildResult, build
-from digest.incremental import fingerprint
+from digest.incremental import fingerprint, template_hashes
 from digest.incremental.cache import CACHE_DIR
 from digest.incremental.signatures import term_groups
 from digest.model import Article, Term
@@ -23,7 +23,7 @@ THEME = REPO / "digest/theme/templates"
 
 def _build(options: BuildOptions) -> BuildResult:
     """A build as a new process makes it: nothing parsed in this one is remembered."""
-    fingerprint._REFERENCES.clear()
+    template_hashes._REFERENCES.clear()
     return build(options)
 
 
@@ -66,7 +66,7 @@ def test_a_build_finds_the_references_of_unchanged_templates_in_the_manifest(
     def no_parsing(*args: object) -> None:
         raise AssertionError("a template was parsed again")
 
-    monkeypatch.setattr(fingerprint.meta, "find_referenced_templates", no_parsing)
+    monkeypatch.setattr(template_hashes.meta, "find_referenced_templates", no_parsing)
     day = fixture_site / "content/2013/11/20"
     day.mkdir(parents=True)
     (day / "new.md").write_text(article("A new day's article", date="2013-11-20"))
