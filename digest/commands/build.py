@@ -90,6 +90,7 @@ class Site:
     cache_keys: list[str]
     loaded: list[Article] = field(default_factory=list)
     """The articles as loaded, before indexing merged spellings (for ``digest.commands.patch``)."""
+    before: dict[str, Article] = field(default_factory=dict)  # ``LoadResult.before``
 
 
 def prepare(
@@ -127,14 +128,8 @@ def prepare(
     # take it once the articles are loaded): see compile_ahead.
     files = len(found[0]) if rendering and found is not None else 0
     compiled = compile_ahead(options.root, config, options.workers, files)
-    loaded = load_articles(
-        options.root,
-        config.tz,
-        drafts=options.drafts,
-        cache=cache,
-        jobs=options.workers,
-        found=found,
-    )
+    drafts, jobs = options.drafts, options.workers
+    loaded = load_articles(options.root, config.tz, drafts, cache, jobs, found)
     warnings: list[Diagnostic] = [*loaded.warnings, *config.warnings]
     if loaded.errors:
         if not options.keep_going:
@@ -165,7 +160,7 @@ def prepare(
     plan.assets.extend(site_assets(options.root, config))
     check_collisions(plan)
     compiled()
-    return Site(config, index, plan, warnings, loaded.cache_keys, loaded.articles)
+    return Site(config, index, plan, warnings, loaded.cache_keys, loaded.articles, loaded.before)
 
 
 @dataclass(slots=True)
@@ -203,6 +198,7 @@ def build(
     from digest.incremental.fingerprint import ContextHasher, Stamper
     from digest.incremental.last import EarlyLastBuild
     from digest.incremental.signatures import pages_to_render, stamp_plan
+    from digest.incremental.unread import keep_unread
     from digest.pipeline.publish import publish, write_assets
     from digest.pipeline.render import Renderer
 
@@ -227,6 +223,9 @@ def build(
         with _writing(options, writer):
             args = (site.plan, stamp, last, writer, output, fingerprints, stamped)
             todo, signed = pages_to_render(*args)
+            todo = keep_unread(
+                pages, todo, site.before, site.loaded, site.index.articles, *args[1:6]
+            )
             written = publish(  # render -> write
                 pages,
                 todo,

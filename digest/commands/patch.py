@@ -40,22 +40,13 @@ from digest.errors import DigestError
 from digest.formats.article import parse_article
 from digest.incremental.cache import CACHE_DIR, Cache
 from digest.incremental.holders import Holders, Reach
-from digest.incremental.reads import changed_names
+from digest.incremental.reads import PLACE_FIELDS, STORY_FIELDS, changed_names
 from digest.model import Article
 from digest.pipeline.index import topic_rules, with_rule_topics
 from digest.pipeline.load import MAX_ARTICLE_BYTES
 from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter
 from digest.project import CONTENT_DIR
-
-PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics", "draft")
-"""Fields that decide where an article appears (its day, order, URL, topic and source
-pages, related articles, duplicates): a change to one of them is a full rebuild."""
-
-
-STORY_FIELDS = ("title", "summary", "lang", "story", "story_alone")
-"""What story clustering reads besides the place fields (``pipeline.stories.story_item``): with
-stories on, a change to one of them may regroup the stories around the article."""
 
 
 def same_place(old: Article, new: Article, stories: bool = False) -> bool:

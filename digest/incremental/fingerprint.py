@@ -113,6 +113,26 @@ class ContextHasher:
             out.append(found)
         return out
 
+    def with_identities(self, identities: Mapping[int, str]) -> ContextHasher:
+        """A hasher that knows this one's articles, but those of ``identities`` (by the ids
+        of objects this one keeps alive) by the identity given: the pages as they would
+        hash with those articles as they were (``incremental.unread``)."""
+        other, memo = ContextHasher(), self._memo
+        # Identities are the memo's only strings. Of the rest, the days and terms that hold
+        # none of those articles hash as they do here; the others, and long lists (which
+        # may hold anything), are hashed again.
+        other._memo = {key: form for key, form in memo.items() if type(form) is str}
+        changed = identities.keys()
+        for obj in self._keep:
+            kind = type(obj)
+            if (kind is Day or kind is Term) and changed.isdisjoint(map(id, obj.articles)):
+                form = memo.get(id(obj))
+                if form is not None:
+                    other._memo[id(obj)] = form
+        other._memo.update(identities)
+        other._keep = self._keep
+        return other
+
     def joined(self, articles: tuple[Article, ...] | list[Article]) -> str:
         """The identities of ``articles`` end to end. Article identities are all "A" and
         32 hex digits: joined, they stay apart. Looked up by ``map`` (no Python call per

@@ -305,6 +305,18 @@ class ReadTracking(jinja2.Environment):
         return tracked
 
 
+PLACE_FIELDS = ("path", "published", "slug", "canonical_url", "source", "topics", "draft")
+"""Fields that decide where an article appears (its day, order, URL, topic and source
+pages, related articles, duplicates): a change to one of them is a full rebuild. Reads
+cannot vouch for them: the plan and its values read them in Python (a term's latest day,
+an entry's sources), not through the templates' lookups."""
+
+
+STORY_FIELDS = ("title", "summary", "lang", "story", "story_alone")
+"""What story clustering reads besides the place fields (``pipeline.stories.story_item``): with
+stories on, a change to one of them may regroup the stories around the article."""
+
+
 def changed_names(old: Article, new: Article) -> frozenset[str]:
     """The fields and properties that differ between two versions of an article."""
     return frozenset(n for n in ARTICLE_NAMES if getattr(old, n) != getattr(new, n))

@@ -37,6 +37,9 @@ class LoadResult:
     """The cache entry of every file read, to keep them and drop the rest."""
     warnings: list[Diagnostic] = field(default_factory=list)
     """What is worth saying but stops nothing (a ``.MD`` file left unread)."""
+    before: dict[str, Article] = field(default_factory=dict)
+    """The last build's version of each file whose bytes changed since, by path, as the
+    cache holds it (its body read from there if asked): ``incremental.unread``."""
 
 
 def load_articles(
@@ -64,8 +67,9 @@ def load_articles(
     database = cache.database if cache is not None else None
     store = BodyStore(database, root, tz) if database is not None else None
     known: dict[str, tuple[str, ParseResult, str | None, str]] = {}
+    before: dict[str, Article] = {}
     if cache is not None and store is not None:
-        known = _unchanged(files, stats, cache, store, identity, jobs)
+        known, before = _unchanged(files, stats, cache, store, identity, jobs)
 
     def load(source: SourceFile) -> _Loaded:
         return _load_one(source, tz, identity, cache, store)
@@ -97,7 +101,7 @@ def load_articles(
         errors.extend(problems)
         if article is not None and (drafts or not article.draft):
             articles.append(article)
-    return LoadResult(articles, errors, keys, list(warnings))
+    return LoadResult(articles, errors, keys, list(warnings), before)
 
 
 def _stat(source: SourceFile, context: str) -> tuple[str | None, int]:
@@ -123,14 +127,15 @@ def _unchanged(
     store: BodyStore,
     identity: str,
     jobs: int = 1,
-) -> dict[str, tuple[str, ParseResult, str | None, str]]:
+) -> tuple[dict[str, tuple[str, ParseResult, str | None, str]], dict[str, Article]]:
     """``rel -> (key, result, rewrite, meta)`` of the files the last build left unchanged, all
-    rows in one query. One whose stat is the one recorded with its cache entry is not even
-    read. One whose stat differs (a fresh checkout gives every file a new mtime, and no
-    new byte) is read and hashed here: bytes that are the entry's are that entry, its row's
-    stat to write anew (``rewrite`` is ``RESTAT``); the row of an older cache's, with no
-    record of its own, is written whole (``REWRITE``). A row that does not match, or does
-    not decode to this very file, is a miss: the file is loaded as any other."""
+    rows in one query; and the last build's article of each file that changed since. One
+    whose stat is the one recorded with its cache entry is not even read. One whose stat
+    differs (a fresh checkout gives every file a new mtime, and no new byte) is read and
+    hashed here: bytes that are the entry's are that entry, its row's stat to write anew
+    (``rewrite`` is ``RESTAT``); the row of an older cache's, with no record of its own, is
+    written whole (``REWRITE``). A row that does not match, or does not decode to this very
+    file, is a miss: the file is loaded as any other."""
     wanted = {source.rel: (source, stat) for source, (stat, _) in zip(files, stats, strict=True)}
     rows, rehash = [], []
     for rel, stat, key, borrowed, meta in cache.get_stats():
@@ -167,9 +172,12 @@ def _unchanged(
             continue
         if (article.path if article is not None else rel) == rel:
             known[rel] = (key, result, rewrite, meta)
+    before = {}
     for rel in stale():
-        known.pop(rel, None)
-    return known
+        last = known.pop(rel, None)
+        if last is not None and last[1][0] is not None:
+            before[rel] = last[1][0]
+    return known, before
 
 
 BACKGROUND_REHASH = 2000
