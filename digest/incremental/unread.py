@@ -38,8 +38,9 @@ if TYPE_CHECKING:  # pages are planned above this layer; only their fields are r
     from digest.pipeline.plan import Page
 
 MAX_CHANGED = 200
-"""More changed articles than this (a ``git pull`` of a month): every moved page is rendered,
-as comparing each page with each of them would cost more than rendering."""
+"""More changed files than this (a ``git pull`` of a month): every moved page is rendered,
+as comparing each page with each of them would cost more than rendering, and the load
+keeps no last versions (``LoadResult.before``), which would be held to the end."""
 
 
 _MOVING = PLACE_FIELDS + STORY_FIELDS

@@ -14,6 +14,7 @@ from digest.incremental import records
 from digest.incremental.bodies import BodyStore
 from digest.incremental.cache import Cache, key_hasher, key_of, tool_identity
 from digest.incremental.records import ParseResult, Record
+from digest.incremental.unread import MAX_CHANGED
 from digest.model import Article
 from digest.parallel import in_background, ordered_map
 from digest.pipeline.discover import Discovered, SourceFile, discover
@@ -172,10 +173,10 @@ def _unchanged(
             continue
         if (article.path if article is not None else rel) == rel:
             known[rel] = (key, result, rewrite, meta)
-    before = {}
-    for rel in stale():
+    before, gone = {}, stale()
+    for rel in gone:
         last = known.pop(rel, None)
-        if last is not None and last[1][0] is not None:
+        if last is not None and last[1][0] is not None and len(gone) <= MAX_CHANGED:
             before[rel] = last[1][0]
     return known, before
 
