@@ -117,6 +117,8 @@ def _changes(
         if any(getattr(old, name) != getattr(new, name) for name in _MOVING):
             continue  # its pages are rendered
         fields = _changed_fields(old, new)
+        # A copy with the last bytes' hash, whatever the identity is made of (the copy
+        # fetches the body, which the article's own page, always rendered, reads anyway).
         surrogate = dataclasses.replace(article, content_hash=old.content_hash)
         identity = ContextHasher().identify((surrogate,))[0]
         out[id(article)] = (article.path, identity, fields)
