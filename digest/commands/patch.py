@@ -40,18 +40,13 @@ from digest.errors import DigestError
 from digest.formats.article import parse_article
 from digest.incremental.cache import CACHE_DIR, Cache
 from digest.incremental.holders import Holders, Reach
-from digest.incremental.reads import PLACE_FIELDS, STORY_FIELDS, changed_names
+from digest.incremental.reads import changed_names, same_place
 from digest.model import Article
 from digest.pipeline.index import topic_rules, with_rule_topics
 from digest.pipeline.load import MAX_ARTICLE_BYTES
 from digest.pipeline.publish import publish
 from digest.pipeline.write import InPlaceWriter
 from digest.project import CONTENT_DIR
-
-
-def same_place(old: Article, new: Article, stories: bool = False) -> bool:
-    names = PLACE_FIELDS + STORY_FIELDS if stories else PLACE_FIELDS
-    return all(getattr(old, name) == getattr(new, name) for name in names)
 
 
 class Session:

@@ -317,6 +317,15 @@ STORY_FIELDS = ("title", "summary", "lang", "story", "story_alone")
 stories on, a change to one of them may regroup the stories around the article."""
 
 
-def changed_names(old: Article, new: Article) -> frozenset[str]:
-    """The fields and properties that differ between two versions of an article."""
-    return frozenset(n for n in ARTICLE_NAMES if getattr(old, n) != getattr(new, n))
+def same_place(old: Article, new: Article, stories: bool = False) -> bool:
+    """Whether two versions of an article have the same place fields (and, with
+    ``stories``, story fields): the edits reads can vouch for."""
+    names = PLACE_FIELDS + STORY_FIELDS if stories else PLACE_FIELDS
+    return all(getattr(old, name) == getattr(new, name) for name in names)
+
+
+def changed_names(old: Article, new: Article, assumed: Iterable[str] = ()) -> frozenset[str]:
+    """The fields and properties that differ between two versions of an article; the
+    ``assumed`` ones count as changed without being compared."""
+    assumed = frozenset(assumed)
+    return frozenset(n for n in ARTICLE_NAMES if n in assumed or getattr(old, n) != getattr(new, n))

@@ -27,10 +27,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from digest.incremental.fingerprint import ContextHasher, Stamper
-from digest.incremental.reads import ARTICLE_NAMES, PLACE_FIELDS, STORY_FIELDS
+from digest.incremental.reads import changed_names, same_place
+from digest.incremental.signatures import Keeper
 from digest.model import Article
 
 if TYPE_CHECKING:  # pages are planned above this layer; only their fields are read here
@@ -41,13 +42,6 @@ MAX_CHANGED = 200
 """More changed files than this (a ``git pull`` of a month): every moved page is rendered,
 as comparing each page with each of them would cost more than rendering, and the load
 keeps no last versions (``LoadResult.before``), which would be held to the end."""
-
-
-_MOVING = PLACE_FIELDS + STORY_FIELDS
-
-
-class Keeper(Protocol):
-    def keep_present(self, paths: Sequence[str]) -> None: ...
 
 
 def keep_unread(
@@ -114,20 +108,14 @@ def _changes(
     out = {}
     for article in [a for a in articles if a.path in now]:
         old, new = before[article.path], now[article.path]
-        if any(getattr(old, name) != getattr(new, name) for name in _MOVING):
+        if not same_place(old, new, stories=True):
             continue  # its pages are rendered
-        fields = _changed_fields(old, new)
+        # The body counts as changed, not compared: the last version's is read from the
+        # cache, or, when the cache no longer has it, from the file, which holds the new one.
+        fields = changed_names(old, new, assumed=("body",))
         # A copy with the last bytes' hash, whatever the identity is made of (the copy
         # fetches the body, which the article's own page, always rendered, reads anyway).
         surrogate = dataclasses.replace(article, content_hash=old.content_hash)
         identity = ContextHasher().identify((surrogate,))[0]
         out[id(article)] = (article.path, identity, fields)
     return out
-
-
-def _changed_fields(old: Article, new: Article) -> frozenset[str]:
-    """``reads.changed_names``, but with the body taken as changed, not compared: the last
-    version's body is read from the cache, or, when the cache no longer has it, from the
-    file, which holds the new one."""
-    names = [n for n in ARTICLE_NAMES if n != "body" and getattr(old, n) != getattr(new, n)]
-    return frozenset([*names, "body"])
