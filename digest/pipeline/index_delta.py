@@ -150,6 +150,8 @@ def changed_between(
     ``after`` of those not in ``before``, by identity: what a replan's stages that keep
     the last one's values in memory take out and put in (``related_delta``,
     ``stories_nearby``; asked of the same two lists, it is worked out once)."""
+    if before is after:  # a replan's second stage asked of the list the first made
+        return [], []
     if _compared and _compared[0][0] is before and _compared[0][1] is after:
         return _compared[0][2]
     now = set(map(id, after))

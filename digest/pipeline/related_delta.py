@@ -70,6 +70,8 @@ def related_lists(
     call's lists when ``memo`` is that call's."""
     if lazy and updates(memo, limit):
         state = _kept[0][1]
+        if state.articles is articles:  # asked again of the lists it just made (plan_ahead)
+            return list(state.lists), _kept[0][0]
         if _update(state, articles):
             snapshot = _snapshot(state)
             text = LazyText(lambda: _encode(snapshot))
