@@ -243,7 +243,7 @@ def build(
                 from digest.search.step import index_before_commit, reindex_after_commit
 
                 index_before_commit(
-                    writer, output, pages, site.config, fingerprints, warnings, cache.folder
+                    writer, output, pages, site.config, fingerprints, warnings, cache.folder, last
                 )
             removed = writer.commit()
         if site.config.search and isinstance(writer, InPlaceWriter):

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,9 @@ class Manifest:
         """Files found ``fresh``: their recorded size and mtime still hold."""
         self._untouched: tuple[str, set[str]] | None = None
         """``check_files``: the output checked, and its files whose size and mtime held."""
+        self._seen: tuple[str, set[str]] | None = None
+        """The same once ``fresh_many`` took it, for the files this build carries over with
+        no fingerprint of their own (``as_recorded``); dropped by ``save``."""
         self.dropped: list[str] | None = None
         """The files the last ``write`` dropped (None: it wrote the file anew)."""
         self.signatures: dict[str, Any] = {}
@@ -239,6 +242,7 @@ class Manifest:
         entries, checked, stat, prefix = self.entries, self._checked, os.stat, f"{output}/"
         # Taken once: a later look at the files (the next build's, watch's) stats them anew.
         checked_before, self._untouched = self._untouched, None
+        self._seen = checked_before
         untouched = None
         if checked_before is not None and checked_before[0] == str(output):
             untouched = checked_before[1]
@@ -267,6 +271,26 @@ class Manifest:
                 continue
             checked.add(path)
             yield True
+
+    def as_recorded(self, output: Path, paths: Sequence[str]) -> list[bool]:
+        """Whether each of ``paths`` is the file of ``output`` this manifest recorded, its
+        size and mtime untouched (the search index's files, which a build carries over
+        unfingerprinted); one that is counts as checked, so ``save`` keeps its entry without
+        looking again. From ``check_files``' stats when this build took them."""
+        seen, entries, prefix = self._seen, self.entries, f"{output}/"
+        if seen is not None and seen[0] == str(output):
+            found = [path in seen[1] for path in paths]
+        else:
+            found = []
+            for path in paths:
+                entry = entries.get(path)
+                try:
+                    stat = os.stat(prefix + path) if entry is not None else None
+                except OSError:
+                    stat = None
+                found.append(stat is not None and _as_recorded(stat, entry[1], entry[2]))
+        self._checked.update([path for path, ok in zip(paths, found, strict=True) if ok])
+        return found
 
     def intact(self, output: Path) -> bool:
         """Whether the output holds exactly the recorded files, each untouched."""
@@ -312,7 +336,7 @@ class Manifest:
         self.entries = entries
         self.inputs = inputs
         self.summary = summary or {}
-        self._checked = set()
+        self._checked, self._seen = set(), None
         self._signatures_to_write = signatures or {}
         return self.write()
 

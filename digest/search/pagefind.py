@@ -66,6 +66,7 @@ from pathlib import Path
 
 from digest.config import SiteConfig
 from digest.errors import Diagnostic
+from digest.incremental.manifest import Manifest
 from digest.pipeline.plan import Page
 from digest.pipeline.write import InPlaceWriter, SiteWriter, safe_relative
 from digest.search.bundle import (
@@ -156,6 +157,7 @@ def write_index(
     warnings: list[Diagnostic],
     projections: Projections,
     shard_words: ShardWords,
+    last: Manifest | None = None,
 ) -> None:
     """For a staged (``SiteWriter``) build: put the index into the new site.
 
@@ -163,7 +165,7 @@ def write_index(
     and the words bundle when one of them did; carries the others over unchanged.
     ``projections``: the cache of the pages' projection hashes (see ``projection.py``),
     brought up to date; ``shard_words``: the cache of each shard's words (see
-    ``words.py``)."""
+    ``words.py``); ``last``: the manifest of the build before (see ``_keep``)."""
     binary = pagefind_binary()
     if binary is None:
         warnings.append(Diagnostic(config.path, 0, INSTALL_HINT))
@@ -196,7 +198,7 @@ def write_index(
     )
     manifest = manifest_bytes(shards, keys, contents, words)
     if not stale and not words_stale and _same_bytes(output / MANIFEST, manifest):
-        _keep(writer, current_index(output), fingerprints)
+        _keep(writer, current_index(output), fingerprints, last)
         return
     # Once a file was written the staging folder holds the whole new site (the writer
     # links unchanged files in): the pages to index are there, else in the output.
@@ -226,16 +228,16 @@ def write_index(
             shutil.rmtree(writer.staging / INDEX_DIR, ignore_errors=True)
         # Keep the old index (stale, but usable) rather than failing the build.
         warnings.append(Diagnostic(config.path, 0, str(exc)))
-        _keep(writer, current_index(output), fingerprints)
+        _keep(writer, current_index(output), fingerprints, last)
         return
     shard_words.save()
     for rel in recorded:
         fingerprints[rel] = "search-index"
     for shard in shards:
         if shard not in stale:
-            _keep(writer, index_files(output, shard.folder), fingerprints)
+            _keep(writer, index_files(output, shard.folder), fingerprints, last)
     if words is not None and not words_stale:
-        _keep(writer, index_files(output, WORDS_FOLDER), fingerprints)
+        _keep(writer, index_files(output, WORDS_FOLDER), fingerprints, last)
     writer.write(MANIFEST, manifest)
     fingerprints[MANIFEST] = "search-index"
 
@@ -309,9 +311,14 @@ def _index_scratch(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _keep(writer: SiteWriter, files: list[str], fingerprints: dict[str, str]) -> None:
-    for rel in files:
-        if writer.keep(rel):
+def _keep(
+    writer: SiteWriter, files: list[str], fingerprints: dict[str, str], last: Manifest | None
+) -> None:
+    """Carry the index's ``files`` over; ``last``: the last build's manifest, whose stats of
+    the output say which are there as it wrote them (tens of thousands, not looked at again)."""
+    present = last.as_recorded(writer.output, files) if last is not None else [False] * len(files)
+    for rel, here in zip(files, present, strict=True):
+        if writer.keep(rel, here):
             fingerprints[rel] = "search-index"
 
 

@@ -34,14 +34,15 @@ _SHARD_NAME = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 
 def index_files(output: Path, folder: str) -> list[str]:
     """The files under ``output/folder`` (a shard's), relative to ``output``, sorted."""
-    root = output / folder
-    if not root.is_dir():
+    # Strings, not path objects: a site's index is tens of thousands of files.
+    top = f"{os.fspath(output)}/{folder}"
+    if not os.path.isdir(top):
         return []
-    return sorted(
-        Path(dirpath, name).relative_to(output).as_posix()
-        for dirpath, _dirs, names in os.walk(root)
-        for name in names
-    )
+    rels = []
+    for dirpath, _dirs, names in os.walk(top):
+        under = folder + dirpath[len(top) :].replace(os.sep, "/")
+        rels.extend(f"{under}/{name}" for name in names)
+    return sorted(rels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from digest.config import SiteConfig
 from digest.errors import Diagnostic
+from digest.incremental.manifest import Manifest
 from digest.pipeline.plan import Page
 from digest.pipeline.write import InPlaceWriter, SiteWriter
 from digest.search.indexer import INDEXER
@@ -38,16 +39,19 @@ def index_before_commit(
     fingerprints: dict[str, str],
     warnings: list[Diagnostic],
     cache_dir: Path | None,
+    last: Manifest | None = None,
 ) -> None:
     """The index's part of the site the writer is about to commit. ``cache_dir``: where the
-    pages' projection hashes are kept (None: not used, as with ``--force``)."""
+    pages' projection hashes are kept (None: not used, as with ``--force``); ``last``: the
+    last build's manifest, which knows the index files it wrote."""
     if isinstance(writer, SiteWriter):
         # A background run of this process (watch, serve) must not swap in an index of
         # the older pages while this build reads the current one, or after it published.
         INDEXER.wait()
         projections = Projections(cache_dir, output)
         words = ShardWords(cache_dir, output)
-        write_index(writer, output, list(pages), config, fingerprints, warnings, projections, words)
+        args = (writer, output, list(pages), config, fingerprints, warnings, projections, words)
+        write_index(*args, last)
     else:
         keep_index(writer, output)
 
