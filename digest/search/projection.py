@@ -33,7 +33,7 @@ import html
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from digest.search.shards import Shard
@@ -222,15 +222,25 @@ class Projections:
         self._stored = None if self.path is None else _read(self.path)
         self.entries: dict[str, Entry] = self._stored or {}
 
-    def hashes(self, pages: Iterable[tuple[str, str]], fresh: set[str]) -> dict[str, str]:
+    def hashes(
+        self,
+        pages: Iterable[tuple[str, str]],
+        fresh: set[str],
+        known: Mapping[str, tuple[int, int]] | None = None,
+    ) -> dict[str, str]:
         """Each page's projection hash, ``pages`` giving each output path's file in the new
         site; those in ``fresh`` (written this build) are read, the others only when their
-        entry does not hold. Keeps the entries of these pages only."""
+        entry does not hold. ``known``: the size and mtime of files the caller has just
+        found (the build's manifest), not looked at again. Keeps the entries of these pages
+        only."""
         entries: dict[str, Entry] = {}
         found = {}
+        known = known or {}
         for rel, path in pages:
-            info = os.stat(path)
-            stamp = (info.st_size, info.st_mtime_ns)
+            stamp = known.get(rel)
+            if stamp is None:
+                info = os.stat(path)
+                stamp = (info.st_size, info.st_mtime_ns)
             entry = self.entries.get(rel)
             if rel in fresh or entry is None or entry[:2] != stamp:
                 with open(path, "rb") as page:
