@@ -65,9 +65,17 @@ def run_pagefind(binary: Path, site: Path, destination: Path, language: str, glo
         )
 
 
-def index_words(binary: Path, pages: dict[str, bytes], language: str, destination: Path) -> None:
-    """Index the words pages (shard name -> page, see ``words.py``) into ``destination``."""
-    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=destination.parent) as tmp:
+def index_words(
+    binary: Path,
+    pages: dict[str, bytes],
+    language: str,
+    destination: Path,
+    beside: Path | None = None,
+) -> None:
+    """Index the words pages (shard name -> page, see ``words.py``) into ``destination``,
+    from a scratch site made in ``beside`` (by default beside ``destination``)."""
+    where = beside if beside is not None else destination.parent
+    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=where) as tmp:
         site = Path(tmp, "site")
         for name, page in pages.items():
             (site / name).mkdir(parents=True)

@@ -63,7 +63,7 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from digest.config import SiteConfig
@@ -218,11 +218,14 @@ def write_index(
         # Staged in the spare (see pipeline/write.py), the folder may still hold pages the
         # new site drops: Pagefind must not see them. The index is claimed below.
         writer.settle(skip=f"{INDEX_DIR}/")
-    word_pages = None
+    word_pages: Callable[[], dict[str, bytes]] | None = None
     if words_stale:
-        word_pages = shard_words.pages(
-            shards, contents, config.language, lambda rel: (pages_root / rel).read_bytes()
-        )
+
+        def word_pages() -> dict[str, bytes]:
+            # Read while Pagefind indexes the shards (see _index_staged).
+            read = lambda rel: (pages_root / rel).read_bytes()  # noqa: E731
+            return shard_words.pages(shards, contents, config.language, read)
+
     # Pagefind can write straight into the staging folder, unless the site has a static
     # file or folder of the index's name: keep out of its way. (A spare staging folder
     # holds the last index there: that is ours, and what the new site lacks goes.)
@@ -258,10 +261,11 @@ def _index_staged(
     writer: SiteWriter,
     shards: list[Shard],
     language: str,
-    words: dict[str, bytes] | None,
+    words: Callable[[], dict[str, bytes]] | None,
 ) -> list[str]:
-    """Index the shards from the staged pages (and the words pages, if given) straight
-    into the staging folder, and record their files with the writer; returns them. Each
+    """Index the shards from the staged pages (and the words pages, if given: made by a
+    thread of their own while the shards' Pagefind runs) straight into the staging
+    folder, and record their files with the writer; returns them. Each
     shard's pages are linked into a scratch site beside the output first: Pagefind walks
     every folder of the site it is given, and the whole staged site took it a fifth of a
     second more than the month of pages a daily update indexes."""
@@ -283,9 +287,9 @@ def _index_staged(
     ]
     if words is not None:
         folders.append(WORDS_FOLDER)
-        jobs.append(
-            functools.partial(index_words, binary, words, language, writer.staging / WORDS_FOLDER)
-        )
+        made = words
+        destination = writer.staging / WORDS_FOLDER
+        jobs.insert(0, lambda: index_words(binary, made(), language, destination, scratch))
     try:
         for folder in folders:
             writer.clear(folder)  # what Pagefind writes there is the staging folder's own
@@ -312,7 +316,7 @@ def _index_scratch(
     pages_root: Path,
     shards: list[Shard],
     language: str,
-    words: dict[str, bytes] | None,
+    words: Callable[[], dict[str, bytes]] | None,
 ) -> list[str]:
     """Index the shards from the pages in ``pages_root`` (and the words pages, if given)
     into a scratch folder beside the output, and write their files through the writer;
@@ -320,7 +324,8 @@ def _index_scratch(
     output = writer.output
     scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
     try:
-        index_over_links(binary, pages_root, shards, language, scratch, words=words)
+        pages = words() if words is not None else None
+        index_over_links(binary, pages_root, shards, language, scratch, words=pages)
         recorded = []
         names = [shard.name for shard in shards] + ([WORDS] if words is not None else [])
         for name in names:
