@@ -105,29 +105,32 @@ def _pagefind_over_links(
     language: str,
     destination: Path,
     seen: dict[str, str] | None,
-    beside: Path | None = None,
 ) -> None:
     """Index the shard's pages of the site in ``source`` into ``destination`` (a new
-    folder); put each page's projection hash in ``seen``, if given.
-
-    The pages are hard-linked (else copied) into a scratch site (in ``beside``, by default
-    beside ``destination``) so Pagefind sees exactly these files at their site paths,
-    whatever else is in ``source``, even while a rebuild replaces them (a link keeps the
-    whole file it was made to)."""
-    where = beside if beside is not None else destination.parent
-    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=where) as tmp:
-        site = Path(tmp, "site")
-        site.mkdir()
-        made = {site}
-        for rel in shard.articles:
-            target = site / safe_relative(rel)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            link_file(source / rel, target)
-            if seen is not None:
-                seen[rel] = projection_hash(rel, target.read_bytes())
+    folder); put each page's projection hash in ``seen``, if given (see ``_linked_site``)."""
+    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=destination.parent) as tmp:
+        site = _linked_site(source, shard, Path(tmp), seen)
         run_pagefind(binary, site, destination, language, "**/*.html")
+
+
+def _linked_site(
+    source: Path, shard: Shard, where: Path, seen: dict[str, str] | None = None
+) -> Path:
+    """A scratch site in the folder ``where`` holding the shard's pages of the site in
+    ``source``, hard-linked (else copied), so Pagefind sees exactly these files at their
+    site paths, whatever else is in ``source``, even while a rebuild replaces them (a link
+    keeps the whole file it was made to); each page's projection hash put in ``seen``."""
+    site = Path(tempfile.mkdtemp(prefix="site-", dir=where))
+    made = {site}
+    for rel in shard.articles:
+        target = site / safe_relative(rel)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        link_file(source / rel, target)
+        if seen is not None:
+            seen[rel] = projection_hash(rel, target.read_bytes())
+    return site
 
 
 def index_over_links(
@@ -265,32 +268,28 @@ def _index_staged(
 ) -> list[str]:
     """Index the shards from the staged pages (and the words pages, if given: made by a
     thread of their own while the shards' Pagefind runs) straight into the staging
-    folder, and record their files with the writer; returns them. Each
-    shard's pages are linked into a scratch site beside the output first: Pagefind walks
-    every folder of the site it is given, and the whole staged site took it a fifth of a
-    second more than the month of pages a daily update indexes."""
+    folder, and record their files with the writer; returns them. Each shard's pages are
+    linked into a scratch site beside the output first: Pagefind walks every folder of the
+    site it is given, and the whole staged site took it a fifth of a second more than the
+    month of pages a daily update indexes."""
     folders = [shard.folder for shard in shards]
     output = writer.output
     scratch = Path(tempfile.mkdtemp(prefix=f".{output.name}.search-", dir=output.parent))
-    jobs = [
-        functools.partial(
-            _pagefind_over_links,
-            binary,
-            writer.staging,
-            shard,
-            language,
-            writer.staging / shard.folder,
-            None,
-            scratch,
-        )
-        for shard in shards
-    ]
-    if words is not None:
-        folders.append(WORDS_FOLDER)
-        made = words
-        destination = writer.staging / WORDS_FOLDER
-        jobs.insert(0, lambda: index_words(binary, made(), language, destination, scratch))
     try:
+        # Linked here, before any thread starts: the words' thread holds the interpreter
+        # while it reads pages, and a thread linking files beside it waited on it for each.
+        sites = [_linked_site(writer.staging, shard, scratch) for shard in shards]
+        jobs = [
+            functools.partial(
+                run_pagefind, binary, site, writer.staging / shard.folder, language, "**/*.html"
+            )
+            for site, shard in zip(sites, shards, strict=True)
+        ]
+        if words is not None:
+            folders.append(WORDS_FOLDER)
+            made = words
+            destination = writer.staging / WORDS_FOLDER
+            jobs.insert(0, lambda: index_words(binary, made(), language, destination, scratch))
         for folder in folders:
             writer.clear(folder)  # what Pagefind writes there is the staging folder's own
         (writer.staging / INDEX_DIR).mkdir(parents=True, exist_ok=True)
