@@ -120,3 +120,41 @@ def test_the_words_key_changes_with_any_shard_s_content(contents: dict[str, str]
     for name in contents:
         assert words_key({**contents, name: contents[name] + "x"}) != key
     assert words_key({**contents, "2013-04": ""}) != key
+
+
+def test_the_newest_shard_finds_the_pieces_of_its_changed_pages_only(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    old, new = _shard("2013-10", 3), _shard("2013-11", 4)
+    texts = {rel: f"word{i} shared" for i, rel in enumerate([*old.articles, *new.articles])}
+    contents = {"2013-10": "c1", "2013-11": "c2"}
+    first = ShardWords(cache, tmp_path / "site")
+    first.pages([old, new], contents, "en", lambda rel: _article_page(texts[rel]))
+    first.save()
+
+    searched: list[bytes] = []
+
+    def counting(page: bytes) -> set[str]:
+        searched.append(page)
+        return searched_pieces(page)
+
+    monkeypatch.setattr("digest.search.words.searched_pieces", counting)
+    # A new day: one page of the newest shard changed, one came.
+    texts[new.articles[1]] = "edited shared"
+    grown = Shard(new.units, (*new.articles, "2013-11/a9/index.html"))
+    texts[grown.articles[-1]] = "newcomer"
+    again = ShardWords(cache, tmp_path / "site")
+    page_of = lambda rel: _article_page(texts[rel])  # noqa: E731
+    changed = again.pages([old, grown], {**contents, "2013-11": "c3"}, "en", page_of)
+    again.save()
+    assert searched == [_article_page("edited shared"), _article_page("newcomer")]
+    # The same words as found from nothing, and the next build has them all.
+    fresh = ShardWords(None, tmp_path / "site").pages(
+        [old, grown], {**contents, "2013-11": "c3"}, "en", lambda rel: _article_page(texts[rel])
+    )
+    assert changed == fresh
+    assert b"edited" in changed["2013-11"] and b"word4" not in changed["2013-11"]
+    searched.clear()
+    ShardWords(cache, tmp_path / "site").pages(
+        [old, grown], {**contents, "2013-11": "c4"}, "en", lambda rel: _article_page(texts[rel])
+    )
+    assert searched == []
