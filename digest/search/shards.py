@@ -63,6 +63,14 @@ class Shard:
     def folder(self) -> str:
         return f"{INDEX_DIR}/{self.name}"
 
+    def glob(self, *folders: str) -> str:
+        """Pagefind's ``--glob`` for exactly these articles' pages in a whole site, and the
+        ``index.html`` of each of ``folders`` too."""
+        parts = [unit + ("/*/*" if unit.count("/") == 1 else "/*") for unit in self.units]
+        parts.extend(folders)
+        inner = parts[0] if len(parts) == 1 else "{" + ",".join(parts) + "}"
+        return f"{inner}/index.html"
+
     @property
     def key(self) -> str:
         """Identifies its set of articles: a shard whose key and pages did not change keeps

@@ -24,7 +24,7 @@ from digest.search import shards
 from digest.search.indexer import INDEXER
 from digest.search.page import INSTALL_HINT
 from digest.search.pagefind import pagefind_binary
-from digest.search.shards import NOT_BYTE_STABLE, plan_shards
+from digest.search.shards import NOT_BYTE_STABLE, Shard, plan_shards
 
 ARTICLE_PAGE = re.compile(r"^\d{4}/\d{2}/\d{2}/[^/]+/index\.html$")
 # The fixture's published articles (the draft is left out), by title.
@@ -404,6 +404,9 @@ def test_shards_are_whole_months_in_date_order_cut_by_day_when_too_big_the_newes
         ("2013-04-01", ("2013/04/01", "2013/04/02", "2013/04/03", "2013/04/04"), 4),
         ("2013-04-05", ("2013/04/05",), 1),
     ]
+    assert shards[0].glob() == "{2013/01/*/*,2013/02/*/*}/index.html"
+    assert Shard(("2013/03",), ()).glob() == "2013/03/*/*/index.html"
+    assert Shard(("2013/04/05",), ()).glob("words") == "{2013/04/05/*,words}/index.html"
     assert [a for s in shards for a in s.articles] == sorted(articles)
     # A new article on a new day changes only the newest shard.
     again = plan_shards([*articles, page("2013/04/06", "e")], size=4)
