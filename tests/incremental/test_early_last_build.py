@@ -58,3 +58,22 @@ def test_the_files_stats_are_taken_once_and_only_for_their_output(fixture_site):
     # Stats of another output are not this one's.
     last.check_files(fixture_site / "elsewhere")
     assert list(last.fresh_many(output, items)) == [False, True]
+
+
+def test_files_carried_over_unfingerprinted_are_found_by_the_builds_stats(fixture_site):
+    options = BuildOptions(root=fixture_site)
+    build(options)
+    output = fixture_site / "site"
+    early = EarlyLastBuild(fixture_site / CACHE_DIR, output)
+    early()
+    last = early.last()
+    entries = last.entries
+    touched, kept = "2013/11/16/sao-paulo-rain/index.html", "index.html"
+    os.utime(output / touched, ns=(1, 1))  # after this build's stats: they still say as written
+    pages = [(path, entries[path][0]) for path in (touched, kept)]
+    assert list(last.fresh_many(output, pages)) == [True, True]
+    # For the rest of the build (the search index's files), those same stats answer.
+    assert last.as_recorded(output, [touched, kept, "nowhere.html"]) == [True, True, False]
+    # After the save, the files are looked at: the touched one no longer is as recorded.
+    last.save(output, {path: entries[path][0] for path in entries})
+    assert last.as_recorded(output, [touched, kept, "nowhere.html"]) == [False, True, False]
