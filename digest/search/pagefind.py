@@ -105,30 +105,24 @@ def _pagefind_over_links(
     seen: dict[str, str] | None,
 ) -> None:
     """Index the shard's pages of the site in ``source`` into ``destination`` (a new
-    folder); put each page's projection hash in ``seen``, if given (see ``_linked_site``)."""
+    folder); put each page's projection hash in ``seen``, if given.
+
+    The pages are hard-linked (else copied) into a scratch site so Pagefind sees exactly
+    these files at their site paths, whatever else is in ``source``, even while a rebuild
+    replaces them (a link keeps the whole file it was made to)."""
     with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=destination.parent) as tmp:
-        site = _linked_site(source, shard, Path(tmp), seen)
+        site = Path(tmp, "site")
+        site.mkdir()
+        made = {site}
+        for rel in shard.articles:
+            target = site / safe_relative(rel)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            link_file(source / rel, target)
+            if seen is not None:
+                seen[rel] = projection_hash(rel, target.read_bytes())
         run_pagefind(binary, site, destination, language, "**/*.html")
-
-
-def _linked_site(
-    source: Path, shard: Shard, where: Path, seen: dict[str, str] | None = None
-) -> Path:
-    """A scratch site in the folder ``where`` holding the shard's pages of the site in
-    ``source``, hard-linked (else copied), so Pagefind sees exactly these files at their
-    site paths, whatever else is in ``source``, even while a rebuild replaces them (a link
-    keeps the whole file it was made to); each page's projection hash put in ``seen``."""
-    site = Path(tempfile.mkdtemp(prefix="site-", dir=where))
-    made = {site}
-    for rel in shard.articles:
-        target = site / safe_relative(rel)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        link_file(source / rel, target)
-        if seen is not None:
-            seen[rel] = projection_hash(rel, target.read_bytes())
-    return site
 
 
 def index_over_links(
