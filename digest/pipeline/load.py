@@ -210,8 +210,8 @@ def _key_of_file(source: SourceFile, start: Any) -> str | None:
 def read_whole(file: str | os.PathLike[str], size: int) -> bytes:
     """Every byte of ``file``, read to its end; ``size``: what its stat said (the first
     read asks for one more, so the second is the empty one at the end). A descriptor, not
-    ``open``: a fresh checkout reads 10,000 files, and a file object's buffers cost a third
-    of each read."""
+    ``open``: a fresh checkout hashes 10,000 files again, and a file object's buffers cost a
+    third of each read. (Parsing, a few files a day, reads them as path objects.)"""
     fd = os.open(file, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
         chunks, want = [], size + 1
@@ -238,7 +238,7 @@ def _load_one(
             limit = f"articles are limited to {MAX_ARTICLE_BYTES // 1_000_000} MB"
             message = f"file is {size / 1e6:.1f} MB; {limit}"
             return None, (None, [Diagnostic(source.rel, 0, message)]), None, None
-        data = read_whole(source.file, size)
+        data = source.path.read_bytes()
     except FileNotFoundError:
         # Deleted since it was listed: the site is built as if it had never been there
         # (the next build sees the folder as it is then).

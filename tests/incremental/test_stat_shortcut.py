@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import time
 
 import pytest
 from conftest import tree
@@ -97,3 +98,37 @@ def test_a_file_changed_just_before_the_build_is_not_trusted(fixture_site):
     # The real racy window: the fixture's files were all written a moment ago.
     build(BuildOptions(root=fixture_site))
     assert _stat_rows(fixture_site) == 0
+
+
+def test_a_racy_checkout_keeps_the_rows_stats_and_an_edit_is_still_seen(
+    fixture_site, monkeypatch, tmp_path
+):
+    options = BuildOptions(root=fixture_site)
+    monkeypatch.setattr(load, "RACY_NS", 0)
+    build(options)
+    build(options)
+    trusted = _stat_rows(fixture_site)
+    assert trusted > 0
+    monkeypatch.undo()  # from here, the real racy window
+    later = time.time() + 10
+    for path in (fixture_site / "content").rglob("*.md"):
+        os.utime(path, (later, later))  # a checkout's files, racy: their stats not trusted
+    assert build(options).written == []
+    # The rows keep the stats they had (NULL would name nothing more): no row written.
+    assert _stat_rows(fixture_site) == trusted
+    # Those stats are of the old files: an edit now is found by the bytes, as ever.
+    path = fixture_site / ARTICLE
+    path.write_text(path.read_text().replace("several streets", "many streets"))
+    os.utime(path, (later, later))
+    build(options)
+    assert "many streets" in (fixture_site / PAGE).read_text()
+    assert tree(fixture_site / "site") == _clean_build(fixture_site, tmp_path)
+
+
+@pytest.mark.parametrize("hint", [0, 5, 3, 10_000_000])
+@pytest.mark.parametrize("size", [0, 4, 2_500_000])
+def test_a_file_is_read_whole_whatever_its_stat_said(tmp_path, size, hint):
+    path = tmp_path / "a.md"
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path.write_bytes(data)
+    assert load.read_whole(path, hint) == data == path.read_bytes()
