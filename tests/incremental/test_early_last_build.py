@@ -39,14 +39,19 @@ def test_the_plan_does_the_callers_work_before_it_waits_for_the_stories():
     assert done == []
 
 
-def test_the_files_stats_are_taken_once_and_only_for_their_output(fixture_site):
-    options = BuildOptions(root=fixture_site)
-    build(options)
-    output = fixture_site / "site"
-    early = EarlyLastBuild(fixture_site / CACHE_DIR, output)
+def _built_and_stat_ed(root):
+    """The fixture site built, and the next build's view of it, its stats taken."""
+    build(BuildOptions(root=root))
+    output = root / "site"
+    early = EarlyLastBuild(root / CACHE_DIR, output)
     early()
     last = early.last()
     assert early.last() is last  # read once
+    return output, last
+
+
+def test_the_files_stats_are_taken_once_and_only_for_their_output(fixture_site):
+    output, last = _built_and_stat_ed(fixture_site)
     page = "2013/11/16/sao-paulo-rain/index.html"
     entries = last.entries
     items = [(path, entries[path][0]) for path in (page, "index.html")]
@@ -61,12 +66,7 @@ def test_the_files_stats_are_taken_once_and_only_for_their_output(fixture_site):
 
 
 def test_files_carried_over_unfingerprinted_are_found_by_the_builds_stats(fixture_site):
-    options = BuildOptions(root=fixture_site)
-    build(options)
-    output = fixture_site / "site"
-    early = EarlyLastBuild(fixture_site / CACHE_DIR, output)
-    early()
-    last = early.last()
+    output, last = _built_and_stat_ed(fixture_site)
     entries = last.entries
     touched, kept = "2013/11/16/sao-paulo-rain/index.html", "index.html"
     os.utime(output / touched, ns=(1, 1))  # after this build's stats: they still say as written
