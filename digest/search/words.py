@@ -110,10 +110,10 @@ class ShardWords:
                 return {}, {}
             found, pages = {}, {}
             for name, (content, pieces) in data["shards"].items():
-                if type(content) is str and all(type(p) is str for p in pieces):
+                if type(content) is str and _words(pieces):
                     found[name] = (content, pieces)
             for rel, (digest, pieces) in data["pages"].items():
-                if type(digest) is str and all(type(p) is str for p in pieces):
+                if type(digest) is str and _words(pieces):
                     pages[rel] = (digest, pieces)
             return found, pages
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -167,3 +167,8 @@ class ShardWords:
             os.replace(tmp, self.path)
         except OSError:
             tmp.unlink(missing_ok=True)
+
+
+def _words(value: object) -> bool:
+    """Whether a cached value is a list of strings (a string is not: its letters would be)."""
+    return type(value) is list and all(type(p) is str for p in value)

@@ -158,3 +158,19 @@ def test_the_newest_shard_finds_the_pieces_of_its_changed_pages_only(tmp_path, m
         [old, grown], {**contents, "2013-11": "c4"}, "en", lambda rel: _article_page(texts[rel])
     )
     assert searched == []
+
+
+def test_a_cached_string_is_not_taken_for_a_list_of_words(tmp_path):
+    cache = tmp_path / "cache"
+    shard = _shard("2013-11", 1)
+    words = ShardWords(cache, tmp_path / "site")
+    words.pages([shard], {"2013-11": "c"}, "en", lambda rel: _article_page("real"))
+    words.save()
+    data = json.loads(words.path.read_text())
+    data["shards"]["2013-11"][1] = "fake"
+    data["pages"][shard.articles[0]][1] = "fake"
+    words.path.write_text(json.dumps(data))
+    again = ShardWords(cache, tmp_path / "site")
+    page = again.pages([shard], {"2013-11": "c"}, "en", lambda rel: _article_page("real"))
+    fresh = ShardWords(None, tmp_path / "site")
+    assert page == fresh.pages([shard], {"2013-11": "c"}, "en", lambda rel: _article_page("real"))
