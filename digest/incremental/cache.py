@@ -233,11 +233,14 @@ class Cache:
         the file held ``key``'s bytes, but its stat may not tell (racy, or a fresh
         checkout's), so the row is found by the hash). ``only_stat``: the row read holds
         ``key`` and ``meta`` already, so its stat alone is written (a fresh checkout's ten
-        thousand records are not sent again)."""
+        thousand records are not sent again); with no stat, nothing is: the row's stat, if
+        any, named these very bytes (a stat never names other bytes: ctime only moves on),
+        and NULL over it would find nothing more."""
         if self._db is None:
             pass
         elif only_stat:
-            self._new_stat_times.append((stat, rel))
+            if stat is not None:
+                self._new_stat_times.append((stat, rel))
         else:
             self._new_stats.append((rel, stat, key, meta))
 

@@ -88,6 +88,15 @@ def _as_recorded(found: os.stat_result, size: int, mtime: int) -> bool:
     return found.st_size == size and found.st_mtime_ns == mtime and not found.st_mode & _DIR
 
 
+def _holds(file: str, entry: tuple[str, int, int]) -> bool:
+    """Whether ``file`` (a string, not a path object: this runs for every page of the site)
+    is there as ``entry`` recorded it."""
+    try:
+        return _as_recorded(os.stat(file), entry[1], entry[2])
+    except OSError:
+        return False
+
+
 Written = tuple[int, int]
 """A file just written: its size and modification time (ns), as the manifest records them."""
 
@@ -209,14 +218,7 @@ class Manifest:
         """Whether ``output/path`` is a file the last build wrote with ``fingerprint``, its
         size and mtime untouched since."""
         entry = self.entries.get(path)
-        if entry is None or entry[0] != fingerprint:
-            return False
-        try:
-            # A string, not a path object: this runs for every page of the site.
-            stat = os.stat(f"{output}/{path}")
-        except OSError:
-            return False
-        if not _as_recorded(stat, entry[1], entry[2]):
+        if entry is None or entry[0] != fingerprint or not _holds(f"{output}/{path}", entry):
             return False
         self._checked.add(path)
         return True
@@ -239,7 +241,7 @@ class Manifest:
         """``fresh`` of each ``(path, fingerprint)``, in order: the same test, with what it
         looks up taken once (this runs for every page of the site, on every build); the
         files' stats as ``check_files`` found them, when it ran for this output."""
-        entries, checked, stat, prefix = self.entries, self._checked, os.stat, f"{output}/"
+        entries, checked, prefix = self.entries, self._checked, f"{output}/"
         # Taken once: a later look at the files (the next build's, watch's) stats them anew.
         checked_before, self._untouched = self._untouched, None
         self._seen = checked_before
@@ -258,15 +260,7 @@ class Manifest:
             return
         for path, fingerprint in items:
             entry = entries.get(path)
-            if entry is None or entry[0] != fingerprint:
-                yield False
-                continue
-            try:
-                found = stat(prefix + path)
-            except OSError:
-                yield False
-                continue
-            if not _as_recorded(found, entry[1], entry[2]):
+            if entry is None or entry[0] != fingerprint or not _holds(prefix + path, entry):
                 yield False
                 continue
             checked.add(path)
@@ -281,14 +275,10 @@ class Manifest:
         if seen is not None and seen[0] == str(output):
             found = [path in seen[1] for path in paths]
         else:
-            found = []
-            for path in paths:
-                entry = entries.get(path)
-                try:
-                    stat = os.stat(prefix + path) if entry is not None else None
-                except OSError:
-                    stat = None
-                found.append(stat is not None and _as_recorded(stat, entry[1], entry[2]))
+            found = [
+                (entry := entries.get(path)) is not None and _holds(prefix + path, entry)
+                for path in paths
+            ]
         self._checked.update([path for path, ok in zip(paths, found, strict=True) if ok])
         return found
 

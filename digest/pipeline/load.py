@@ -95,11 +95,6 @@ def load_articles(
             trusted = stat is not None and stamp < source.looked - RACY_NS
             # A row found by its hash holds the file's entry already: its stat is what moved.
             only_stat = hit is not None and hit[2] == RESTAT
-            if only_stat and not trusted:
-                # Its row holds the entry already, and a stat that, if any, named these
-                # very bytes (one can never be the stat of other bytes: ctime only moves
-                # on): a racy stat would only write NULL over it, which finds nothing more.
-                continue
             cache.put_stat(source.rel, stat if trusted else None, key, meta, only_stat)
 
     articles: list[Article] = []

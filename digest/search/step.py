@@ -50,8 +50,9 @@ def index_before_commit(
         INDEXER.wait()
         projections = Projections(cache_dir, output)
         words = ShardWords(cache_dir, output)
-        args = (writer, output, list(pages), config, fingerprints, warnings, projections, words)
-        write_index(*args, last)
+        write_index(
+            writer, output, list(pages), config, fingerprints, warnings, projections, words, last
+        )
     else:
         keep_index(writer, output)
 
