@@ -211,6 +211,7 @@ def build(
         warnings = [*site.warnings, *_cache_problems(options, cache.warning, last.warning)]
         renderer = Renderer(root, site.config, cache)
         stamp = Stamper(renderer.env, site.config, last.templates)  # references known
+        renderer.keep_fragments(stamp)
         # The template sources as this build reads them, taken now in this process: pages
         # fingerprinted later (by workers, or by watch's flush after a patch) must not see a
         # template edited since, or its pages would look up to date without a render.
@@ -376,7 +377,8 @@ def _save(
     the manifest and the pages' reads. A build with warnings is never skipped next time:
     its warnings must be shown again."""
     cache.put_memo(STORIES_MEMO, site.plan.story_memo)
-    cache.save(site.cache_keys, (renderer.body_key(a) for a in site.index.articles))
+    bodies = (renderer.body_key(a) for a in site.index.articles)
+    cache.save(site.cache_keys, bodies, renderer.fragment_idents())
     inputs = inputs if clean else ""
     saved = last.save(options.output_dir, fingerprints, inputs, summary, written, signed)
     last.reads.keep_only(last.entries, last.dropped)

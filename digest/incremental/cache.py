@@ -1,12 +1,13 @@
 """A persistent cache of what is expensive and pure, in ``.digest-cache/cache.sqlite``.
 
-Four tables: parsed articles keyed by the file's path, bytes and everything that shapes
+Five tables: parsed articles keyed by the file's path, bytes and everything that shapes
 parsing (the site timezone, the tool itself), each record's body in a column of its own so
 that loading leaves it there (``digest.incremental.bodies``); rendered Markdown bodies
 keyed by the file's bytes and the Markdown settings; and memos, what a stage keeps of the
 last build to redo only what changed (the stories, by ``digest.pipeline.stories``); and
 stats, what entry each content file's size and times stood for, so an unchanged file is
-not even read (``digest.pipeline.load``). All hold text only (articles as the JSON
+not even read (``digest.pipeline.load``); and fragments, what a macro rendered of one
+article (``digest.incremental.fragments``). All hold text only (articles as the JSON
 records of ``digest.incremental.records``): nothing read back from the cache can run
 code. A build after
 ``git pull`` of 20 new articles parses and renders 20 articles, not all of them. The
@@ -32,8 +33,9 @@ from digest.incremental.memos import Memo, text_of
 CACHE_DIR = ".digest-cache"
 STORIES_MEMO = "stories"
 """The memo of the last build's stories (``digest.pipeline.stories.story_groups``)."""
-_TOOL_SUFFIXES = (".py", ".html", ".xml", ".json", ".txt", ".css", ".js")
-"""The files of the package whose change makes it another tool: code, templates, assets."""
+_TOOL_SUFFIXES = (".py", ".html", ".xml", ".json", ".txt", ".css", ".js", ".toml")
+"""The files of the package whose change makes it another tool: code, templates, assets,
+the theme's words."""
 
 FORMAT = 4
 """3: the ``stats`` table (what a content file's size and times last stood for); 4: each
@@ -44,6 +46,10 @@ FILENAME = "cache.sqlite"
 BATCH = 256
 """New entries are written this many at a time: a cold build of 100,000 articles must not
 hold every parsed article and rendered body in memory until the end."""
+
+FRAGMENTS = 8
+"""Fragments an article may have in a theme's use: the built-in theme keeps up to four (a
+list item, a related item, an entry of each feed)."""
 
 SLACK = 256
 """Entries no current article uses are dropped once they may be more than this (or an
@@ -66,16 +72,7 @@ def tool_identity() -> str:
         rel = path.relative_to(package).as_posix()
         if rel.startswith(NOT_OUTPUT):
             continue
-        if path.is_file() and path.suffix in (
-            ".py",
-            ".html",
-            ".xml",
-            ".json",
-            ".txt",
-            ".css",
-            ".js",
-            ".toml",
-        ):
+        if path.is_file() and path.suffix in _TOOL_SUFFIXES:
             stat = path.stat()
             parts.append(f"{rel}:{stat.st_size}:{stat.st_mtime_ns}")
     return key_of("\n".join(parts))
@@ -107,6 +104,7 @@ class Cache:
         self._pid = os.getpid()
         self._new_articles: list[tuple[str, str, str]] = []
         self._new_bodies: list[tuple[str, str]] = []
+        self._new_fragments: list[tuple[str, str, str, str, str]] = []
         self._new_memos: dict[str, str] = {}
         self._new_stats: list[tuple[str, str | None, str | None, str | None]] = []
         self._new_stat_times: list[tuple[str | None, str]] = []
@@ -126,15 +124,8 @@ class Cache:
             elif version not in (0, 2, 3, FORMAT):
                 db.close()
                 raise sqlite3.DatabaseError(f"cache format {version}, this digest reads {FORMAT}")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, meta TEXT, body TEXT)"
-            )
-            db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS memos (name TEXT PRIMARY KEY, value TEXT)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS stats"
-                " (rel TEXT PRIMARY KEY, stat TEXT, key TEXT, meta TEXT)"
-            )
+            for table in _TABLES:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table}")
             columns = [row[1] for row in db.execute("PRAGMA table_info(stats)")]
             if "meta" not in columns:  # format 3's: its rows' records are the articles'
                 db.execute("ALTER TABLE stats ADD COLUMN meta TEXT")
@@ -143,7 +134,7 @@ class Cache:
             # nothing to find (entries this build writes are ones it already has).
             self._empty = {
                 table
-                for table in ("articles", "bodies")
+                for table in ("articles", "bodies", "fragments")
                 if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
             }
             self._db = db
@@ -265,6 +256,7 @@ class Cache:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", self._new_articles)
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
+            db.executemany(f"INSERT OR REPLACE INTO fragments VALUES ({_5})", self._new_fragments)
             for name, text in self._new_memos.items():
                 write_memo(db, name, text)
             db.executemany(
@@ -284,6 +276,7 @@ class Cache:
             self._off(exc)
         self._new_articles.clear()
         self._new_bodies.clear()
+        self._new_fragments.clear()
         self._new_memos.clear()
         self._new_stats.clear()
         self._new_stat_times.clear()
@@ -326,21 +319,39 @@ class Cache:
             if len(self._new_bodies) >= BATCH:
                 self._flush()
 
-    def save(self, article_keys: Iterable[str], body_keys: Iterable[str]) -> None:
+    def get_fragment(self, key: str) -> tuple[Any, Any] | None:
+        """The text and the names read of a kept fragment (unchecked: see ``fragments``)."""
+        return self._get("fragments", "html, names", key)  # type: ignore[no-any-return]
+
+    def put_fragments(self, items: Iterable[tuple[str, str, str, str, str]]) -> None:
+        if self._db is not None:
+            self._new_fragments.extend(items)
+            if len(self._new_fragments) >= BATCH:
+                self._flush()
+
+    def save(
+        self, article_keys: Iterable[str], body_keys: Iterable[str], idents: Iterable[str] = ()
+    ) -> None:
         """Store what is new, and drop entries no current article uses once they may be
-        many (``SLACK``). ``body_keys`` is only consumed then."""
+        many (``SLACK``): fragments of an article's body key not in ``body_keys`` or made
+        with templates not in ``idents`` as well. Both are only consumed then."""
         in_use = set(article_keys)
-        if self._empty == {"articles", "bodies"} or not self._may_hold_unused(len(in_use)):
+        if {"articles", "bodies"} <= self._empty or not self._may_hold_unused(len(in_use)):
             # Started empty: everything stored since is this build's own, so none unused.
             self._transaction(lambda db: None)
             return
 
         def drop_unused(db: sqlite3.Connection) -> None:
-            for table, keys in (("articles", in_use), ("bodies", body_keys)):
+            for table, keys in (("articles", in_use), ("bodies", body_keys), ("idents", idents)):
                 db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} (key TEXT PRIMARY KEY)")
                 db.execute(f"DELETE FROM keep_{table}")
                 db.executemany(f"INSERT OR IGNORE INTO keep_{table} VALUES (?)", map(_row, keys))
+            for table in ("articles", "bodies"):
                 db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep_{table})")
+            db.execute(
+                "DELETE FROM fragments WHERE body NOT IN (SELECT key FROM keep_bodies)"
+                " OR ident NOT IN (SELECT key FROM keep_idents)"
+            )
             # A file gone, or whose entry is: its row would only ever miss.
             db.execute("DELETE FROM stats WHERE key NOT IN (SELECT key FROM keep_articles)")
 
@@ -349,10 +360,11 @@ class Cache:
     def _may_hold_unused(self, in_use: int) -> bool:
         """Whether more than ``SLACK`` rows of a table may be unused. Each file in use has
         one article, one body (or fewer: duplicates share them) and one stat row, so any
-        rows past that many are unused; the counts come from the keys' indexes."""
+        rows past that many are unused; the counts come from the keys' indexes. Fragments
+        are a few an article (``FRAGMENTS``): rows past that many are surely unused."""
         if self._db is None:
             return False
-        tables = ("articles", "bodies", "stats")
+        tables = ("articles", "bodies", "stats", "fragments")
         query = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
         try:
             counts = self._db.execute(query).fetchone()
@@ -361,15 +373,26 @@ class Cache:
             return False
         # A new stat row mostly replaces one (every racy file's row is written again each
         # build): only the stored rows count; a file gone leaves its entry unused as well.
-        pending = (len(self._new_articles), len(self._new_bodies), 0)
+        pending = (len(self._new_articles), len(self._new_bodies), 0, len(self._new_fragments))
         slack = max(SLACK, in_use // 8)
-        return any(n + new - in_use > slack for n, new in zip(counts, pending, strict=True))
+        uses = (in_use, in_use, in_use, FRAGMENTS * in_use)
+        return any(n + new - u > slack for n, new, u in zip(counts, pending, uses, strict=True))
 
     def close(self) -> None:
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._db.close()
             self._db = None
+
+
+_5 = "?, ?, ?, ?, ?"
+_TABLES = (
+    "articles (key TEXT PRIMARY KEY, meta TEXT, body TEXT)",
+    "bodies (key TEXT PRIMARY KEY, html TEXT)",
+    "memos (name TEXT PRIMARY KEY, value TEXT)",
+    "stats (rel TEXT PRIMARY KEY, stat TEXT, key TEXT, meta TEXT)",
+    "fragments (key TEXT PRIMARY KEY, ident TEXT, body TEXT, html TEXT, names TEXT)",
+)
 
 
 def _row(key: str) -> tuple[str]:

@@ -163,14 +163,17 @@ class ReadTracking(jinja2.Environment):
         """Reads of ``cached`` calls of one article each, by the names read: merged into
         ``reads`` in one go (``_merge_items``), not field by field for every item."""
         self._calls: dict[tuple[int, ...], _Call] = {}
+        self.fragments: Any = None
+        """Where calls are kept from one build to the next (``incremental.fragments``)."""
         self.globals["cached"] = self.cached
 
     def cached(self, macro: Any, *args: Any) -> Any:
         """``{{ cached(article_item, article, false) }}``: ``article_item(article, false)``,
         rendered once per process for the same macro and the same argument objects (like
         Hugo's ``partialCached``). An article listed on many pages is rendered once, and
-        each later use records the fields the first one read. Only for a macro whose
-        output depends on its arguments alone (not on the calling template's context)."""
+        each later use records the fields the first one read; a call of one article is
+        kept for the next build too (``fragments``). Only for a macro whose output
+        depends on its arguments alone (not on the calling template's context)."""
         if not isinstance(macro, Macro):
             raise TypeError(f"cached() takes a macro, not {type(macro).__name__}")
         key = (id(macro), *map(id, args))
@@ -178,17 +181,10 @@ class ReadTracking(jinja2.Environment):
         # The entry holds the objects it was made for, so their ids cannot be reused while
         # it exists: same ids, same objects.
         if found is None or found.macro is not macro:
-            outer, self.reads = self.reads, {}
-            outer_items, self._items = self._items, {}
-            try:
-                output = macro(*args)
-            finally:
-                self._merge_items()
-                inner, self.reads = self.reads, outer
-                self._items = outer_items
+            call = self._call(macro, args)
             if len(self._calls) >= MAX_CACHED_CALLS:
                 self._calls.clear()  # pages come in date order: old entries are the cold ones
-            found = self._calls[key] = _Call(macro, args, output, inner, *_one_article(inner))
+            found = self._calls[key] = call
         if found.names is not None:
             paths = self._items.get(found.names)
             if paths is None:
@@ -205,6 +201,30 @@ class ReadTracking(jinja2.Environment):
             else:
                 current |= paths
         return found.output
+
+    def _call(self, macro: Macro, args: tuple[Any, ...]) -> _Call:
+        """``macro(*args)`` with what it read: kept from the last build, or rendered."""
+        fragments = self.fragments
+        kept = fragments.key(macro, args) if fragments is not None else None
+        if kept is not None:
+            hit = fragments.get(kept[0])
+            if hit is not None:
+                output, names = hit
+                path = kept[1].path
+                names = _NAME_SETS.setdefault(names, names)
+                return _Call(macro, args, output, {name: {path} for name in names}, names, path)
+        outer, self.reads = self.reads, {}
+        outer_items, self._items = self._items, {}
+        try:
+            output = macro(*args)
+        finally:
+            self._merge_items()
+            inner, self.reads = self.reads, outer
+            self._items = outer_items
+        names, path = _one_article(inner)
+        if kept is not None and names is not None and path == kept[1].path:
+            fragments.made(macro, kept[0], kept[1], output, names)
+        return _Call(macro, args, output, inner, names, path)
 
     def _merge_items(self) -> None:
         """Add the reads of the ``cached`` items taken since the last merge to ``reads``."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from digest.errors import DigestError
 from digest.incremental.cache import Cache
+from digest.incremental.fragments import Fragment
 from digest.incremental.manifest import Written
 from digest.incremental.page_reads import PageReads
 from digest.incremental.reads import Reads
@@ -37,6 +38,7 @@ class _Done:
     bodies: list[tuple[str, str]]
     reads: Reads
     fingerprint: str
+    fragments: list[Fragment]
 
 
 def publish(
@@ -69,7 +71,8 @@ def publish(
         renderer.take_reads()
         data = renderer.render(page)
         wrote = writer.write_file(page.path, data)
-        return _Done(wrote, renderer.take_new_bodies(), renderer.take_reads(), fingerprint)
+        bodies, fragments = renderer.take_new_bodies(), renderer.take_new_fragments()
+        return _Done(wrote, bodies, renderer.take_reads(), fingerprint, fragments)
 
     results = (
         _writing_beside(pages, todo, renderer, writer, stamp_late)
@@ -86,6 +89,7 @@ def publish(
             written[path] = result.wrote
         reads.put(path, fingerprints[path], result.reads)
         cache.put_bodies(result.bodies)
+        cache.put_fragments(result.fragments)
         if progress is not None:
             progress(done, len(todo))
     return written
@@ -105,7 +109,8 @@ def _writing_beside(
     raised as it was."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    begun: list[tuple[Future[Written | None], list[tuple[str, str]], Reads, str]] = []
+    begun: list[tuple[Future[Written | None], list[tuple[str, str]], Reads, str, list[Fragment]]]
+    begun = []
     failed: list[BaseException] = []
 
     def write(path: str, data: bytes) -> Written | None:
@@ -126,8 +131,9 @@ def _writing_beside(
             renderer.take_reads()
             data = renderer.render(page)
             wrote = thread.submit(write, page.path, data)
-            begun.append((wrote, renderer.take_new_bodies(), renderer.take_reads(), fingerprint))
-    return [_Done(wrote.result(), bodies, read, stamp) for wrote, bodies, read, stamp in begun]
+            bodies, fragments = renderer.take_new_bodies(), renderer.take_new_fragments()
+            begun.append((wrote, bodies, renderer.take_reads(), fingerprint, fragments))
+    return [_Done(wrote.result(), *rest) for wrote, *rest in begun]
 
 
 def write_assets(assets: Sequence[Asset], writer: Writer, fingerprints: dict[str, str]) -> None:

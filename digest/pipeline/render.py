@@ -8,8 +8,9 @@ import json
 import os
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import jinja2
@@ -21,6 +22,7 @@ from digest.errors import Diagnostic, DigestError
 from digest.formats import escaping
 from digest.formats.markdown import markdown_settings, render_markdown
 from digest.incremental.cache import Cache, key_of, tool_identity
+from digest.incremental.fragments import Fragment, Fragments
 from digest.incremental.reads import Reads, ReadTracking
 from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
 from digest.parallel import in_background
@@ -28,6 +30,9 @@ from digest.pipeline.plan import Page, json_feed_url
 from digest.project import TEMPLATES_DIR
 from digest.slugs import slugify
 from digest.words import words_for
+
+if TYPE_CHECKING:
+    from digest.incremental.fingerprint import Stamper
 
 THEME_DIR = Path(__file__).resolve().parents[1] / "theme"
 
@@ -290,6 +295,23 @@ class Renderer:
     def take_new_bodies(self) -> list[tuple[str, str]]:
         taken, self.new_bodies = self.new_bodies, []
         return taken
+
+    def keep_fragments(self, stamp: Stamper) -> None:
+        """Keep what ``cached()`` renders of an article from one build to the next, and
+        find what the last build kept (``digest.incremental.fragments``)."""
+        self.env.fragments = Fragments(
+            lambda: self.cache, stamp.identity, stamp.templates, self.body_key
+        )
+
+    def take_new_fragments(self) -> list[Fragment]:
+        """The fragments rendered since the last call, for the cache."""
+        return self.env.fragments.take() if self.env.fragments is not None else []
+
+    def fragment_idents(self) -> Iterator[str]:
+        """The identities of this build's fragments, by the templates there are: the
+        cache drops the others' (and asks for these only then)."""
+        if self.env.fragments is not None:
+            yield from map(self.env.fragments.ident, self.env.list_templates())
 
     def render(self, page: Page) -> bytes:
         """One page's bytes; template problems become DigestError at the template's line."""

@@ -24,6 +24,9 @@ class _Renderer:
     def take_new_bodies(self) -> list:
         return []
 
+    def take_new_fragments(self) -> list:
+        return []
+
     def render(self, page: Page) -> bytes:
         if self.wait_for is not None and len(self.rendered) == 3:
             # The page after the failing one: once its write failed (and the failure was

@@ -1,0 +1,194 @@
+"""Fragments: what ``cached()`` rendered of one article in the last build, found again by the
+next. A build must give the site a clean build gives, whatever the cache holds of them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from conftest import article, differs_from_clean
+
+from digest.commands.build import BuildOptions, build
+from digest.incremental import cache as cache_module
+from digest.incremental.cache import CACHE_DIR, FILENAME, Cache
+from digest.incremental.fragments import Fragments
+
+NEW = "content/2013/11/18/new-pipeline.md"
+MACROS = "templates/_macros.html"
+
+
+def _rows(root, query="SELECT key, ident, html, names FROM fragments"):
+    with sqlite3.connect(root / CACHE_DIR / FILENAME) as db:
+        return db.execute(query).fetchall()
+
+
+def _new_day(root, title="Pipeline talks resume"):
+    (root / NEW).parent.mkdir(parents=True, exist_ok=True)
+    (root / NEW).write_text(
+        article(title=title, date="2013-11-18", body="More.", topics="[Energy]")
+    )
+
+
+@pytest.fixture
+def found(monkeypatch):
+    """The fragments ``Cache.get_fragment`` gave back, as (text, names)."""
+    hits: list[tuple[str, str]] = []
+    get = Cache.get_fragment
+
+    def spy(self, key):
+        row = get(self, key)
+        if row is not None:
+            hits.append(row)
+        return row
+
+    monkeypatch.setattr(Cache, "get_fragment", spy)
+    return hits
+
+
+def test_a_new_day_takes_the_items_and_entries_the_last_build_rendered(
+    fixture_site, found, tmp_path
+):
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    rows = _rows(fixture_site)
+    assert rows, "the build kept no fragment"
+    texts = [html for _, _, html, _ in rows]
+    assert any(t.startswith('<li class="article-item"') for t in texts)
+    assert any(t.startswith("<entry>") for t in texts)
+    assert any(t.startswith('    {\n      "id": ') for t in texts)
+    for _, _, _, names in rows:  # the fields each render read, for the pages' reads
+        assert set(json.loads(names)) <= {"*"} | {
+            "title",
+            "permalink",
+            "source",
+            "url",
+            "summary",
+            "published",
+            "topics",
+            "lang",
+            "day",
+            "has_time",
+            "reading_time",
+            "author",
+            "canonical_url",
+        }
+    _new_day(fixture_site)
+    build(options)
+    assert found, "the second build rendered every fragment again"
+    assert differs_from_clean(fixture_site, tmp_path) == []
+
+
+def test_a_changed_article_is_rendered_again_not_taken(fixture_site, tmp_path):
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    path = fixture_site / "content/2013/11/17/syria-talks.md"
+    path.write_text(path.read_text().replace("title: ", "title: Revised ", 1))
+    build(options)
+    assert differs_from_clean(fixture_site, tmp_path) == []
+    feed = (fixture_site / "site/feed.xml").read_text()
+    assert "Revised " in feed
+
+
+def test_an_edited_macro_is_not_answered_by_the_last_builds_fragments(fixture_site, tmp_path):
+    from digest.pipeline.render import THEME_DIR
+
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    before = {ident for _, ident, _, _ in _rows(fixture_site)}
+    macros = (THEME_DIR / "templates/_macros.html").read_text()
+    assert '<li class="article-item"' in macros
+    (fixture_site / MACROS).parent.mkdir(exist_ok=True)
+    (fixture_site / MACROS).write_text(
+        macros.replace('<li class="article-item"', '<li class="article-item edited"')
+    )
+    build(options)
+    topic = (fixture_site / "site/topics/energy/index.html").read_text()
+    assert 'class="article-item edited"' in topic
+    assert differs_from_clean(fixture_site, tmp_path) == []
+    after = {ident for _, ident, _, _ in _rows(fixture_site)}
+    assert after - before, "the edited macros' fragments were not kept under a new identity"
+
+
+@pytest.mark.parametrize(
+    "html, names",
+    [
+        (None, '["title"]'),
+        ("<li>forged</li>", "not json"),
+        ("<li>forged</li>", '{"title": 1}'),
+        ("<li>forged</li>", "[]"),
+        ("<li>forged</li>", '["__class__"]'),
+        ("<li>forged</li>", "[1]"),
+        (b"<li>forged</li>", '["title"]'),
+    ],
+)
+def test_a_damaged_fragment_is_a_miss(fixture_site, tmp_path, html, names):
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    with sqlite3.connect(fixture_site / CACHE_DIR / FILENAME) as db:
+        db.execute("UPDATE fragments SET html=?, names=?", (html, names))
+    _new_day(fixture_site)
+    build(options)
+    assert "forged" not in (fixture_site / "site/topics/energy/index.html").read_text()
+    assert differs_from_clean(fixture_site, tmp_path) == []
+
+
+def test_fragments_of_templates_and_articles_gone_are_dropped(fixture_site, monkeypatch):
+    monkeypatch.setattr(cache_module, "SLACK", 0)
+    monkeypatch.setattr(cache_module, "FRAGMENTS", 0)  # every build looks for unused rows
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    first = {ident for _, ident, _, _ in _rows(fixture_site)}
+    from digest.pipeline.render import THEME_DIR
+
+    macros = (THEME_DIR / "templates/_macros.html").read_text()
+    (fixture_site / MACROS).parent.mkdir(exist_ok=True)
+    (fixture_site / MACROS).write_text(macros.replace("article-item", "article-entry"))
+    (fixture_site / "content/2013/11/17/syria-talks.md").unlink()
+    build(options)
+    rows = _rows(fixture_site)
+    idents = {ident for _, ident, _, _ in rows}
+    # The list items' identity is new (the feeds' entries' is not): the old one's rows gone.
+    assert len(first) == 2 and len(first - idents) == 1 and len(idents - first) == 1
+    assert not any("syria-talks" in html for _, _, html, _ in rows)
+
+
+class _Macro:
+    """Stands in for a Jinja macro of a template named ``name``."""
+
+    def __init__(self, name="item"):
+        self.name = name
+        self._func = eval("lambda: None", {"name": "_macros.html"})
+
+
+def test_a_call_is_kept_only_for_one_article_among_plain_values(fixture_site):
+    from zoneinfo import ZoneInfo
+
+    from digest.pipeline.load import load_articles
+
+    articles = load_articles(fixture_site, ZoneInfo("UTC")).articles
+    first, second = articles[0], articles[1]
+    fragments = Fragments(lambda: None, "tool", lambda name: name, lambda a: a.content_hash)
+    macro = _Macro()
+    assert fragments.key(macro, (first,)) is not None
+    assert fragments.key(macro, (first, second)) is None
+    assert fragments.key(macro, ("plain", 1)) is None
+    assert fragments.key(macro, (first, ["a list"])) is None
+    keys = {
+        fragments.key(macro, args)[0]
+        for args in [(first,), (first, False), (first, None, True), (None, first, True), (second,)]
+    }
+    assert len(keys) == 5  # the other arguments, where the article stands, which article
+    assert fragments.key(_Macro("other"), (first,))[0] not in keys
+    made_elsewhere = _Macro()
+    made_elsewhere._func = lambda: None  # no template's name: not kept
+    assert fragments.key(made_elsewhere, (first,)) is None
+
+
+def test_workers_send_their_fragments_back(fixture_site, tmp_path):
+    options = BuildOptions(root=fixture_site, jobs=2)
+    build(options)
+    assert _rows(fixture_site)
+    _new_day(fixture_site)
+    build(options)
+    assert differs_from_clean(fixture_site, tmp_path) == []
