@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from digest.config import CONFIG_NAME, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
-from digest.incremental.cache import CACHE_DIR, STORIES_MEMO, Cache, tool_identity
+from digest.incremental.cache import CACHE_DIR, STORIES_MEMO, Cache
+from digest.incremental.identity import tool_identity
 from digest.incremental.manifest import Manifest, Written, files_under, input_snapshot
 from digest.model import Article
 from digest.parallel import ordered_map, usable_cpus
@@ -377,8 +378,7 @@ def _save(
     the manifest and the pages' reads. A build with warnings is never skipped next time:
     its warnings must be shown again."""
     cache.put_memo(STORIES_MEMO, site.plan.story_memo)
-    bodies = (renderer.body_key(a) for a in site.index.articles)
-    cache.save(site.cache_keys, bodies, renderer.fragment_idents())
+    cache.save(site.cache_keys, *renderer.keys_in_use(site.index.articles))
     inputs = inputs if clean else ""
     saved = last.save(options.output_dir, fingerprints, inputs, summary, written, signed)
     last.reads.keep_only(last.entries, last.dropped)

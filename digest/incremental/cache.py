@@ -18,25 +18,18 @@ means a full build and a warning, never an error.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from digest import __version__
 from digest.incremental.memo_rows import memo_digest, memo_text, write_memo
 from digest.incremental.memos import Memo, text_of
 
 CACHE_DIR = ".digest-cache"
 STORIES_MEMO = "stories"
 """The memo of the last build's stories (``digest.pipeline.stories.story_groups``)."""
-_TOOL_SUFFIXES = (".py", ".html", ".xml", ".json", ".txt", ".css", ".js", ".toml")
-"""The files of the package whose change makes it another tool: code, templates, assets,
-the theme's words."""
-
 FORMAT = 4
 """3: the ``stats`` table (what a content file's size and times last stood for); 4: each
 stats row holds its entry's record but for the body, so loading reads that small table
@@ -48,48 +41,12 @@ BATCH = 256
 hold every parsed article and rendered body in memory until the end."""
 
 FRAGMENTS = 8
-"""Fragments an article may have in a theme's use: the built-in theme keeps up to four (a
-list item, a related item, an entry of each feed)."""
+"""Fragments an article may have: the built-in theme's feeds' entries are two."""
 
 SLACK = 256
 """Entries no current article uses are dropped once they may be more than this (or an
 eighth of those in use): telling which they are takes the key of every article and body,
 so it is done once in that many changes rather than on every build."""
-
-NOT_OUTPUT = ("__main__.py", "cli.py", "commands/")
-"""What never shapes a built page (the command line, and the commands: orchestration,
-watching, serving, authoring): editing it must not invalidate every cache."""
-
-
-@cache
-def tool_identity() -> str:
-    """The version plus the size and modification time of each file of the package that
-    shapes the output, so a changed theme or pipeline invalidates every cached result even
-    without a version bump (as happens in an editable install)."""
-    package = Path(__file__).resolve().parents[1]
-    parts = [__version__]
-    for path in sorted(package.rglob("*")):
-        rel = path.relative_to(package).as_posix()
-        if rel.startswith(NOT_OUTPUT):
-            continue
-        if path.is_file() and path.suffix in _TOOL_SUFFIXES:
-            stat = path.stat()
-            parts.append(f"{rel}:{stat.st_size}:{stat.st_mtime_ns}")
-    return key_of("\n".join(parts))
-
-
-def key_of(*parts: str | bytes) -> str:
-    return key_hasher(*parts).hexdigest()
-
-
-def key_hasher(*parts: str | bytes) -> Any:
-    """The hash ``key_of`` makes, fed ``parts`` so far: a copy fed the rest gives the key
-    of all of them (the parts a thousand keys start with are hashed once)."""
-    h = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        h.update(part.encode() if isinstance(part, str) else part)
-        h.update(b"\0")
-    return h
 
 
 class Cache:
@@ -104,7 +61,7 @@ class Cache:
         self._pid = os.getpid()
         self._new_articles: list[tuple[str, str, str]] = []
         self._new_bodies: list[tuple[str, str]] = []
-        self._new_fragments: list[tuple[str, str, str, str, str]] = []
+        self._new_fragments: list[tuple[str, str, str, str, str, str]] = []
         self._new_memos: dict[str, str] = {}
         self._new_stats: list[tuple[str, str | None, str | None, str | None]] = []
         self._new_stat_times: list[tuple[str | None, str]] = []
@@ -125,7 +82,7 @@ class Cache:
                 db.close()
                 raise sqlite3.DatabaseError(f"cache format {version}, this digest reads {FORMAT}")
             for table in _TABLES:
-                db.execute(f"CREATE TABLE IF NOT EXISTS {table}")
+                db.execute(f"CREATE {table}")
             columns = [row[1] for row in db.execute("PRAGMA table_info(stats)")]
             if "meta" not in columns:  # format 3's: its rows' records are the articles'
                 db.execute("ALTER TABLE stats ADD COLUMN meta TEXT")
@@ -161,14 +118,16 @@ class Cache:
         self._pid = os.getpid()
         return self._db
 
-    def _get(self, table: str, columns: str, key: str) -> Any:
+    def _get(self, table: str, columns: str, key: str, by: str = "key", many: bool = False) -> Any:
+        """The row whose ``by`` is ``key`` (``many``: a list of all such rows)."""
         if table in self._empty:
             return None
         try:
             db = self._reader()
             if db is None:
                 return None
-            return db.execute(f"SELECT {columns} FROM {table} WHERE key=?", (key,)).fetchone()
+            found = db.execute(f"SELECT {columns} FROM {table} WHERE {by}=?", (key,))
+            return found.fetchall() if many else found.fetchone()
         except sqlite3.Error as exc:
             self._off(exc)
             return None
@@ -256,7 +215,7 @@ class Cache:
             db.execute("BEGIN")
             db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", self._new_articles)
             db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?)", self._new_bodies)
-            db.executemany(f"INSERT OR REPLACE INTO fragments VALUES ({_5})", self._new_fragments)
+            db.executemany(f"INSERT OR REPLACE INTO fragments VALUES ({_6})", self._new_fragments)
             for name, text in self._new_memos.items():
                 write_memo(db, name, text)
             db.executemany(
@@ -319,11 +278,12 @@ class Cache:
             if len(self._new_bodies) >= BATCH:
                 self._flush()
 
-    def get_fragment(self, key: str) -> tuple[Any, Any] | None:
-        """The text and the names read of a kept fragment (unchecked: see ``fragments``)."""
-        return self._get("fragments", "html, names", key)  # type: ignore[no-any-return]
+    def get_fragments(self, article: str) -> list[Any]:
+        """The (key, text, names read) of each kept fragment of an article's identity
+        (unchecked: see ``fragments``)."""
+        return self._get("fragments", "key, html, names", article, "article", True) or []
 
-    def put_fragments(self, items: Iterable[tuple[str, str, str, str, str]]) -> None:
+    def put_fragments(self, items: Iterable[tuple[str, str, str, str, str, str]]) -> None:
         if self._db is not None:
             self._new_fragments.extend(items)
             if len(self._new_fragments) >= BATCH:
@@ -346,12 +306,8 @@ class Cache:
                 db.execute(f"CREATE TEMP TABLE IF NOT EXISTS keep_{table} (key TEXT PRIMARY KEY)")
                 db.execute(f"DELETE FROM keep_{table}")
                 db.executemany(f"INSERT OR IGNORE INTO keep_{table} VALUES (?)", map(_row, keys))
-            for table in ("articles", "bodies"):
-                db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM keep_{table})")
-            db.execute(
-                "DELETE FROM fragments WHERE body NOT IN (SELECT key FROM keep_bodies)"
-                " OR ident NOT IN (SELECT key FROM keep_idents)"
-            )
+            for table, unused in _UNUSED:
+                db.execute(f"DELETE FROM {table} WHERE {unused}")
             # A file gone, or whose entry is: its row would only ever miss.
             db.execute("DELETE FROM stats WHERE key NOT IN (SELECT key FROM keep_articles)")
 
@@ -385,13 +341,20 @@ class Cache:
             self._db = None
 
 
-_5 = "?, ?, ?, ?, ?"
+_6 = "?, ?, ?, ?, ?, ?"
+_UNUSED = (
+    ("articles", "key NOT IN (SELECT key FROM keep_articles)"),
+    ("bodies", "key NOT IN (SELECT key FROM keep_bodies)"),
+    ("fragments", "body NOT IN keep_bodies OR ident NOT IN keep_idents"),
+)
 _TABLES = (
-    "articles (key TEXT PRIMARY KEY, meta TEXT, body TEXT)",
-    "bodies (key TEXT PRIMARY KEY, html TEXT)",
-    "memos (name TEXT PRIMARY KEY, value TEXT)",
-    "stats (rel TEXT PRIMARY KEY, stat TEXT, key TEXT, meta TEXT)",
-    "fragments (key TEXT PRIMARY KEY, ident TEXT, body TEXT, html TEXT, names TEXT)",
+    "TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, meta TEXT, body TEXT)",
+    "TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, html TEXT)",
+    "TABLE IF NOT EXISTS memos (name TEXT PRIMARY KEY, value TEXT)",
+    "TABLE IF NOT EXISTS stats (rel TEXT PRIMARY KEY, stat TEXT, key TEXT, meta TEXT)",
+    "TABLE IF NOT EXISTS fragments"
+    " (key TEXT PRIMARY KEY, article TEXT, ident TEXT, body TEXT, html TEXT, names TEXT)",
+    "INDEX IF NOT EXISTS fragments_of ON fragments (article)",
 )
 
 

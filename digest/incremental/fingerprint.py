@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from digest.config import SiteConfig
-from digest.incremental.cache import tool_identity
+from digest.incremental.identity import tool_identity
 from digest.incremental.template_hashes import TemplateHashes
 from digest.model import Article, Day, Term
 

@@ -1,11 +1,11 @@
-"""Fragments: what a ``cached()`` macro call rendered of one article, kept from one build to
+"""Fragments: what a ``kept()`` macro call rendered of one article, kept from one build to
 the next in the cache.
 
 ``cached(article_item, article)`` renders a list item once per process (``reads``); a build
-is a new process, so a new day rendered again the items of every article on the topic and
-source pages and the entries of every feed it changed, ~45% of its rendering, although
-nearly all of them show articles the last build showed the same way. A call whose render
-read fields of its one article alone is kept under a key made of everything its output
+is a new process, so a new day rendered again the entries of every feed it changed (fifty
+each, ~30% of its rendering's CPU), although 49 of each feed's 50 are articles the last build
+showed the same way. ``kept(atom_entry, article)`` is ``cached`` whose call, when its render
+read fields of its one article alone, is kept under a key made of everything its output
 depends on:
 
 - the tool and the whole configuration (a page's fingerprint has the same);
@@ -17,7 +17,9 @@ depends on:
   None): a call given anything else is not kept.
 
 So a kept fragment is what the call would render again, as long as the macro's output
-depends on its arguments alone, which ``cached()`` asks of its macros already. With it are
+depends on its arguments alone, which ``cached()`` asks of its macros already. A look-up is
+an SQLite query (~20-50 us, all of an article's fragments at once): worth it for a feed's
+entry (~90 us to render), not for a list item (~50 us), which stays ``cached()``. With it are
 kept the fields the render read (the page's reads must name them: ``incremental.unread``).
 Fragments are text, checked as they are read back: nothing read from the cache runs code.
 """
@@ -31,17 +33,39 @@ from typing import Any
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
-from digest.incremental.cache import Cache, key_of
+from digest.incremental.cache import Cache
+from digest.incremental.identity import key_of
 from digest.incremental.reads import ARTICLE_NAMES, EVERYTHING
 from digest.model import Article
 
 _ARGUMENT_TYPES = frozenset({str, int, float, bool, type(None)})
 _NAMES = ARTICLE_NAMES | {EVERYTHING}
 
-Fragment = tuple[str, str, str, str, str]
-"""A fragment as stored: (key, its templates' identity (``ident``), its article's body key,
-the rendered text, the names read as a JSON list). The cache drops the ones of templates
-and bodies no longer in use by these two."""
+Fragment = tuple[str, str, str, str, str, str]
+"""A fragment as stored: (key, its article's identity, its templates' identity (``ident``),
+its article's body key, the rendered text, the names read as a JSON list). The cache drops
+the ones of templates and bodies no longer in use by these two."""
+
+Call = tuple[str, Article, str]
+"""A call to keep: its key, its article and the article's identity."""
+
+FETCHED_AT_MOST = 4096
+"""Articles whose fragments are held at once (fetched, not yet asked for)."""
+
+_MISSING: Any = object()
+
+
+def _names_in(text: str) -> frozenset[str] | None:
+    """The field names read as kept (a JSON list of known names), None if damaged."""
+    try:
+        read = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(read, list) or not read:
+        return None
+    if not all(isinstance(name, str) and name in _NAMES for name in read):
+        return None
+    return frozenset(read)
 
 
 class Fragments:
@@ -64,15 +88,19 @@ class Fragments:
         self._templates = templates
         self._body_key = body_key
         self._macros: dict[int, tuple[Macro, str, str] | None] = {}
+        self._articles: dict[int, tuple[Article, str]] = {}
+        self._fetched: dict[str, dict[Any, tuple[Any, Any]]] = {}
+        self._names: dict[str, frozenset[str] | None] = {}
         self._new: list[Fragment] = []
 
     def ident(self, template: str) -> str:
         """The identity of the fragments of macros defined in ``template``."""
         return key_of(self._identity, self._templates(template))
 
-    def key(self, macro: Macro, args: tuple[Any, ...]) -> tuple[str, Article] | None:
-        """The key of ``macro(*args)`` and its article; None for a call not to be kept
-        (not exactly one article among plain values, or a macro of no known template)."""
+    def key(self, macro: Macro, args: tuple[Any, ...]) -> Call | None:
+        """The key of ``macro(*args)``, its article and the article's identity; None for a
+        call not to be kept (not exactly one article among plain values, or a macro of no
+        known template)."""
         article = None
         for value in args:
             if type(value) is Article:
@@ -88,11 +116,16 @@ class Fragments:
             found = self._macros[id(macro)] = self._macro_key(macro)
         if found is None:
             return None
-        topics = repr(article.topics)
-        at = next(i for i, v in enumerate(args) if v is article)
-        rest = repr((at, tuple(v for v in args if v is not article)))
-        made_of = (article.path, article.content_hash, article.source, topics, rest)
-        return key_of(found[2], *made_of), article
+        known = self._articles.get(id(article))
+        if known is None or known[0] is not article:
+            made_of = (article.path, article.content_hash, article.source, repr(article.topics))
+            known = self._articles[id(article)] = (article, key_of(*made_of))
+        if args[0] is article:
+            rest = repr(args[1:])
+        else:
+            at = next(i for i, v in enumerate(args) if v is article)
+            rest = repr((at, args[:at], args[at + 1 :]))
+        return f"{found[2]}{known[1]}{rest}", article, known[1]
 
     def _macro_key(self, macro: Macro) -> tuple[Macro, str, str] | None:
         template = getattr(getattr(macro, "_func", None), "__globals__", {}).get("name")
@@ -101,32 +134,37 @@ class Fragments:
         ident = self.ident(template)
         return macro, ident, key_of(ident, template, macro.name)
 
-    def get(self, key: str) -> tuple[Markup, frozenset[str]] | None:
-        """The kept output and names read of the call ``key``, if any and well formed."""
-        cache = self._cache()
-        row = cache.get_fragment(key) if cache is not None else None
+    def get(self, call: Call) -> tuple[Markup, frozenset[str]] | None:
+        """The kept output and names read of ``call``, if any and well formed. The first
+        call of an article fetches all of its article's fragments (an item and two feed
+        entries, mostly), each given once (``cached`` asks once per process)."""
+        key, _, article = call
+        rows = self._fetched.get(article)
+        if rows is None:
+            cache = self._cache()
+            if len(self._fetched) >= FETCHED_AT_MOST:
+                self._fetched.clear()
+            fetched = cache.get_fragments(article) if cache is not None else []
+            rows = self._fetched[article] = {row[0]: row[1:] for row in fetched}
+        row = rows.pop(key, None)
         if row is None:
             return None
         text, names = row
-        try:
-            read = json.loads(names) if isinstance(names, str) else None
-        except ValueError:
+        read = self._names.get(names, _MISSING) if isinstance(names, str) else None
+        if read is _MISSING:
+            read = self._names[names] = _names_in(names)
+        if not isinstance(text, str) or read is None:
             return None
-        if not isinstance(text, str) or not isinstance(read, list) or not read:
-            return None
-        if not all(isinstance(name, str) and name in _NAMES for name in read):
-            return None
-        return Markup(text), frozenset(read)
+        return Markup(text), read
 
-    def made(
-        self, macro: Macro, key: str, article: Article, output: Any, names: frozenset[str]
-    ) -> None:
-        """Keep what the call ``key`` of ``macro`` rendered: its output (escaped text only,
-        as a hit gives it back as such) and the fields it read."""
+    def made(self, macro: Macro, call: Call, output: Any, names: frozenset[str]) -> None:
+        """Keep what ``call`` of ``macro`` rendered: its output (escaped text only, as a hit
+        gives it back as such) and the fields it read."""
         found = self._macros.get(id(macro))
         if type(output) is Markup and found is not None:
+            key, article, identity = call
             body, read = self._body_key(article), json.dumps(sorted(names))
-            self._new.append((key, found[1], body, str(output), read))
+            self._new.append((key, identity, found[1], body, str(output), read))
 
     def take(self) -> list[Fragment]:
         """The fragments rendered since the last call."""

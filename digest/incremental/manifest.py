@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.incremental import store
-from digest.incremental.cache import key_of
+from digest.incremental.identity import key_of
 
 
 def input_snapshot(

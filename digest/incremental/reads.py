@@ -166,22 +166,31 @@ class ReadTracking(jinja2.Environment):
         self.fragments: Any = None
         """Where calls are kept from one build to the next (``incremental.fragments``)."""
         self.globals["cached"] = self.cached
+        self.globals["kept"] = self.kept
 
     def cached(self, macro: Any, *args: Any) -> Any:
         """``{{ cached(article_item, article, false) }}``: ``article_item(article, false)``,
         rendered once per process for the same macro and the same argument objects (like
         Hugo's ``partialCached``). An article listed on many pages is rendered once, and
-        each later use records the fields the first one read; a call of one article is
-        kept for the next build too (``fragments``). Only for a macro whose output
-        depends on its arguments alone (not on the calling template's context)."""
+        each later use records the fields the first one read. Only for a macro whose
+        output depends on its arguments alone (not on the calling template's context)."""
+        return self._cached("cached", macro, args)
+
+    def kept(self, macro: Any, *args: Any) -> Any:
+        """``{{ kept(atom_entry, article) }}``: ``cached``, and a call of one article is
+        also kept in the cache for the next build (``fragments``): for a macro that takes
+        longer to render than a look-up in the cache (~20-50 us), such as a feed's entry."""
+        return self._cached("kept", macro, args)
+
+    def _cached(self, name: str, macro: Any, args: tuple[Any, ...]) -> Any:
         if not isinstance(macro, Macro):
-            raise TypeError(f"cached() takes a macro, not {type(macro).__name__}")
+            raise TypeError(f"{name}() takes a macro, not {type(macro).__name__}")
         key = (id(macro), *map(id, args))
         found = self._calls.get(key)
         # The entry holds the objects it was made for, so their ids cannot be reused while
         # it exists: same ids, same objects.
         if found is None or found.macro is not macro:
-            call = self._call(macro, args)
+            call = self._call(macro, args, name == "kept")
             if len(self._calls) >= MAX_CACHED_CALLS:
                 self._calls.clear()  # pages come in date order: old entries are the cold ones
             found = self._calls[key] = call
@@ -202,12 +211,13 @@ class ReadTracking(jinja2.Environment):
                 current |= paths
         return found.output
 
-    def _call(self, macro: Macro, args: tuple[Any, ...]) -> _Call:
-        """``macro(*args)`` with what it read: kept from the last build, or rendered."""
+    def _call(self, macro: Macro, args: tuple[Any, ...], keep: bool) -> _Call:
+        """``macro(*args)`` with what it read: kept from the last build (``keep``: looked
+        for there, and kept there if it was rendered), or rendered."""
         fragments = self.fragments
-        kept = fragments.key(macro, args) if fragments is not None else None
+        kept = fragments.key(macro, args) if keep and fragments is not None else None
         if kept is not None:
-            hit = fragments.get(kept[0])
+            hit = fragments.get(kept)
             if hit is not None:
                 output, names = hit
                 path = kept[1].path
@@ -223,7 +233,7 @@ class ReadTracking(jinja2.Environment):
             self._items = outer_items
         names, path = _one_article(inner)
         if kept is not None and names is not None and path == kept[1].path:
-            fragments.made(macro, kept[0], kept[1], output, names)
+            fragments.made(macro, kept, output, names)
         return _Call(macro, args, output, inner, names, path)
 
     def _merge_items(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from digest.incremental.cache import tool_identity
+from digest.incremental.identity import tool_identity
 
 _REFERENCES: dict[str, frozenset[str] | None] = {}
 """Parsed references by template source, for the life of the process (``watch``)."""

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from digest.errors import Diagnostic
 from digest.incremental import records
 from digest.incremental.bodies import BodyStore
-from digest.incremental.cache import Cache, key_hasher, key_of, tool_identity
+from digest.incremental.cache import Cache
+from digest.incremental.identity import key_hasher, key_of, tool_identity
 from digest.incremental.records import ParseResult, Record
 from digest.incremental.unread import MAX_CHANGED
 from digest.model import Article

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from digest.incremental.cache import tool_identity
+from digest.incremental.identity import tool_identity
 from digest.incremental.memos import LazyText, Memo
 from digest.model import Article
 from digest.pipeline.related_memo import (

@@ -8,7 +8,7 @@ import json
 import math
 from collections.abc import Callable
 
-from digest.incremental.cache import tool_identity
+from digest.incremental.identity import tool_identity
 from digest.incremental.memos import Memo, same_memo, text_of
 from digest.pipeline.topic_bits import at_least, count_planes
 

@@ -8,7 +8,7 @@ import json
 import os
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
@@ -21,8 +21,9 @@ from digest.config import SiteConfig
 from digest.errors import Diagnostic, DigestError
 from digest.formats import escaping
 from digest.formats.markdown import markdown_settings, render_markdown
-from digest.incremental.cache import Cache, key_of, tool_identity
+from digest.incremental.cache import Cache
 from digest.incremental.fragments import Fragment, Fragments
+from digest.incremental.identity import key_of, tool_identity
 from digest.incremental.reads import Reads, ReadTracking
 from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
 from digest.parallel import in_background
@@ -307,11 +308,15 @@ class Renderer:
         """The fragments rendered since the last call, for the cache."""
         return self.env.fragments.take() if self.env.fragments is not None else []
 
-    def fragment_idents(self) -> Iterator[str]:
-        """The identities of this build's fragments, by the templates there are: the
-        cache drops the others' (and asks for these only then)."""
-        if self.env.fragments is not None:
-            yield from map(self.env.fragments.ident, self.env.list_templates())
+    def keys_in_use(self, articles: Iterable[Article]) -> tuple[Iterator[str], Iterator[str]]:
+        """The keys of the bodies of ``articles`` and the identities of this build's
+        fragments (by the templates there are): the cache drops the others' entries, and
+        asks for these only then."""
+        bodies = map(self.body_key, articles)
+        fragments = self.env.fragments
+        if fragments is None:
+            return bodies, iter(())
+        return bodies, map(fragments.ident, self.env.list_templates())
 
     def render(self, page: Page) -> bytes:
         """One page's bytes; template problems become DigestError at the template's line."""

@@ -33,7 +33,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from digest.incremental.cache import tool_identity
+from digest.incremental.identity import tool_identity
 from digest.search.projection import searched_pieces
 from digest.search.shards import INDEX_DIR, Shard
 
