@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,16 +118,19 @@ class Cache:
         self._pid = os.getpid()
         return self._db
 
-    def _get(self, table: str, columns: str, key: str, by: str = "key", many: bool = False) -> Any:
-        """The row whose ``by`` is ``key`` (``many``: a list of all such rows)."""
+    def _get(self, table: str, columns: str, key: Any, by: str = "key", many: bool = False) -> Any:
+        """The row whose ``by`` is ``key`` (``many``: a list of the rows whose ``by`` is one
+        of the ``key`` given)."""
         if table in self._empty:
             return None
         try:
             db = self._reader()
             if db is None:
                 return None
-            found = db.execute(f"SELECT {columns} FROM {table} WHERE {by}=?", (key,))
-            return found.fetchall() if many else found.fetchone()
+            if not many:
+                return db.execute(f"SELECT {columns} FROM {table} WHERE {by}=?", key).fetchone()
+            query = f"SELECT {columns} FROM {table} WHERE {by} IN ({', '.join('?' * len(key))})"
+            return db.execute(query, key).fetchall()
         except sqlite3.Error as exc:
             self._off(exc)
             return None
@@ -136,7 +139,7 @@ class Cache:
         """A parsed article's record as stored, without its body (``digest.incremental.records``;
         checked by whoever decodes it, as it is whatever the cache file holds). The body
         stays in the cache until read: see ``bodies``."""
-        row = self._get("articles", "meta", key)
+        row = self._get("articles", "meta", (key,))
         return row[0] if row else None
 
     @property
@@ -269,7 +272,7 @@ class Cache:
             self._new_memos[name] = value
 
     def get_body(self, key: str) -> str | None:
-        row = self._get("bodies", "html", key)
+        row = self._get("bodies", "html", (key,))
         return row[0] if row and isinstance(row[0], str) else None
 
     def put_bodies(self, items: Iterable[tuple[str, str]]) -> None:
@@ -278,10 +281,10 @@ class Cache:
             if len(self._new_bodies) >= BATCH:
                 self._flush()
 
-    def get_fragments(self, article: str) -> list[Any]:
-        """The (key, text, names read) of each kept fragment of an article's identity
-        (unchecked: see ``fragments``)."""
-        return self._get("fragments", "key, html, names", article, "article", True) or []
+    def get_fragments(self, articles: Sequence[str]) -> list[Any]:
+        """The (article, key, text, names read) of each kept fragment of the articles'
+        identities given (unchecked: see ``fragments``)."""
+        return self._get("fragments", "article, key, html, names", articles, "article", True) or []
 
     def put_fragments(self, items: Iterable[tuple[str, str, str, str, str, str]]) -> None:
         if self._db is not None:

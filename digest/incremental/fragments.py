@@ -27,7 +27,7 @@ Fragments are text, checked as they are read back: nothing read from the cache r
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from jinja2.runtime import Macro
@@ -53,6 +53,13 @@ FETCHED_AT_MOST = 4096
 """Articles whose fragments are held at once (fetched, not yet asked for)."""
 
 _MISSING: Any = object()
+
+
+def listed(context: Mapping[str, Any]) -> Iterator[Article]:
+    """The articles of a page's context's lists (a feed's entries)."""
+    for value in context.values():
+        if type(value) in (list, tuple) and value and type(value[0]) is Article:
+            yield from (a for a in value if type(a) is Article)
 
 
 def _names_in(text: str) -> frozenset[str] | None:
@@ -92,6 +99,9 @@ class Fragments:
         self._fetched: dict[str, dict[Any, tuple[Any, Any]]] = {}
         self._names: dict[str, frozenset[str] | None] = {}
         self._new: list[Fragment] = []
+        self.asked = False
+        """Whether a call was looked for since this was last set False (``Renderer``: which
+        templates keep calls, whose pages' articles are fetched before they render)."""
 
     def ident(self, template: str) -> str:
         """The identity of the fragments of macros defined in ``template``."""
@@ -116,16 +126,36 @@ class Fragments:
             found = self._macros[id(macro)] = self._macro_key(macro)
         if found is None:
             return None
-        known = self._articles.get(id(article))
-        if known is None or known[0] is not article:
-            made_of = (article.path, article.content_hash, article.source, repr(article.topics))
-            known = self._articles[id(article)] = (article, key_of(*made_of))
+        self.asked = True
+        identity = self._identity_of(article)
         if args[0] is article:
             rest = repr(args[1:])
         else:
             at = next(i for i, v in enumerate(args) if v is article)
             rest = repr((at, args[:at], args[at + 1 :]))
-        return f"{found[2]}{known[1]}{rest}", article, known[1]
+        return f"{found[2]}{identity}{rest}", article, identity
+
+    def _identity_of(self, article: Article) -> str:
+        known = self._articles.get(id(article))
+        if known is None or known[0] is not article:
+            made_of = (article.path, article.content_hash, article.source, repr(article.topics))
+            known = self._articles[id(article)] = (article, key_of(*made_of))
+        return known[1]
+
+    def fetch(self, articles: Iterable[Article]) -> None:
+        """Fetch the fragments of ``articles`` in one query (a feed's fifty entries) rather
+        than one query each as their calls come."""
+        wanted = {self._identity_of(a) for a in articles} - self._fetched.keys()
+        cache = self._cache()
+        if not wanted or cache is None:
+            return
+        if len(self._fetched) + len(wanted) > FETCHED_AT_MOST:
+            self._fetched.clear()
+        rows: dict[str, dict[Any, tuple[Any, Any]]] = {identity: {} for identity in wanted}
+        for identity, key, *row in cache.get_fragments(sorted(wanted)[:FETCHED_AT_MOST]):
+            if identity in rows:
+                rows[identity][key] = tuple(row)  # type: ignore[assignment]
+        self._fetched.update(rows)
 
     def _macro_key(self, macro: Macro) -> tuple[Macro, str, str] | None:
         template = getattr(getattr(macro, "_func", None), "__globals__", {}).get("name")
@@ -136,16 +166,16 @@ class Fragments:
 
     def get(self, call: Call) -> tuple[Markup, frozenset[str]] | None:
         """The kept output and names read of ``call``, if any and well formed. The first
-        call of an article fetches all of its article's fragments (an item and two feed
-        entries, mostly), each given once (``cached`` asks once per process)."""
+        call of an article not fetched (``fetch``) fetches all of its fragments (its entry
+        of each feed), each given once (``cached`` asks once per process)."""
         key, _, article = call
         rows = self._fetched.get(article)
         if rows is None:
             cache = self._cache()
             if len(self._fetched) >= FETCHED_AT_MOST:
                 self._fetched.clear()
-            fetched = cache.get_fragments(article) if cache is not None else []
-            rows = self._fetched[article] = {row[0]: row[1:] for row in fetched}
+            fetched = cache.get_fragments([article]) if cache is not None else []
+            rows = self._fetched[article] = {row[1]: row[2:] for row in fetched}
         row = rows.pop(key, None)
         if row is None:
             return None

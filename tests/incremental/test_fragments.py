@@ -32,14 +32,22 @@ def _new_day(root, title="Pipeline talks resume"):
 
 @pytest.fixture
 def found(monkeypatch):
-    """The fragments ``Cache.get_fragments`` gave back, as (key, text, names)."""
-    hits: list[tuple[str, str, str]] = []
+    """The fragments ``Cache.get_fragments`` gave back, as (article, key, text, names);
+    ``found.asked``: how many articles each query asked for."""
+    class Hits(list):
+        asked: list[int]
+
+    hits = Hits()
+    asked: list[int] = []
     get = Cache.get_fragments
 
-    def spy(self, article):
-        rows = get(self, article)
+    def spy(self, articles):
+        rows = get(self, articles)
         hits.extend(rows)
+        asked.append(len(articles))
         return rows
+
+    hits.asked = asked  # type: ignore[attr-defined]
 
     monkeypatch.setattr(Cache, "get_fragments", spy)
     return hits
@@ -75,6 +83,8 @@ def test_a_new_day_takes_the_items_and_entries_the_last_build_rendered(
     _new_day(fixture_site)
     build(options)
     assert found, "the second build rendered every fragment again"
+    # A feed's entries are fetched together once its template is known to keep calls.
+    assert max(found.asked) > 1
     assert differs_from_clean(fixture_site, tmp_path) == []
 
 
