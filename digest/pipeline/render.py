@@ -299,7 +299,7 @@ class Renderer:
         return taken
 
     def keep_fragments(self, stamp: Stamper) -> None:
-        """Keep what ``cached()`` renders of an article from one build to the next, and
+        """Keep what ``kept()`` renders of an article from one build to the next, and
         find what the last build kept (``digest.incremental.fragments``)."""
         self.env.fragments = Fragments(
             lambda: self.cache, stamp.identity, stamp.templates, self.body_key
