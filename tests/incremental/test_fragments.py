@@ -135,6 +135,7 @@ def test_an_edited_macro_is_not_answered_by_the_last_builds_fragments(fixture_si
 def test_a_damaged_fragment_is_a_miss(fixture_site, tmp_path, html, names):
     options = BuildOptions(root=fixture_site, jobs=1)
     build(options)
+    assert _rows(fixture_site), "nothing kept: there would be nothing to damage"
     with sqlite3.connect(fixture_site / CACHE_DIR / FILENAME) as db:
         db.execute("UPDATE fragments SET html=?, names=?", (html, names))
     _new_day(fixture_site)
