@@ -19,8 +19,9 @@ depends on:
 So a kept fragment is what the call would render again, as long as the macro's output
 depends on its arguments alone, which ``cached()`` asks of its macros already. A look-up is
 an SQLite query (~20-50 us for an article's fragments, ~13 us an article when a feed's fifty
-are fetched at once): worth it for a feed's entry (~90 us to render), not for a list item
-(~50 us, and its page's articles are not listed in one place), which stays ``cached()``. With it are
+are fetched at once): worth it for a feed's entry (~90 us to render) and a topic page's list
+item (~50 us, its page's articles listed in its ``days``), not for a related item (an
+article page's few, looked up one query each), which stays ``cached()``. With it are
 kept the fields the render read (the page's reads must name them: ``incremental.unread``).
 Fragments are text, checked as they are read back: nothing read from the cache runs code.
 """
@@ -57,10 +58,20 @@ _MISSING: Any = object()
 
 
 def listed(context: Mapping[str, Any]) -> Iterator[Article]:
-    """The articles of a page's context's lists (a feed's entries)."""
+    """The articles of a page's context's lists: a feed's entries, and a term page's
+    ``days``, a list of ``(date, articles)`` pairs (one level of nesting, no deeper)."""
     for value in context.values():
-        if type(value) in (list, tuple) and value and type(value[0]) is Article:
+        if type(value) not in (list, tuple) or not value:
+            continue
+        first = value[0]
+        if type(first) is Article:
             yield from (a for a in value if type(a) is Article)
+        elif type(first) is tuple:
+            for pair in value:
+                if type(pair) is tuple:
+                    for part in pair:
+                        if type(part) in (list, tuple) and part and type(part[0]) is Article:
+                            yield from (a for a in part if type(a) is Article)
 
 
 def _names_in(text: str) -> frozenset[str] | None:

@@ -1,4 +1,4 @@
-"""Fragments: what ``cached()`` rendered of one article in the last build, found again by the
+"""Fragments: what ``kept()`` rendered of one article in the last build, found again by the
 next. A build must give the site a clean build gives, whatever the cache holds of them."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from conftest import article, differs_from_clean
 from digest.commands.build import BuildOptions, build
 from digest.incremental import cache as cache_module
 from digest.incremental.cache import CACHE_DIR, FILENAME, Cache
-from digest.incremental.fragments import Fragments
+from digest.incremental.fragments import Fragments, listed
 
 NEW = "content/2013/11/18/new-pipeline.md"
 FEEDS = "templates/_feeds.xml"
@@ -61,7 +61,7 @@ def test_a_new_day_takes_the_items_and_entries_the_last_build_rendered(
     rows = _rows(fixture_site)
     assert rows, "the build kept no fragment"
     texts = [html for _, _, html, _ in rows]
-    assert not any(t.startswith('<li class="article-item"') for t in texts)  # cached() only
+    assert any(t.startswith('<li class="article-item"') for t in texts)  # topic pages' items
     assert any(t.startswith("<entry>") for t in texts)
     assert any(t.startswith('    {\n      "id": ') for t in texts)
     for _, _, _, names in rows:  # the fields each render read, for the pages' reads
@@ -149,13 +149,16 @@ def test_fragments_of_templates_and_articles_gone_are_dropped(fixture_site, monk
     monkeypatch.setattr(cache_module, "FRAGMENTS", 0)  # every build looks for unused rows
     options = BuildOptions(root=fixture_site, jobs=1)
     build(options)
-    first = {ident for _, ident, _, _ in _rows(fixture_site)}
+    rows = _rows(fixture_site)
+    first = {ident for _, ident, html, _ in rows if html.startswith("<entry>")}
+    items = {ident for _, ident, html, _ in rows if html.startswith("<li")}
     _edit_feeds(fixture_site)
     (fixture_site / "content/2013/11/17/syria-talks.md").unlink()
     build(options)
     rows = _rows(fixture_site)
     idents = {ident for _, ident, _, _ in rows}
-    assert len(first) == 1 and idents and not idents & first  # the old template's rows gone
+    assert len(first) == 1 and not idents & first  # the old template's rows gone
+    assert items and items <= idents  # the list items' template is unchanged: theirs stay
     assert not any("syria-talks" in html for _, _, html, _ in rows)
 
 
@@ -189,6 +192,24 @@ def test_a_call_is_kept_only_for_one_article_among_plain_values(fixture_site):
     made_elsewhere = _Macro()
     made_elsewhere._func = lambda: None  # no template's name: not kept
     assert fragments.key(made_elsewhere, (first,)) is None
+
+
+def test_the_articles_a_page_lists_are_found_in_its_context(fixture_site):
+    from zoneinfo import ZoneInfo
+
+    from digest.pipeline.load import load_articles
+
+    a, b, c, d = load_articles(fixture_site, ZoneInfo("UTC")).articles[:4]
+    context = {
+        "articles": [a, b],  # a feed's entries
+        "days": ((a.day, (c,)), (b.day, [d, "not an article"])),  # a term page's
+        "deeper": (((a.day, (b,)),),),  # nested further: not looked into
+        "article": a,  # one article, not a list
+        "empty": [],
+        "names": ["x", "y"],
+    }
+    assert [x.path for x in listed(context)] == [a.path, b.path, c.path, d.path]
+    assert list(listed({"pairs": [(1, 2)], "mixed": ("x", [a])})) == []
 
 
 def test_workers_send_their_fragments_back(fixture_site, tmp_path):
