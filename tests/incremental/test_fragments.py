@@ -34,6 +34,7 @@ def _new_day(root, title="Pipeline talks resume"):
 def found(monkeypatch):
     """The fragments ``Cache.get_fragments`` gave back, as (article, key, text, names);
     ``found.asked``: how many articles each query asked for."""
+
     class Hits(list):
         asked: list[int]
 
