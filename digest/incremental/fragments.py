@@ -54,6 +54,10 @@ Call = tuple[str, Article, str]
 FETCHED_AT_MOST = 4096
 """Articles whose fragments are held at once (fetched, not yet asked for)."""
 
+ASKED_AT_MOST = 1 << 16
+"""Articles remembered as fetched already, whose fragments are no longer held because each
+was given (``cached`` answers their calls from then on) or there were none."""
+
 _MISSING: Any = object()
 
 
@@ -109,6 +113,7 @@ class Fragments:
         self._macros: dict[int, tuple[Macro, str, str] | None] = {}
         self._articles: dict[int, tuple[Article, str]] = {}
         self._fetched: dict[str, dict[Any, tuple[Any, Any]]] = {}
+        self._asked: set[str] = set()  # identities fetched: not looked up again
         self._names: dict[str, frozenset[str] | None] = {}
         self._new: list[Fragment] = []
         self.asked = False
@@ -157,17 +162,30 @@ class Fragments:
     def fetch(self, articles: Iterable[Article]) -> None:
         """Fetch the fragments of ``articles`` in one query (a feed's fifty entries) rather
         than one query each as their calls come."""
-        wanted = {self._identity_of(a) for a in articles} - self._fetched.keys()
+        # Every page of a topic lists fifty articles whose calls ``cached`` answers once
+        # they were fetched and given: those are not asked for again (in ``watch``, most).
+        asked = self._asked
+        wanted = sorted(
+            {identity for identity in map(self._identity_of, articles) if identity not in asked}
+        )[:FETCHED_AT_MOST]
         cache = self._cache()
         if not wanted or cache is None:
             return
-        if len(self._fetched) + len(wanted) > FETCHED_AT_MOST:
-            self._fetched.clear()
-        rows: dict[str, dict[Any, tuple[Any, Any]]] = {identity: {} for identity in wanted}
-        for identity, key, *row in cache.get_fragments(sorted(wanted)[:FETCHED_AT_MOST]):
-            if identity in rows:
-                rows[identity][key] = tuple(row)  # type: ignore[assignment]
+        self._make_room(len(wanted))
+        rows: dict[str, dict[Any, tuple[Any, Any]]] = {}
+        for identity, key, *row in cache.get_fragments(wanted):
+            rows.setdefault(identity, {})[key] = tuple(row)  # type: ignore[assignment]
         self._fetched.update(rows)
+        asked.update(wanted)
+
+    def _make_room(self, wanted: int) -> None:
+        """Forget what is held once it would grow past its bound; the articles whose
+        fragments go unasked are fetched again when next wanted."""
+        if len(self._fetched) + wanted > FETCHED_AT_MOST:
+            self._asked.difference_update(self._fetched)
+            self._fetched.clear()
+        if len(self._asked) + wanted > ASKED_AT_MOST:
+            self._asked.clear()
 
     def _macro_key(self, macro: Macro) -> tuple[Macro, str, str] | None:
         template = getattr(getattr(macro, "_func", None), "__globals__", {}).get("name")
@@ -180,15 +198,20 @@ class Fragments:
         """The kept output and names read of ``call``, if any and well formed. The first
         call of an article not fetched (``fetch``) fetches all of its fragments (its entry
         of each feed), each given once (``cached`` asks once per process)."""
-        key, _, article = call
-        rows = self._fetched.get(article)
+        key, _, identity = call
+        rows = self._fetched.get(identity)
         if rows is None:
             cache = self._cache()
-            if len(self._fetched) >= FETCHED_AT_MOST:
-                self._fetched.clear()
-            fetched = cache.get_fragments([article]) if cache is not None else []
-            rows = self._fetched[article] = {row[1]: row[2:] for row in fetched}
+            if cache is None or identity in self._asked:  # given all it had, or had none
+                return None
+            self._make_room(1)
+            rows = self._fetched[identity] = {
+                row[1]: row[2:] for row in cache.get_fragments([identity])
+            }
+            self._asked.add(identity)
         row = rows.pop(key, None)
+        if not rows:
+            del self._fetched[identity]  # ``_asked`` remembers it
         if row is None:
             return None
         text, names = row

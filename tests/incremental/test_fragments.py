@@ -11,6 +11,7 @@ from conftest import article, differs_from_clean
 
 from digest.commands.build import BuildOptions, build
 from digest.incremental import cache as cache_module
+from digest.incremental import fragments as fragments_module
 from digest.incremental.cache import CACHE_DIR, FILENAME, Cache
 from digest.incremental.fragments import Fragments, listed
 
@@ -33,22 +34,27 @@ def _new_day(root, title="Pipeline talks resume"):
 @pytest.fixture
 def found(monkeypatch):
     """The fragments ``Cache.get_fragments`` gave back, as (article, key, text, names);
-    ``found.asked``: how many articles each query asked for."""
+    ``found.asked``: how many articles each query asked for; ``found.identities``: each
+    article asked for, in order."""
 
     class Hits(list):
         asked: list[int]
+        identities: list[str]
 
     hits = Hits()
     asked: list[int] = []
+    identities: list[str] = []
     get = Cache.get_fragments
 
     def spy(self, articles):
         rows = get(self, articles)
         hits.extend(rows)
         asked.append(len(articles))
+        identities.extend(articles)
         return rows
 
     hits.asked = asked  # type: ignore[attr-defined]
+    hits.identities = identities  # type: ignore[attr-defined]
 
     monkeypatch.setattr(Cache, "get_fragments", spy)
     return hits
@@ -86,6 +92,35 @@ def test_a_new_day_takes_the_items_and_entries_the_last_build_rendered(
     assert found, "the second build rendered every fragment again"
     # A feed's entries are fetched together once its template is known to keep calls.
     assert max(found.asked) > 1
+    assert differs_from_clean(fixture_site, tmp_path) == []
+
+
+@pytest.mark.parametrize("held", [8, 4096])
+def test_an_article_fetched_is_not_asked_for_again(
+    fixture_site, found, tmp_path, monkeypatch, held
+):
+    # With fewer articles' fragments held at once than the site has (but a page's), the
+    # ones given are remembered: the next page that lists them asks nothing (``cached``
+    # answers their calls).
+    monkeypatch.setattr(fragments_module, "FETCHED_AT_MOST", held)
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    _new_day(fixture_site)
+    found.identities.clear()  # the second build's own (each build has its own)
+    build(options)
+    assert found and len(found.identities) == len(set(found.identities))
+    assert differs_from_clean(fixture_site, tmp_path) == []
+
+
+def test_what_is_remembered_as_fetched_is_bounded(fixture_site, found, tmp_path, monkeypatch):
+    monkeypatch.setattr(fragments_module, "FETCHED_AT_MOST", 2)
+    monkeypatch.setattr(fragments_module, "ASKED_AT_MOST", 3)
+    options = BuildOptions(root=fixture_site, jobs=1)
+    build(options)
+    _new_day(fixture_site)
+    found.identities.clear()
+    build(options)
+    assert found and len(found.identities) > len(set(found.identities))  # asked again
     assert differs_from_clean(fixture_site, tmp_path) == []
 
 
