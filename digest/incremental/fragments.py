@@ -116,6 +116,9 @@ class Fragments:
         self._asked: set[str] = set()  # identities fetched: not looked up again
         self._names: dict[str, frozenset[str] | None] = {}
         self._new: list[Fragment] = []
+        self.pending: Mapping[str, Any] | None = None
+        """The context of the page rendering, when its template is not yet known to keep
+        calls: its listed articles are fetched at the first call looked for."""
         self.asked = False
         """Whether a call was looked for since this was last set False (``Renderer``: which
         templates keep calls, whose pages' articles are fetched before they render)."""
@@ -199,6 +202,9 @@ class Fragments:
         call of an article not fetched (``fetch``) fetches all of its fragments (its entry
         of each feed), each given once (``cached`` asks once per process)."""
         key, _, identity = call
+        if self.pending is not None:
+            context, self.pending = self.pending, None
+            self.fetch(listed(context))
         rows = self._fetched.get(identity)
         if rows is None:
             cache = self._cache()

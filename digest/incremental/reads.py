@@ -222,7 +222,7 @@ class ReadTracking(jinja2.Environment):
                 output, names = hit
                 path = kept[1].path
                 names = _NAME_SETS.setdefault(names, names)
-                return _Call(macro, args, output, {name: {path} for name in names}, names, path)
+                return _Call(macro, args, output, {}, names, path)  # reads: ``names``
         outer, self.reads = self.reads, {}
         outer_items, self._items = self._items, {}
         try:

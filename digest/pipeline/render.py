@@ -322,8 +322,11 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         """One page's bytes; template problems become DigestError at the template's line."""
         fragments = self.env.fragments
-        if fragments is not None and page.template in self._keeping:
-            fragments.fetch(listed(page.context))
+        if fragments is not None:
+            if page.template in self._keeping:
+                fragments.fetch(listed(page.context))
+            else:  # fetched at its first kept() call, if it makes one
+                fragments.pending = page.context
         try:
             template = self.env.get_template(page.template)
             if fragments is not None:
@@ -344,6 +347,9 @@ class Renderer:
             if where is None:
                 raise
             raise DigestError.at(where[0], where[1], f"{type(exc).__name__}: {exc}") from None
+        finally:
+            if fragments is not None:
+                fragments.pending = None
         return text.encode("utf-8")
 
     def _template_name(self, filename: str | None) -> str:

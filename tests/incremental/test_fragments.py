@@ -112,6 +112,32 @@ def test_an_article_fetched_is_not_asked_for_again(
     assert differs_from_clean(fixture_site, tmp_path) == []
 
 
+def test_a_page_asks_once_for_the_articles_it_lists(fixture_site):
+    # The first page of a template not yet known to keep calls too: its articles are
+    # fetched together at its first kept() call, not one query each.
+    from zoneinfo import ZoneInfo
+
+    from digest.pipeline.load import load_articles
+
+    a, b, c = load_articles(fixture_site, ZoneInfo("UTC")).articles[:3]
+    queries: list[list[str]] = []
+
+    class Kept:
+        def get_fragments(self, identities):
+            queries.append(list(identities))
+            return []
+
+    fragments = Fragments(Kept, "tool", lambda name: name, lambda a: a.content_hash)
+    macro = _Macro()
+    fragments.pending = {"days": ((a.day, (a, b)), (c.day, (c,)))}
+    for one in (a, b, c):
+        assert fragments.get(fragments.key(macro, (one,))) is None  # none kept
+    assert len(queries) == 1 and len(queries[0]) == 3 and fragments.pending is None
+    fragments.fetch([a, b, c])  # the next page of the template: asked already
+    assert fragments.get(fragments.key(_Macro("other"), (a,))) is None
+    assert len(queries) == 1
+
+
 def test_what_is_remembered_as_fetched_is_bounded(fixture_site, found, tmp_path, monkeypatch):
     monkeypatch.setattr(fragments_module, "FETCHED_AT_MOST", 2)
     monkeypatch.setattr(fragments_module, "ASKED_AT_MOST", 3)
