@@ -7,7 +7,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import article, differs_from_clean
+from conftest import article, differs_from_clean, tree
 
 from digest.commands.build import BuildOptions, build
 from digest.incremental import cache as cache_module
@@ -148,6 +148,21 @@ def test_what_is_remembered_as_fetched_is_bounded(fixture_site, found, tmp_path,
     build(options)
     assert found and len(found.identities) > len(set(found.identities))  # asked again
     assert differs_from_clean(fixture_site, tmp_path) == []
+
+
+def test_a_base_url_given_for_one_build_is_not_answered_by_kept_items(fixture_site, tmp_path):
+    # Every kept item links with the base path: fragments of another base are not reused.
+    build(BuildOptions(root=fixture_site, jobs=1))
+    build(BuildOptions(root=fixture_site, jobs=1, base_url="https://example.org/repo/"))
+    topic = next((fixture_site / "site/topics").glob("*/index.html")).read_text()
+    assert 'class="article-item"' in topic and 'href="/repo/' in topic
+    clean = tmp_path / "clean"
+    build(
+        BuildOptions(
+            root=fixture_site, output=clean, force=True, base_url="https://example.org/repo/"
+        )
+    )
+    assert tree(fixture_site / "site") == tree(clean)
 
 
 def test_a_changed_article_is_rendered_again_not_taken(fixture_site, tmp_path):
