@@ -65,17 +65,19 @@ def listed(context: Mapping[str, Any]) -> Iterator[Article]:
     """The articles of a page's context's lists: a feed's entries, and a term page's
     ``days``, a list of ``(date, articles)`` pairs (one level of nesting, no deeper)."""
     for value in context.values():
-        if type(value) not in (list, tuple) or not value:
-            continue
-        first = value[0]
-        if type(first) is Article:
-            yield from (a for a in value if type(a) is Article)
-        elif type(first) is tuple:
+        if type(value) in (list, tuple) and value and type(value[0]) is tuple:
             for pair in value:
                 if type(pair) is tuple:
                     for part in pair:
-                        if type(part) in (list, tuple) and part and type(part[0]) is Article:
-                            yield from (a for a in part if type(a) is Article)
+                        yield from _articles_in(part)
+        else:
+            yield from _articles_in(value)
+
+
+def _articles_in(value: Any) -> Iterator[Article]:
+    """The articles of ``value`` when it is a list of them."""
+    if type(value) in (list, tuple) and value and type(value[0]) is Article:
+        yield from (a for a in value if type(a) is Article)
 
 
 def _names_in(text: str) -> frozenset[str] | None:
@@ -117,11 +119,8 @@ class Fragments:
         self._names: dict[str, frozenset[str] | None] = {}
         self._new: list[Fragment] = []
         self.pending: Mapping[str, Any] | None = None
-        """The context of the page rendering, when its template is not yet known to keep
-        calls: its listed articles are fetched at the first call looked for."""
-        self.asked = False
-        """Whether a call was looked for since this was last set False (``Renderer``: which
-        templates keep calls, whose pages' articles are fetched before they render)."""
+        """The context of the page rendering (``Renderer``): the articles it lists are
+        fetched at its first call looked for, in one query."""
 
     def ident(self, template: str) -> str:
         """The identity of the fragments of macros defined in ``template``."""
@@ -146,7 +145,6 @@ class Fragments:
             found = self._macros[id(macro)] = self._macro_key(macro)
         if found is None:
             return None
-        self.asked = True
         identity = self._identity_of(article)
         if args[0] is article:
             rest = repr(args[1:])
@@ -167,12 +165,14 @@ class Fragments:
         than one query each as their calls come."""
         # Every page of a topic lists fifty articles whose calls ``cached`` answers once
         # they were fetched and given: those are not asked for again (in ``watch``, most).
+        cache = self._cache()
+        if cache is None:
+            return
         asked = self._asked
         wanted = sorted(
             {identity for identity in map(self._identity_of, articles) if identity not in asked}
         )[:FETCHED_AT_MOST]
-        cache = self._cache()
-        if not wanted or cache is None:
+        if not wanted:
             return
         self._make_room(len(wanted))
         rows: dict[str, dict[Any, tuple[Any, Any]]] = {}

@@ -22,7 +22,7 @@ from digest.errors import Diagnostic, DigestError
 from digest.formats import escaping
 from digest.formats.markdown import markdown_settings, render_markdown
 from digest.incremental.cache import Cache
-from digest.incremental.fragments import Fragment, Fragments, listed
+from digest.incremental.fragments import Fragment, Fragments
 from digest.incremental.identity import key_of, tool_identity
 from digest.incremental.reads import Reads, ReadTracking
 from digest.model import MONTH_NAMES, WEEKDAY_NAMES, Article, day_path
@@ -199,7 +199,6 @@ class Renderer:
         # Read once: filters run hundreds of thousands of times in a build.
         self._base_path, self._site_url = config.base_path, config.site_url
         self._abs_urls: dict[str, str] = {}
-        self._keeping: set[str] = set()  # templates calling kept(): see Fragments.fetch
         self.site_templates = root / TEMPLATES_DIR
         self.search_path = [str(self.site_templates), str(THEME_DIR / "templates")]
         # Records the article fields each page reads: see digest/incremental/reads.py.
@@ -322,18 +321,11 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         """One page's bytes; template problems become DigestError at the template's line."""
         fragments = self.env.fragments
-        if fragments is not None:
-            if page.template in self._keeping:
-                fragments.fetch(listed(page.context))
-            else:  # fetched at its first kept() call, if it makes one
-                fragments.pending = page.context
+        if fragments is not None:  # its listed articles fetched at its first kept() call
+            fragments.pending = page.context
         try:
             template = self.env.get_template(page.template)
-            if fragments is not None:
-                fragments.asked = False
             text = template.render(page=page, **page.context)
-            if fragments is not None and fragments.asked:
-                self._keeping.add(page.template)
         except jinja2.TemplateSyntaxError as exc:
             raise DigestError.at(
                 self._template_name(exc.filename), exc.lineno, exc.message or ""

@@ -90,7 +90,7 @@ def test_a_new_day_takes_the_items_and_entries_the_last_build_rendered(
     _new_day(fixture_site)
     build(options)
     assert found, "the second build rendered every fragment again"
-    # A feed's entries are fetched together once its template is known to keep calls.
+    # A feed's entries are fetched together, at the page's first kept() call.
     assert max(found.asked) > 1
     assert differs_from_clean(fixture_site, tmp_path) == []
 
@@ -113,8 +113,7 @@ def test_an_article_fetched_is_not_asked_for_again(
 
 
 def test_a_page_asks_once_for_the_articles_it_lists(fixture_site):
-    # The first page of a template not yet known to keep calls too: its articles are
-    # fetched together at its first kept() call, not one query each.
+    # A page's articles are fetched together at its first kept() call, not one query each.
     from zoneinfo import ZoneInfo
 
     from digest.pipeline.load import load_articles
