@@ -98,7 +98,9 @@ def related_with_memo(
         retest = retest_for(added, slugs, stamps, limit, all_bits) if added else None
     for position in range(len(articles)):
         chosen = reused[position]
-        if chosen is not None and (retest is None or not retest(position, chosen, kept[position])):
+        if chosen is not None and (
+            retest is None or not retest(position, len(chosen), kept[position], chosen.copy)
+        ):
             bounds.append(kept[position])
         else:
             chosen, fewest, farthest = choose(position)

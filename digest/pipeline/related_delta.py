@@ -21,6 +21,7 @@ out from nothing after any steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from digest.incremental.memos import LazyText, Memo
@@ -140,20 +141,32 @@ def _update(state: _Lists, articles: tuple[Article, ...]) -> bool:
         reach = 0
         for slug in gone_slugs:
             reach |= bits.get(slug, 0)
+        gone_ids = {id(a) for a in gone_articles}
         for position in _positions(reach):
-            if any(a is b for a in lists[position] for b in gone_articles):
+            if not gone_ids.isdisjoint(map(id, lists[position])):
                 redo.add(position)
     if came:
         retest = retest_for(came, slugs, stamps, state.limit, lambda: bits)
         reach = 0
         for slug in {slug for topics in new_slugs for slug in topics}:
             reach |= bits[slug]
-        at = {id(a): i for i, a in enumerate(articles)}
+        at: dict[int, int] = {}
+
+        def positions_of(listed: tuple[Article, ...]) -> Callable[[], list[int]]:
+            # Asked of the few lists ``still_right`` looks at: the site's positions by
+            # identity are made for the first of them.
+            def chosen() -> list[int]:
+                if not at:
+                    at.update((id(a), i) for i, a in enumerate(articles))
+                return [at[id(a)] for a in listed]
+
+            return chosen
+
         for position in _positions(reach):
             if position in redo:
                 continue
-            chosen = [at[id(a)] for a in lists[position]]
-            if retest(position, chosen, bounds[position]):
+            listed = lists[position]
+            if retest(position, len(listed), bounds[position], positions_of(listed)):
                 redo.add(position)
     for position in sorted(redo):
         chosen, fewest, farthest = _choose(

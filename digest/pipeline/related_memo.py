@@ -100,14 +100,17 @@ def retest_for(
     stamps: list[float],
     limit: int,
     all_bits: Callable[[], dict[str, int]],
-) -> Callable[[int, list[int], tuple[int, float]], bool]:
+) -> Callable[[int, int, tuple[int, float], Callable[[], list[int]]], bool]:
     """Whether an unchanged article's list (every article on it unchanged) is to be worked
     out again now that the ``added`` (new or changed) articles are there: it is, when one
     of them shares a topic with the article and the list is short, or shares more than the
     list's fewest (its bounds, ``related._choose``); when one shares exactly that few and
     the list's farthest of those is no nearer than the added dates, ``still_right`` says.
     One look-up in a few bitsets for most articles: a new day reaches most of the site's
-    articles by some topic, and lists whose bounds it does not beat are most of those."""
+    articles by some topic, and lists whose bounds it does not beat are most of those.
+
+    The retest takes the list's length, its bounds and the call that gives its positions:
+    those are asked for only when ``still_right`` is (``watch``'s lists hold articles)."""
     bits = all_bits()
     width = len(stamps) // 8 + 1
     sets = [frozenset(slugs[i]) for i in added]
@@ -127,11 +130,13 @@ def retest_for(
     low, high = min(stamps[i] for i in added), max(stamps[i] for i in added)
     lazy_sets = _TopicSets(slugs)
 
-    def retest(position: int, chosen: list[int], bounds: tuple[int, float]) -> bool:
+    def retest(
+        position: int, count: int, bounds: tuple[int, float], chosen: Callable[[], list[int]]
+    ) -> bool:
         byte, bit = position >> 3, position & 7
         if not flags.get(1, none)[byte] >> bit & 1 or limit <= 0:
             return False  # no topic in common with any added article
-        if len(chosen) < limit:
+        if count < limit:
             return True
         fewest, farthest = bounds
         if flags.get(fewest + 1, none)[byte] >> bit & 1:
@@ -140,7 +145,7 @@ def retest_for(
         # A second of slack: the test only spares ``still_right`` the lists out of reach.
         if here + farthest + 1 < low or here - farthest - 1 > high:
             return False
-        return not still_right(position, chosen, news, lazy_sets, stamps, limit)  # type: ignore[arg-type]
+        return not still_right(position, chosen(), news, lazy_sets, stamps, limit)  # type: ignore[arg-type]
 
     return retest
 

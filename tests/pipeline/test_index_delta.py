@@ -146,6 +146,33 @@ def test_what_changed_between_two_lists_is_told_by_identity():
     assert changed_between((one,), (three, one)) == ([], [0])
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 30),
+    st.lists(st.tuples(st.sampled_from(["drop", "add", "swap"]), st.integers(0, 40)), max_size=6),
+)
+def test_what_changed_between_two_lists_is_every_object_gone_and_come(size, steps):
+    """Whatever came, went or was replaced, anywhere (the common ends are passed over),
+    the answer is the objects of one list that the other does not hold, by position."""
+    before = [object() for _ in range(size)]
+    after = list(before)
+    for kind, at in steps:
+        at = at % (len(after) + 1)
+        if kind == "add":
+            after.insert(at, object())
+        elif after and at < len(after):
+            if kind == "drop":
+                del after[at]
+            else:
+                after[at] = object()
+    old, new = set(map(id, before)), set(map(id, after))
+    expected = (
+        [p for p, a in enumerate(before) if id(a) not in new],
+        [p for p, a in enumerate(after) if id(a) not in old],
+    )
+    assert changed_between(tuple(before), tuple(after)) == expected
+
+
 def test_an_index_with_articles_left_out_is_built_anew():
     one = _article(1, 0, 7, ["Oil"], "Reuters", "a")
     twin = dataclasses.replace(
