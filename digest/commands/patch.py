@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import operator
 import os
 import stat
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from digest.commands.build import BuildOptions, BuildResult, BuildState, build
@@ -99,8 +100,8 @@ class Session:
             return None
         self._stale.clear()  # every page was fingerprinted anew, the patched ones too
         self._unsaved = True
-        self._loaded = {a.path: a for a in state.site.loaded}
-        self._indexed = {a.path: a for a in state.site.index.articles}
+        self._loaded = by_path(state.site.loaded)
+        self._indexed = by_path(state.site.index.articles)
         self._reach = Reach()
         self._holders = None  # found again on the next patch, from the new plan
         return result
@@ -152,8 +153,8 @@ class Session:
         state = BuildState()
         result = build(self.options, in_place=not first, state=state)
         if state.site is not None:
-            self._loaded = {a.path: a for a in state.site.loaded}
-            self._indexed = {a.path: a for a in state.site.index.articles}
+            self._loaded = by_path(state.site.loaded)
+            self._indexed = by_path(state.site.index.articles)
             self.state = state
             # Found now rather than on the first save, which should be instant; for the
             # same reason the templates are compiled now (a build that rendered nothing
@@ -294,3 +295,11 @@ class Session:
             warnings=warnings,
             seconds=time.perf_counter() - started,
         )
+
+
+def by_path(articles: Sequence[Article]) -> dict[str, Article]:
+    """``{a.path: a for a in articles}`` at C speed (after every replan: twice the site)."""
+    return dict(zip(map(_PATH, articles), articles, strict=True))
+
+
+_PATH = operator.attrgetter("path")
