@@ -153,7 +153,7 @@ def plan_site(
             )
         )
     related, related_kept = related_lists(index.articles, memo=related_memo, lazy=lazy_memos)
-    related_of = {id(a): r for a, r in zip(index.articles, related, strict=True)}
+    related_of = dict(zip(map(id, index.articles), related, strict=True))
 
     later = len(pages)
     for kind, terms in (("topics", index.topics), ("sources", index.sources)):

@@ -157,7 +157,7 @@ def _update(state: _Lists, articles: tuple[Article, ...]) -> bool:
             # identity are made for the first of them.
             def chosen() -> list[int]:
                 if not at:
-                    at.update((id(a), i) for i, a in enumerate(articles))
+                    at.update(zip(map(id, articles), range(len(articles)), strict=True))
                 return [at[id(a)] for a in listed]
 
             return chosen

@@ -16,6 +16,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import Any
 
 from digest.clustering import Story as ClusterStory
 from digest.clustering import StoryItem, cluster, recluster
@@ -181,9 +182,19 @@ def start_stories(
 
 def covers(groups: Groups, articles: Iterable[Article]) -> bool:
     """Whether ``groups`` puts each of ``articles`` in exactly one story, and nothing else."""
+    if _covered and _covered[0] is groups and _covered[1] is articles:
+        return True  # a replan's whole plan asks of the groups its pages ahead were checked with
     paths = [path for _, keys in groups for path in keys]
-    wanted = {article.path for article in articles}
-    return len(paths) == len(wanted) and wanted.issuperset(paths)
+    wanted = set(map(_PATH, articles))
+    if len(paths) == len(wanted) and wanted.issuperset(paths):
+        _covered[:] = [groups, articles]
+        return True
+    return False
+
+
+_covered: list[Any] = []
+"""The groups and the articles (both held, and never changed in place) ``covers`` last
+found to match."""
 
 
 _seen: dict[int, tuple[Article, StoryItem, tuple[str, str]]] = {}
