@@ -25,6 +25,7 @@ STAGES = [
     "related_delta",
     "stories_nearby",
     "stories",
+    "stories_delta",
     "pages",
     "days",
     "plan",

@@ -34,7 +34,8 @@ from digest.pipeline.index import SiteIndex
 from digest.pipeline.plan import Page, SitePlan, page_path
 from digest.pipeline.related import related_of_some
 from digest.pipeline.related_delta import related_lists, updates
-from digest.pipeline.stories import Groups, Stories, covers, stories_of, story_groups
+from digest.pipeline.stories import Groups, Stories, covers, story_groups
+from digest.pipeline.stories_delta import stories_of
 
 
 class Ahead(NamedTuple):

@@ -17,7 +17,7 @@ def site_stories(options: BuildOptions) -> tuple[list[Story], list[Diagnostic]]:
     """Every story of the site (as a build would find them), and the warnings."""
     from digest.pipeline.index import build_index
     from digest.pipeline.load import load_articles
-    from digest.pipeline.stories import find_stories
+    from digest.pipeline.stories_delta import find_stories
 
     config = load_config(options.root)
     loaded = load_articles(options.root, config.tz, drafts=options.drafts, jobs=options.workers)

@@ -26,7 +26,8 @@ from digest.pipeline.pages import (
     sitemaps,
 )
 from digest.pipeline.related_delta import related_lists
-from digest.pipeline.stories import Groups, Stories, covers, start_stories, stories_of, story_groups
+from digest.pipeline.stories import Groups, Stories, covers, start_stories, story_groups
+from digest.pipeline.stories_delta import stories_of
 from digest.words import words_for
 
 __all__ = ["Asset", "Page", "SitePlan", "json_feed_url", "page_path", "plan_site"]

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import Any
 
 from digest.clustering import Story as ClusterStory
@@ -185,7 +183,7 @@ def covers(groups: Groups, articles: Iterable[Article]) -> bool:
     if _covered and _covered[0] is groups and _covered[1] is articles:
         return True  # a replan's whole plan asks of the groups its pages ahead were checked with
     paths = [path for _, keys in groups for path in keys]
-    wanted = set(map(_PATH, articles))
+    wanted = {article.path for article in articles}
     if len(paths) == len(wanted) and wanted.issuperset(paths):
         _covered[:] = [groups, articles]
         return True
@@ -261,61 +259,6 @@ def _read_memo(memo: Memo | None) -> tuple[dict[str, tuple[str, str]], list[Clus
     except (ValueError, TypeError, KeyError, RecursionError):
         return None
     return items, stories
-
-
-_made: dict[str, Story] = {}
-"""The last call's stories by id: ``watch`` plans again from the same articles, but a few. A
-story of the same id whose articles are the same objects is the same value, taken as it was
-(which also makes the day memo's comparisons of stories identity checks)."""
-
-
-def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
-    """The ``Stories`` of ``story_groups(articles)``."""
-    articles = articles if isinstance(articles, Sequence) else tuple(articles)
-    by_path = dict(zip(map(_PATH, articles), articles, strict=True))
-    stories = []
-    of: dict[str, Story] = {}
-    made: dict[str, Story] = {}
-    last, is_ = _made.get, operator.is_
-    for sid, keys in groups:
-        story = last(sid)  # type: ignore[assignment]
-        # Most stories are one article (a site of 10,000 has ~9,700 stories): checked
-        # apart, by one look-up, as their path is the story's one key.
-        if len(keys) == 1:
-            if (
-                story is None
-                or len(story.articles) != 1
-                or story.articles[0] is not by_path.get(keys[0])
-            ):
-                member = by_path[keys[0]]  # its one article's source and day
-                story = Story(sid, member.title, (member,), (member.source,), (member.day,))
-            of[keys[0]] = story
-        else:
-            if (
-                story is None
-                or len(story.articles) != len(keys)
-                or not all(map(is_, story.articles, map(by_path.get, keys)))
-            ):
-                members = tuple([by_path[key] for key in keys])
-                sources = tuple(dict.fromkeys([a.source for a in members]))
-                days = tuple(sorted({a.day for a in members}))
-                story = Story(sid, members[0].title, members, sources, days)
-            of.update(zip(keys, repeat(story)))
-        made[sid] = story
-        stories.append(story)
-    if len(made) >= len(_made) // 2:  # the site's: the stories of articles gone go too
-        _made.clear()
-    _made.update(made)  # a few days' (``plan_ahead``): the site's stay for the whole plan
-    return Stories(tuple(stories), of)
-
-
-_PATH = operator.attrgetter("path")
-
-
-def find_stories(articles: Iterable[Article]) -> Stories:
-    """The stories of ``articles``, here and now."""
-    articles = tuple(articles)
-    return stories_of(articles, story_groups(articles)[0])
 
 
 def day_entries(day: Day, stories: Stories | None) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:

@@ -316,24 +316,25 @@ def test_stories_of_the_same_articles_are_the_last_calls_own(fixture_site):
     import dataclasses
 
     from digest.config import load_config
-    from digest.pipeline import stories
+    from digest.pipeline import stories, stories_delta
     from digest.pipeline.load import load_articles
 
     config = load_config(fixture_site)
     articles = load_articles(fixture_site, config.tz, jobs=1).articles
     groups, _ = stories.story_groups(articles)
-    first = stories.stories_of(articles, groups)
-    again = stories.stories_of(articles, groups)
+    first = stories_delta.stories_of(articles, groups)
+    again = stories_delta.stories_of(articles, groups)
     assert all(a is b for a, b in zip(first.all, again.all, strict=True))
     shared = next(s for s in first.all if len(s.articles) > 1)
     changed = dataclasses.replace(shared.articles[0], title="A new headline")
     edited = [changed if a is shared.articles[0] else a for a in articles]
-    after = stories.stories_of(edited, groups)
+    after = stories_delta.stories_of(edited, groups)
     remade = next(s for s in after.all if s.id == shared.id)
     assert remade is not shared and remade.title == "A new headline"
     assert remade.articles[0] is changed and after.of[changed.path] is remade
-    stories._made.clear()
-    assert stories.stories_of(edited, groups) == after
+    stories_delta._made.clear()
+    stories_delta._whole.clear()
+    assert stories_delta.stories_of(edited, groups) == after
     assert sum(a is b for a, b in zip(first.all, after.all, strict=True)) == len(first.all) - 1
 
 
@@ -341,14 +342,14 @@ def test_stories_of_a_few_days_keep_the_sites_for_the_next_call(fixture_site):
     """``plan_ahead`` asks for the stories of a few days between two plans of the site: the
     site's stories stay to be taken by the next plan, and those of the few days too."""
     from digest.config import load_config
-    from digest.pipeline import stories
+    from digest.pipeline import stories, stories_delta
     from digest.pipeline.load import load_articles
 
     config = load_config(fixture_site)
     articles = load_articles(fixture_site, config.tz, jobs=1).articles
     groups, _ = stories.story_groups(articles)
-    whole = stories.stories_of(articles, groups)
-    few = stories.stories_of(articles, groups[:1])
+    whole = stories_delta.stories_of(articles, groups)
+    few = stories_delta.stories_of(articles, groups[:1])
     assert few.all[0] is whole.all[0]
-    again = stories.stories_of(articles, groups)
+    again = stories_delta.stories_of(articles, groups)
     assert all(a is b for a, b in zip(whole.all, again.all, strict=True))
