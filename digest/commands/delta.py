@@ -121,7 +121,9 @@ def replan(
     output = options.output_dir
     before = state.fingerprints
     # The files just saved (the ones whose pages the writer is waiting for).
-    fresh = {path for path, article in articles.items() if loaded.get(path) is not article}
+    # (``articles`` is ``loaded`` but at the paths of ``changes``: only those are looked at.)
+    touched = {*changes, *(w[len(RENAMED) :] for w in changes.values() if w.startswith(RENAMED))}
+    fresh = {p for p in touched if p in articles and loaded.get(p) is not articles[p]}
     # What left and came since the index was made (the patched articles too: the index
     # kept the ones from before their patches), and the articles as ``discover`` lists them.
     gone_raw = [a for a in site.loaded if articles.get(a.path) is not a]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from functools import partial
 from typing import Any
 
@@ -106,8 +107,13 @@ def _inputs(
     (articles, days and stories are frozen dataclasses), so equal inputs make equal pages;
     an unchanged article is the same object from plan to plan, which makes comparing them
     mostly identity checks."""
-    told = None if stories is None else tuple([stories.of[a.path] for a in day.articles])
-    return day, newer, older, told, tuple([related_of[id(a)] for a in day.articles])
+    # At C speed: ``watch`` asks for every day's at each replan.
+    articles = day.articles
+    told = None if stories is None else tuple(map(stories.of.__getitem__, map(_PATH, articles)))
+    return day, newer, older, told, tuple(map(related_of.__getitem__, map(id, articles)))
+
+
+_PATH = operator.attrgetter("path")
 
 
 def day_pages(

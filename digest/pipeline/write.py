@@ -290,10 +290,14 @@ class InPlaceWriter:
         target = self.output / safe_relative(path)
         if _same(target, data):
             return None
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         try:
-            with open(tmp, "wb") as handle:
+            try:
+                handle = open(tmp, "wb")  # noqa: SIM115 (closed below)
+            except FileNotFoundError:  # a new folder: made only then (most pages have theirs)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                handle = open(tmp, "wb")  # noqa: SIM115
+            with handle:
                 handle.write(data)
                 written = _written(handle)
             os.replace(tmp, target)
