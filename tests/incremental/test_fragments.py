@@ -316,3 +316,28 @@ def test_only_kept_calls_are_looked_for_and_kept(fixture_site):
     assert asked == [("y",)]
     with pytest.raises(TypeError, match=r"kept\(\) takes a macro"):
         env.from_string("{{ kept('not a macro') }}").render()
+
+
+def test_kept_each_is_kept_of_each_item_followed_by_its_end_escaped(fixture_site):
+    """``kept_each(macro, items, end)`` renders as the loop of ``kept`` calls it stands
+    for, each call kept as that loop's would be; ``end`` is text, escaped like any."""
+    from digest.incremental.reads import ReadTracking
+
+    env = ReadTracking(autoescape=True, trim_blocks=True)
+    asked: list[tuple] = []
+
+    class Spy:
+        def key(self, macro, args):
+            asked.append(args)
+            return None
+
+    env.fragments = Spy()
+    macro = "{% macro item(a) %}<li>{{ a }}</li>{% endmacro %}"
+    each = env.from_string(macro + '{{ kept_each(item, ["a", "<b>"], "\\n") }}|')
+    loop = env.from_string(macro + '{% for x in ["a", "<b>"] %}{{ kept(item, x) }}\n{% endfor %}|')
+    assert each.render() == loop.render() == "<li>a</li>\n<li>&lt;b&gt;</li>\n|"
+    assert asked == [("a",), ("<b>",)] * 2
+    sep = env.from_string(macro + '{{ kept_each(item, ["a"], "<br>") }}{{ kept_each(item, []) }}')
+    assert sep.render() == "<li>a</li>&lt;br&gt;"
+    with pytest.raises(TypeError, match=r"kept\(\) takes a macro"):
+        env.from_string("{{ kept_each('not a macro', ['x']) }}").render()
