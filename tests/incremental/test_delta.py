@@ -407,3 +407,44 @@ def test_a_lazy_memo_is_made_once_and_is_only_itself():
     assert same_memo(memo, memo) and not same_memo(LazyText(lambda: '{"a":1}'), memo)
     assert not same_memo('{"a":1}', memo) and same_memo('{"a":1}', '{"a":1}')
     assert text_of(None) is None
+
+
+def test_a_replan_renders_again_only_the_archive_rows_of_the_days_it_touched(
+    make_site, monkeypatch
+):
+    """The archive's and a year's day rows are taken with ``cached()``: a new article's
+    replan renders the row of its day (a new value: one article more) and no other."""
+    from conftest import article
+
+    from digest.incremental.reads import ReadTracking
+
+    files = {"digest.toml": 'title = "T"\nbase_url = "https://example.org/"\n'}
+    for day in range(10, 16):
+        files[f"content/2013/11/{day}/a.md"] = article(
+            f"News of the {day}th", date=f"2013-11-{day}"
+        )
+    root = make_site(files)
+    session = Session(BuildOptions(root=root, jobs=1))
+    session.build(None, first=True)
+    rows: list[str] = []
+    call = ReadTracking._call
+
+    def counting(self, macro, args, keep):
+        if macro.name == "day_link":
+            rows.append(args[0].date.isoformat())
+        return call(self, macro, args, keep)
+
+    monkeypatch.setattr(ReadTracking, "_call", counting)
+    first = "content/2013/11/12/b.md"
+    (root / first).write_text(article("Another story", date="2013-11-12"))
+    session.build({first: "created"})
+    # (The first build rendered every row in this process: jobs=1.)
+    assert session.replanned == 1 and rows == ["2013-11-12"]
+    rows.clear()
+    second = "content/2013/11/14/b.md"
+    (root / second).write_text(article("One more story", date="2013-11-14"))
+    result = session.build({second: "created"})
+    assert session.replanned == 2
+    assert {"archive/index.html", "2013/index.html"} <= set(result.written)
+    assert rows == ["2013-11-14"]  # the new article's day, once for both pages
+    assert tree(root / "site") == _clean(root)
