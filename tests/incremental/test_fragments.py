@@ -297,18 +297,23 @@ def test_workers_send_their_fragments_back(fixture_site, tmp_path):
     assert differs_from_clean(fixture_site, tmp_path) == []
 
 
+class _KeySpy:
+    """Fragments that record each call they are asked the key of, and keep none."""
+
+    def __init__(self, asked: list[tuple]) -> None:
+        self.asked = asked
+
+    def key(self, macro, args):
+        self.asked.append(args)
+        return None
+
+
 def test_only_kept_calls_are_looked_for_and_kept(fixture_site):
     from digest.incremental.reads import ReadTracking
 
     env = ReadTracking()
     asked: list[tuple] = []
-
-    class Spy:
-        def key(self, macro, args):
-            asked.append(args)
-            return None
-
-    env.fragments = Spy()
+    env.fragments = _KeySpy(asked)
     template = env.from_string(
         "{% macro item(a) %}[{{ a }}]{% endmacro %}{{ cached(item, 'x') }}{{ kept(item, 'y') }}"
     )
@@ -325,13 +330,7 @@ def test_kept_each_is_kept_of_each_item_followed_by_its_end_escaped(fixture_site
 
     env = ReadTracking(autoescape=True, trim_blocks=True)
     asked: list[tuple] = []
-
-    class Spy:
-        def key(self, macro, args):
-            asked.append(args)
-            return None
-
-    env.fragments = Spy()
+    env.fragments = _KeySpy(asked)
     macro = "{% macro item(a) %}<li>{{ a }}</li>{% endmacro %}"
     each = env.from_string(macro + '{{ kept_each(item, ["a", "<b>"], "\\n") }}|')
     loop = env.from_string(macro + '{% for x in ["a", "<b>"] %}{{ kept(item, x) }}\n{% endfor %}|')

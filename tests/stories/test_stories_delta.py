@@ -7,7 +7,7 @@ import dataclasses
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_stories_nearby import _labeled, _site
+from test_stories_nearby import _labeled, _site, take_step
 
 from digest.model import Article
 from digest.pipeline import stories_delta
@@ -56,17 +56,8 @@ def test_stories_made_from_the_last_calls_are_the_stories_from_nothing(steps):
     for step in steps:
         few = False
         for what, pick in step:
-            path = paths[pick % len(paths)]
-            if what == "delete":
-                objects.pop(path, None)
-            elif what == "restore":
-                objects[path] = every[path]
-            elif what == "retitle" and path in objects:  # joins another story, or leaves one
-                objects[path] = dataclasses.replace(objects[path], title=f"Other news {pick}")
-            elif what == "touch" and path in objects:  # another object, equal fields
-                objects[path] = dataclasses.replace(objects[path])
-            elif what == "few days":
-                few = True
+            few = few or what == "few days"
+            take_step(objects, every, paths, what, pick)
         site = _site(objects)
         groups, _ = story_groups(site)
         if few:  # plan_ahead's call of a few groups, between two of the site's

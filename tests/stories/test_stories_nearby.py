@@ -36,6 +36,24 @@ def _site(objects: dict[str, Article]) -> tuple[Article, ...]:
     return tuple(sorted(objects.values(), key=newest_first))
 
 
+def take_step(
+    objects: dict[str, Article], every: dict[str, Article], paths: list[str], what: str, pick: int
+) -> None:
+    """One step of a session on ``objects`` (the site's articles by path): an article
+    deleted, restored, retitled as another (it joins that story, or leaves one), or edited
+    (a new object, the same to clustering: a body edit)."""
+    path = paths[pick % len(paths)]
+    if what == "delete":
+        objects.pop(path, None)
+    elif what == "restore":
+        objects[path] = every[path]
+    elif what == "retitle" and path in objects:
+        other = every[paths[(pick * 7 + 3) % len(paths)]]
+        objects[path] = dataclasses.replace(objects[path], title=other.title)
+    elif what == "touch" and path in objects:
+        objects[path] = dataclasses.replace(objects[path], body=objects[path].body + "!")
+
+
 STEP = st.lists(
     st.tuples(st.sampled_from(["delete", "restore", "retitle", "touch"]), st.integers(0, 10**6)),
     min_size=1,
@@ -52,16 +70,7 @@ def test_stories_grouped_near_each_change_are_the_stories_from_nothing(steps):
     _, memo = story_groups(_site(objects), None, lazy=True)
     for step in steps:
         for what, pick in step:
-            path = paths[pick % len(paths)]
-            if what == "delete":
-                objects.pop(path, None)
-            elif what == "restore":
-                objects[path] = every[path]
-            elif what == "retitle" and path in objects:  # joins another story, or leaves one
-                other = every[paths[(pick * 7 + 3) % len(paths)]]
-                objects[path] = dataclasses.replace(objects[path], title=other.title)
-            elif path in objects:  # a new object, the same to clustering (a body edit)
-                objects[path] = dataclasses.replace(objects[path], body=objects[path].body + "!")
+            take_step(objects, every, paths, what, pick)
         site = _site(objects)
         groups, memo = story_groups(site, memo, lazy=True)
         assert groups == story_groups(site)[0]
