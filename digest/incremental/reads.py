@@ -184,7 +184,7 @@ class ReadTracking(jinja2.Environment):
         return self._cached("kept", macro, args)
 
     def kept_each(self, macro: Any, items: Iterable[Any], end: str = "") -> Markup:
-        """``{{ kept_each(article_item, articles, "\n") }}``: ``kept(macro, item)`` of each
+        """``{{ kept_each(article_item, articles, "\\n") }}``: ``kept(macro, item)`` of each
         of ``items``, each followed by ``end`` (escaped as any text), as one text: a topic
         page's fifty items in one call of the template, not fifty (each call of a function
         from a template costs a few microseconds of Jinja's before the function runs)."""
