@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import operator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -29,6 +31,16 @@ MONTH_NAMES = (
     "December",
 )
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def by_path(articles: Iterable[Article]) -> dict[str, Article]:
+    """``{a.path: a for a in articles}`` at C speed (``watch`` makes it of the whole site
+    after every replan)."""
+    articles = articles if isinstance(articles, Sequence) else tuple(articles)
+    return dict(zip(map(_PATH, articles), articles, strict=True))
+
+
+_PATH = operator.attrgetter("path")
 
 
 def day_path(day: dt.date) -> str:

@@ -21,6 +21,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, count
 from operator import is_not
+from typing import Any
 
 from digest.config import SiteConfig
 from digest.model import Article, Day, Term
@@ -145,6 +146,18 @@ _compared: list[tuple[Sequence[Article], Sequence[Article], tuple[list[int], lis
 """The last two article lists compared, held (so their ids stay theirs), and the answer."""
 
 
+def common_ends(
+    before: Sequence[Any], after: Sequence[Any], differ: Callable[[Any, Any], bool]
+) -> tuple[int, int]:
+    """How many items the two lists begin with, and end with, that do not ``differ``
+    (compared position by position from either end, at C speed); the two never overlap."""
+    shorter = min(len(before), len(after))
+    start = next(compress(count(), map(differ, before, after)), shorter)
+    room = shorter - start
+    end = next(compress(count(), map(differ, reversed(before), reversed(after))), room)
+    return start, min(end, room)
+
+
 def changed_between(
     before: Sequence[Article], after: Sequence[Article]
 ) -> tuple[list[int], list[int]]:
@@ -159,11 +172,7 @@ def changed_between(
     # The two lists are the same objects in the same order but around the change (both
     # in path order): only what lies between the first and the last difference is compared
     # as sets, the common ends passed over at C speed.
-    shorter = min(len(before), len(after))
-    start = next(compress(count(), map(is_not, before, after)), shorter)
-    room = shorter - start
-    end = next(compress(count(), map(is_not, reversed(before), reversed(after))), room)
-    end = min(end, room)
+    start, end = common_ends(before, after, is_not)
     old, new = before[start : len(before) - end], after[start : len(after) - end]
     now = set(map(id, new))
     gone = [start + p for p, a in enumerate(old) if id(a) not in now]

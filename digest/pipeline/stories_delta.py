@@ -18,10 +18,10 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, count, repeat
+from itertools import repeat
 
-from digest.model import Article
-from digest.pipeline.index_delta import changed_between
+from digest.model import Article, by_path
+from digest.pipeline.index_delta import changed_between, common_ends
 from digest.pipeline.stories import Groups, Stories, Story, story_groups
 
 MAX_CHANGED = 64
@@ -57,8 +57,8 @@ def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
     articles = articles if isinstance(articles, Sequence) else tuple(articles)
     found = _by_delta(_whole[0], articles, groups) if _whole else None
     if found is None:
-        by_path = dict(zip(map(_PATH, articles), articles, strict=True))
-        at, last = by_path.__getitem__, _made.get
+        found_at = by_path(articles)
+        at, last = found_at.__getitem__, _made.get
         made = []
         for sid, keys in groups:
             story = last(sid)
@@ -67,7 +67,7 @@ def stories_of(articles: Iterable[Article], groups: Groups) -> Stories:
                 story is None
                 or len(keys) != 1
                 or len(story.articles) != 1
-                or story.articles[0] is not by_path.get(keys[0])
+                or story.articles[0] is not found_at.get(keys[0])
             ):
                 story = _story(sid, keys, at)
             made.append(story)
@@ -119,11 +119,7 @@ def _by_delta(last: _Whole, articles: Sequence[Article], groups: Groups) -> Stor
     ):
         return None
     old, old_stories = last.groups, last.stories
-    shorter = min(len(old), len(groups))
-    start = next(compress(count(), map(operator.ne, old, groups)), shorter)
-    room = shorter - start
-    end = next(compress(count(), map(operator.ne, reversed(old), reversed(groups))), room)
-    end = min(end, room)
+    start, end = common_ends(old, groups, operator.ne)
     if start + end < len(groups) // 2:  # most of the groups moved: not a delta's
         return None
     # Every article's groups (not a few days'): as many paths as articles, the kept call's
@@ -171,4 +167,4 @@ def _by_delta(last: _Whole, articles: Sequence[Article], groups: Groups) -> Stor
     return Stories(tuple(stories), of)  # type: ignore[arg-type]
 
 
-_PATH, _ID, _KEYS = operator.attrgetter("path"), operator.attrgetter("id"), operator.itemgetter(1)
+_ID, _KEYS = operator.attrgetter("id"), operator.itemgetter(1)

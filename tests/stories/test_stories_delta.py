@@ -7,7 +7,7 @@ import dataclasses
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_stories_nearby import _labeled, _site, take_step
+from test_stories_nearby import _labeled, _site, session_start, take_step
 
 from digest.model import Article
 from digest.pipeline import stories_delta
@@ -47,9 +47,7 @@ def _check(found: Stories, site: tuple[Article, ...], groups: list) -> None:
 @settings(max_examples=40, deadline=None)
 @given(steps=st.lists(STEP, min_size=1, max_size=5))
 def test_stories_made_from_the_last_calls_are_the_stories_from_nothing(steps):
-    every = {a.path: a for a in _labeled()}
-    objects = dict(every)
-    paths = sorted(every)
+    every, objects, paths = session_start()
     site = _site(objects)
     groups, _ = story_groups(site)
     _check(stories_of(site, groups), site, groups)

@@ -36,6 +36,12 @@ def _site(objects: dict[str, Article]) -> tuple[Article, ...]:
     return tuple(sorted(objects.values(), key=newest_first))
 
 
+def session_start() -> tuple[dict[str, Article], dict[str, Article], list[str]]:
+    """The labeled articles by path, the session's copy of them to change, and the paths."""
+    every = {a.path: a for a in _labeled()}
+    return every, dict(every), sorted(every)
+
+
 def take_step(
     objects: dict[str, Article], every: dict[str, Article], paths: list[str], what: str, pick: int
 ) -> None:
@@ -64,9 +70,7 @@ STEP = st.lists(
 @settings(max_examples=40, deadline=None)
 @given(steps=st.lists(STEP, min_size=1, max_size=4))
 def test_stories_grouped_near_each_change_are_the_stories_from_nothing(steps):
-    every = {a.path: a for a in _labeled()}
-    objects = dict(every)
-    paths = sorted(every)
+    every, objects, paths = session_start()
     _, memo = story_groups(_site(objects), None, lazy=True)
     for step in steps:
         for what, pick in step:
