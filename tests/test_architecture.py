@@ -33,6 +33,7 @@ STAGES = [
     "render",
     "output",
     "output_paths",
+    "replace",
     "write",
     "assets",
     "publish",

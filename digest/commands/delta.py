@@ -37,6 +37,7 @@ from digest.project import CONTENT_DIR
 
 if TYPE_CHECKING:
     from digest.incremental.memos import Memo
+    from digest.pipeline.replace import ReplaceProcess
     from digest.pipeline.stories import Groups
 
 RENAMED = "renamed to "
@@ -90,8 +91,10 @@ def replan(
     loaded: Mapping[str, Article],
     changes: Mapping[str, str],
     read: Callable[[str], Article | None],
+    replacer: ReplaceProcess | None = None,
 ) -> BuildResult | None:
-    """Rebuild for ``changes`` from ``state`` (updated in place); None: do a full build."""
+    """Rebuild for ``changes`` from ``state`` (updated in place); None: do a full build.
+    ``replacer``: the session's writing process (``pipeline.replace``)."""
     started = time.perf_counter()
     site, renderer, manifest, reads, stamp = (
         state.site,
@@ -132,7 +135,7 @@ def replan(
     ordered = [articles[a.path] for a in site.loaded if a.path in articles]
     for path in new_paths:
         insort(ordered, articles[path], key=_path)
-    writer = InPlaceWriter(output, previous=())
+    writer = InPlaceWriter(output, previous=(), replacer=replacer)
     cache = Cache(options.root / CACHE_DIR)
     renderer.cache = cache
     todo: list[int] = []

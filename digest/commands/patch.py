@@ -45,6 +45,7 @@ from digest.model import Article, by_path
 from digest.pipeline.index import topic_rules, with_rule_topics
 from digest.pipeline.load import MAX_ARTICLE_BYTES
 from digest.pipeline.publish import publish
+from digest.pipeline.replace import ReplaceProcess
 from digest.pipeline.write import InPlaceWriter
 from digest.project import CONTENT_DIR
 
@@ -67,6 +68,9 @@ class Session:
         """Rebuilds done by patching (for tests and the benchmark's curiosity)."""
         self.replanned = 0
         """Rebuilds done by planning again from the articles in memory (``commands.delta``)."""
+        self.replacer = ReplaceProcess()
+        """Writes the files of the rebuilds that render in this process, while the next
+        page renders (started with the first of them, ended with the session)."""
 
     def build(self, changes: Mapping[str, str] | None, first: bool = False) -> BuildResult:
         """Build for a batch of changes (``path -> what``, as ``watch`` describes them);
@@ -94,7 +98,7 @@ class Session:
         """Articles created, deleted, renamed or moved: ``digest.commands.delta``."""
         state = self.state
         assert state is not None
-        result = replan(self.options, state, self._loaded, changes, self._read)
+        result = replan(self.options, state, self._loaded, changes, self._read, self.replacer)
         if result is None or state.site is None:
             return None
         self._stale.clear()  # every page was fingerprinted anew, the patched ones too
@@ -244,7 +248,7 @@ class Session:
                 todo.append(position)
 
         output = self.options.output_dir
-        writer = InPlaceWriter(output, previous=())
+        writer = InPlaceWriter(output, previous=(), replacer=self.replacer)
         cache = Cache(self.options.root / CACHE_DIR)
         renderer.cache = cache
         try:

@@ -8,6 +8,7 @@ of it (whether its file changed, the article fields it read, the bodies it rende
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from digest.incremental.reads import Reads
 from digest.parallel import ordered_map
 from digest.pipeline.plan import Asset, Page
 from digest.pipeline.render import Renderer
+from digest.pipeline.replace import ReplaceProcess
 from digest.pipeline.write import InPlaceWriter, SiteWriter
 
 Writer = SiteWriter | InPlaceWriter
@@ -102,11 +104,15 @@ def _writing_beside(
     writer: Writer,
     stamp_late: Callable[[Page], str] | None,
 ) -> list[_Done]:
-    """``work`` for each page of ``todo`` in this process, each file written by a thread
-    while the next page renders: a file's replacing is a few system calls, whose wait the
-    rendering fills (``watch``'s dozens of pages). The files are written in order, each
-    atomically, all of them before this returns; a failure stops the rendering and is
+    """``work`` for each page of ``todo`` in this process, each file written while the next
+    page renders (``watch``'s dozens of pages): by the session's writing process when the
+    writer has one (``pipeline.replace``), else by a thread, whose turns come only once a
+    switch interval after each of a file's system calls. The files are written in order,
+    each atomically, all of them before this returns; a failure stops the rendering and is
     raised as it was."""
+    replacer = writer.replacer if isinstance(writer, InPlaceWriter) else None
+    if replacer is not None and not replacer.gone:
+        return _writing_aside(pages, todo, renderer, writer, stamp_late, replacer)
     from concurrent.futures import Future, ThreadPoolExecutor
 
     begun: list[tuple[Future[Written | None], list[tuple[str, str]], Reads, str, list[Fragment]]]
@@ -134,6 +140,37 @@ def _writing_beside(
             bodies, fragments = renderer.take_new_bodies(), renderer.take_new_fragments()
             begun.append((wrote, bodies, renderer.take_reads(), fingerprint, fragments))
     return [_Done(wrote.result(), *rest) for wrote, *rest in begun]
+
+
+def _writing_aside(
+    pages: Sequence[Page],
+    todo: Sequence[int],
+    renderer: Renderer,
+    writer: InPlaceWriter,
+    stamp_late: Callable[[Page], str] | None,
+    replacer: ReplaceProcess,
+) -> list[_Done]:
+    """``_writing_beside`` with the writing process: each page's bytes sent to it as soon
+    as rendered; its answers, in order, once the last page is sent."""
+    begun: list[tuple[list[tuple[str, str]], Reads, str, list[Fragment]]] = []
+    replacer.begin()
+    try:
+        for position in todo:
+            if replacer.failure() is not None:
+                break  # raised by ``results``, once the files sent before are done
+            page = pages[position]
+            fingerprint = stamp_late(page) if stamp_late is not None else ""
+            renderer.take_reads()
+            data = renderer.render(page)
+            replacer.send(writer.target(page.path), data)
+            bodies, fragments = renderer.take_new_bodies(), renderer.take_new_fragments()
+            begun.append((bodies, renderer.take_reads(), fingerprint, fragments))
+    except BaseException:
+        with contextlib.suppress(Exception):  # the files sent are done before it is raised
+            replacer.results()
+        raise
+    wrote = replacer.results()
+    return [_Done(w, *rest) for w, rest in zip(wrote, begun, strict=True)]
 
 
 def write_assets(assets: Sequence[Asset], writer: Writer, fingerprints: dict[str, str]) -> None:

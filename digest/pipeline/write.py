@@ -29,6 +29,7 @@ from digest.incremental.manifest import Written, files_in
 from digest.parallel import in_background
 from digest.pipeline.output import MARKER, clean_leftovers, exchange, files_of
 from digest.pipeline.output_paths import claim, claim_all, normal, safe_relative
+from digest.pipeline.replace import ReplaceProcess, replace_file, same
 
 
 class SiteWriter:
@@ -137,7 +138,7 @@ class SiteWriter:
         else the new file's size and mtime once it is in the staging folder. Report it
         with ``record``."""
         rel = safe_relative(path)
-        if _same(self.output / rel, data):
+        if same(self.output / rel, data):
             return None
         target = self.staging / rel
         _make_room(self.staging, rel)
@@ -265,10 +266,18 @@ class SiteWriter:
 
 class InPlaceWriter:
     """For ``watch`` and ``serve``: replaces changed files in the output one by one, each
-    atomically (a reader never sees half a file), and removes files no longer built."""
+    atomically (a reader never sees half a file), and removes files no longer built.
+    ``replacer``: the session's writing process, which ``publish`` hands the files of a
+    one-process rebuild to (``pipeline.replace``)."""
 
-    def __init__(self, output: Path, previous: Iterable[str] | None) -> None:
+    def __init__(
+        self,
+        output: Path,
+        previous: Iterable[str] | None,
+        replacer: ReplaceProcess | None = None,
+    ) -> None:
         self.output = output
+        self.replacer = replacer
         self.previous = set(previous) if previous is not None else set(files_in(output))
         """What the output held after the last build (the manifest; else what is on disk)."""
         self.written: list[str] = []
@@ -287,25 +296,11 @@ class InPlaceWriter:
         """The I/O half of ``write``, safe to run in a worker process: replaces the file
         atomically unless it already has these bytes (None); else the new file's size
         and mtime."""
-        target = self.output / safe_relative(path)
-        if _same(target, data):
-            return None
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        try:
-            try:
-                handle = open(tmp, "wb")  # noqa: SIM115 (closed below)
-            except FileNotFoundError:  # a new folder: made only then (most pages have theirs)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                handle = open(tmp, "wb")  # noqa: SIM115
-            with handle:
-                handle.write(data)
-                written = _written(handle)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        return written
+        return replace_file(self.target(path), data)
+
+    def target(self, path: str) -> Path:
+        """Where the file of ``path`` goes (raises for a path outside the output)."""
+        return self.output / safe_relative(path)
 
     def record(self, path: str, wrote: bool) -> None:
         rel = self._claim(path)
@@ -379,12 +374,3 @@ def _written(handle: BinaryIO) -> Written:
     handle.flush()
     info = os.fstat(handle.fileno())
     return info.st_size, info.st_mtime_ns
-
-
-def _same(current: Path, data: bytes) -> bool:
-    try:
-        if current.stat().st_size != len(data):
-            return False
-        return current.read_bytes() == data
-    except OSError:
-        return False
