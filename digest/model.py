@@ -43,6 +43,16 @@ def by_path(articles: Iterable[Article]) -> dict[str, Article]:
 _PATH = operator.attrgetter("path")
 
 
+_DAYS: dict[dt.date, dt.date] = {}
+
+
+def one_day(day: dt.date) -> dt.date:
+    """The one ``date`` object of ``day`` in this process: the articles of a day share it,
+    so a template's ``cached()`` call of a day (a list's day heading) is made once for it,
+    not once per article that begins a group of that day."""
+    return _DAYS.setdefault(day, day)
+
+
 def day_path(day: dt.date) -> str:
     """``/YYYY/MM/DD/`` of a date (or date-time): the one rule for every path and id, the
     year always four digits (``strftime('%Y')`` gives ``5`` for year 5 on some platforms
@@ -103,11 +113,12 @@ class Article:
     build."""
     day: dt.date = field(init=False, compare=False, repr=False)
     """The day of ``published`` (in its timezone, the site's): the day lists, pages and
-    neighbours ask each article for it several times a build."""
+    neighbours ask each article for it several times a build. One object for every article
+    of that day (``one_day``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "permalink", f"{day_path(self.published)}{self.slug}/")
-        object.__setattr__(self, "day", self.published.date())
+        object.__setattr__(self, "day", one_day(self.published.date()))
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -121,6 +132,7 @@ class Article:
 
 _ARTICLE_SLOTS = tuple(Article.__dict__[f.name] for f in fields(Article))
 """The slots themselves: an article crossing to a worker takes a body still pending as it is."""
+_DAY_SLOT = Article.__dict__["day"]
 
 
 class Pending(abc.ABC):
@@ -175,6 +187,7 @@ def _restore_article(values: tuple[Any, ...]) -> Article:
     article = object.__new__(Article)
     for slot, value in zip(_ARTICLE_SLOTS, values, strict=True):
         slot.__set__(article, value)  # the slot descriptor: frozen stops only __setattr__
+    _DAY_SLOT.__set__(article, one_day(article.day))  # this process's object of the day
     return article
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from digest.errors import Diagnostic
-from digest.model import _ARTICLE_SLOTS, Article, Pending, day_path
+from digest.model import _ARTICLE_SLOTS, Article, Pending, day_path, one_day
 
 FORMAT = 3
 """Changes whenever the record's shape does (the cache key includes the tool's identity,
@@ -195,7 +195,7 @@ def _moment(published: str, tz: ZoneInfo) -> tuple[dt.datetime, str, dt.date]:
         moment = moment.astimezone(tz)
     except (ValueError, OverflowError) as exc:
         raise BadRecord(str(exc)) from None
-    return moment, day_path(moment), moment.date()
+    return moment, day_path(moment), one_day(moment.date())
 
 
 def _list(value: Any) -> list[Any]:

@@ -448,3 +448,52 @@ def test_a_replan_renders_again_only_the_archive_rows_of_the_days_it_touched(
     assert {"archive/index.html", "2013/index.html"} <= set(result.written)
     assert rows == ["2013-11-14"]  # the new article's day, once for both pages
     assert tree(root / "site") == _clean(root)
+
+
+def test_a_day_heading_is_rendered_once_a_process_and_a_month_day_again_only_when_touched(
+    make_site, monkeypatch
+):
+    """A topic's or source's day heading (``day_group_start``) is taken with ``cached()`` of
+    the day, one object for every article of it (``model.one_day``): made once a process
+    however many lists begin a group on that day. A month page's days (``day_summary``) are
+    the index's own objects, so a replan makes again only the day it touched."""
+    from conftest import article
+
+    from digest.incremental.reads import ReadTracking
+
+    files = {"digest.toml": 'title = "T"\nbase_url = "https://example.org/"\n'}
+    for day in range(10, 14):
+        for n, (topic, source) in enumerate([("Rain", "The Daily"), ("Port", "Courier")]):
+            files[f"content/2013/11/{day}/a{n}.md"] = article(
+                f"{topic} news of the {day}th",
+                source=source,
+                date=f"2013-11-{day}T0{n + 8}:00",
+                topics=f"[{topic}]",
+            )
+    root = make_site(files)
+    made: dict[str, list[str]] = {"day_group_start": [], "day_summary": []}
+    call = ReadTracking._call
+
+    def counting(self, macro, args, keep):
+        if macro.name in made:
+            day = args[0] if macro.name == "day_group_start" else args[0].date
+            made[macro.name].append(day.isoformat())
+        return call(self, macro, args, keep)
+
+    monkeypatch.setattr(ReadTracking, "_call", counting)
+    session = Session(BuildOptions(root=root, jobs=1))
+    session.build(None, first=True)
+    # Four lists (two topics, two sources) begin a group on each day, each with its own
+    # article: one heading a day all the same.
+    days = ["2013-11-10", "2013-11-11", "2013-11-12", "2013-11-13"]
+    assert sorted(made["day_group_start"]) == days
+    assert sorted(made["day_summary"]) == days
+    made["day_group_start"].clear()
+    made["day_summary"].clear()
+    new = "content/2013/11/12/b.md"
+    (root / new).write_text(article("More rain", date="2013-11-12T11:00", topics="[Rain]"))
+    result = session.build({new: "created"})
+    assert session.replanned == 1
+    assert {"topics/rain/index.html", "2013/11/index.html"} <= set(result.written)
+    assert made == {"day_group_start": [], "day_summary": ["2013-11-12"]}
+    assert tree(root / "site") == _clean(root)
