@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digest.config import CONFIG_NAME, SiteConfig, load_config
+from digest.config import CONFIG_NAME, STRINGS_DIR, SiteConfig, load_config
 from digest.errors import Diagnostic, DigestError
 from digest.incremental.cache import CACHE_DIR, STORIES_MEMO, Cache
 from digest.incremental.identity import tool_identity
@@ -312,6 +312,7 @@ def _input_snapshot(options: BuildOptions, found: Discovered) -> str:
     paths = [
         *files_under(root / TEMPLATES_DIR),
         *files_under(root / STATIC_DIR),
+        *files_under(root / STRINGS_DIR),  # the site's words (``strings/<language>.toml``)
         root / CONFIG_NAME,
     ]
     return input_snapshot(settings, paths, ((f.file, f.stat) for f in files))

@@ -101,3 +101,16 @@ def test_an_edit_of_the_file_renders_the_pages_again_and_watch_sees_it(tmp_path)
     assert ">Notizie</a>" in (root / "site/index.html").read_text()
     assert is_source_path("strings/it.toml")
     assert not is_source_path("strings/.it.toml.swp")
+
+
+def test_a_build_with_nothing_else_to_do_sees_an_edit_of_the_file(tmp_path, capsys):
+    # A shipped language and no warning: the build after it may return at once when no
+    # input changed, and the words file is one of its inputs.
+    root = _project(tmp_path, "fr", '[nav]\narchive = "Les archives"\n')
+    assert main(["build", "--root", str(root)]) == 0
+    assert "warning:" not in capsys.readouterr().err
+    assert main(["build", "--root", str(root)]) == 0
+    assert "0 pages rendered" in capsys.readouterr().out  # nothing to do
+    (root / "strings/fr.toml").write_text('[nav]\narchive = "Vieilles nouvelles"\n')
+    assert main(["build", "--root", str(root)]) == 0
+    assert ">Vieilles nouvelles</a>" in (root / "site/index.html").read_text()
