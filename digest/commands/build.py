@@ -190,7 +190,7 @@ def build(
     check_output_folder(root, output, root / CACHE_DIR)
     # Taken before anything is read: a file changed during the build looks changed next time.
     found = discover(root)
-    inputs = _input_snapshot(options, found)
+    inputs = input_snapshot_of(options, found)
     if not (options.force or in_place or state is not None):
         skipped = _unchanged(options, inputs, started)
         if skipped is not None:
@@ -298,11 +298,10 @@ def _unchanged(options: BuildOptions, inputs: str, started: float) -> BuildResul
     return None
 
 
-def _input_snapshot(options: BuildOptions, found: Discovered) -> str:
+def input_snapshot_of(options: BuildOptions, found: Discovered) -> str:
     """``input_snapshot`` of this build: the tool, the options that shape the output, the
     problems met listing the content, and every input file."""
-    root = options.root
-    files, problems, notes = found
+    root, (files, problems, notes) = options.root, found
     settings = [
         tool_identity(),
         repr((options.base_url, options.drafts, options.keep_going, options.search)),

@@ -99,6 +99,8 @@ class Debouncer:
         self._first = 0.0
         self._last = 0.0
         self._closed = False
+        self.added = 0
+        """Changes recorded so far, ever: ``quiet_since`` tells whether one came since."""
 
     def add(self, path: str, what: str = "changed") -> None:
         """Record one change; a later ``changed`` does not hide an earlier ``created``."""
@@ -107,6 +109,7 @@ class Debouncer:
             if not self._pending:
                 self._first = now
             self._last = now
+            self.added += 1
             if not (what == "changed" and path in self._pending):
                 self._pending[path] = what
             self._cond.notify_all()
@@ -120,6 +123,18 @@ class Debouncer:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def quiet_since(self, mark: int, seconds: float) -> bool:
+        """Wait ``seconds``; whether no change was recorded since ``added`` was ``mark``
+        (False as soon as one is, or the debouncer is closed)."""
+        with self._cond:
+            deadline = self._clock() + seconds
+            while self.added == mark and not self._closed:
+                remaining = deadline - self._clock()
+                if remaining <= 0:
+                    return True
+                self._cond.wait(remaining)
+            return False
 
     def take(self, timeout: float | None = None) -> dict[str, str]:
         """The next batch (path -> what happened, in order of first change); empty when

@@ -114,11 +114,13 @@ class Session:
         """Whether patches since the last ``flush`` are known only in memory."""
         return self._unsaved
 
-    def flush(self) -> None:
+    def flush(self, inputs: str = "") -> None:
         """Record the patched output in the cache folder (the manifest and the reads), so
         the next ``digest build`` trusts it. ``watch`` calls it when idle, since it writes
         every entry: not flushing only costs the next build the renders of the patched
-        pages, whose files no longer match the manifest."""
+        pages, whose files no longer match the manifest. ``inputs``: the input snapshot
+        the output now answers to, when the caller knows it (``Watcher.flush``): the next
+        build then has nothing to do until one changes; else none, and it plans the site."""
         state = self.state
         if not self._unsaved or state is None or state.manifest is None or state.reads is None:
             return
@@ -138,7 +140,7 @@ class Session:
                 manifest.entries[page.path] = (fingerprint, entry[1], entry[2])
         self._stale.clear()
         # The inputs' identity of the last full build no longer describes them.
-        manifest.inputs = ""
+        manifest.inputs = inputs
         manifest.write()
         state.reads.keep_only(state.manifest.entries, state.manifest.dropped)
         state.reads.save()

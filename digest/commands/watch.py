@@ -38,7 +38,7 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
-from digest.commands.build import BuildOptions, BuildResult
+from digest.commands.build import BuildOptions, BuildResult, input_snapshot_of
 from digest.commands.changes import (
     EVENT_VERBS,
     INTERESTING_EVENTS,
@@ -51,9 +51,15 @@ from digest.commands.changes import (
 )
 from digest.commands.patch import Session
 from digest.errors import Diagnostic, DigestError
+from digest.pipeline.discover import discover
 
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
+
+SETTLE = 0.75
+"""Seconds after an idle flush's input snapshot in which no change may come for the flush
+to record it: more than any event's way to the debouncer, the longest being watchdog's
+(it holds the first half of a rename half a second, to pair it with the second)."""
 
 
 def _plural(count: int, word: str) -> str:
@@ -264,10 +270,19 @@ class Watcher:
         self._report(result, errors, seconds, verb, describe(changes))
         return result
 
-    def flush(self) -> None:
-        """Write down what patches changed (``Session.flush``): when idle, and at the end."""
+    def flush(self, settle: bool = False) -> None:
+        """Write down what patches changed (``Session.flush``): when idle, and at the end.
+        ``settle`` (when idle): with the input snapshot taken now, when no change comes
+        within ``SETTLE`` of it, so a ``digest build`` after the session has nothing to do
+        unless an input changed since."""
         try:
-            self.session.flush()
+            inputs = ""
+            if settle and self.session.unsaved and self.builder is None:
+                mark = self.debouncer.added
+                inputs = input_snapshot_of(self.options, discover(self.options.root))
+                if not self.debouncer.quiet_since(mark, SETTLE):
+                    inputs = ""  # a change on its way: the output does not answer to it
+            self.session.flush(inputs)
         except Exception:  # bookkeeping only: the next build re-renders what it cannot trust
             traceback.print_exc(file=self._err)
 
@@ -278,7 +293,7 @@ class Watcher:
             if changes:
                 self._rebuild(changes)
             elif self.session.unsaved:  # quiet for ``poll`` seconds: a good moment
-                self.flush()
+                self.flush(settle=True)
         self.flush()
 
     def process(self, events: Iterable[FileSystemEvent]) -> BuildResult | None:
