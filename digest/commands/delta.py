@@ -112,8 +112,11 @@ def replan(
     if articles is None:
         return None
     gone = [loaded[rel] for rel in changes if rel in loaded and rel not in articles]
+    # Every file it changes is told to it first: the spare's list stays true (search's
+    # index is changed too, by a full build's step: not here, ``config.search`` returned).
+    writer = InPlaceWriter(options.output_dir, previous=(), replacer=replacer, told=True)
     if gone:
-        _remove_pages_of(gone, articles.values(), options.output_dir, manifest.entries)
+        _remove_pages_of(gone, articles.values(), writer, manifest.entries)
 
     from digest.commands.ahead import plan_ahead
     from digest.pipeline.collisions import check_collisions
@@ -135,7 +138,6 @@ def replan(
     ordered = [articles[a.path] for a in site.loaded if a.path in articles]
     for path in new_paths:
         insort(ordered, articles[path], key=_path)
-    writer = InPlaceWriter(output, previous=(), replacer=replacer)
     cache = Cache(options.root / CACHE_DIR)
     renderer.cache = cache
     todo: list[int] = []
@@ -191,7 +193,7 @@ def replan(
             plan.assets.extend(site.plan.assets)  # content/*.md changes leave them as they were
             check_collisions(plan, site.plan)
         except DigestError:
-            _unlink_unplanned(output, early, ())
+            _unlink_unplanned(writer, early, ())
             return None
 
         fingerprints = {a.path: before[a.path] for a in plan.assets if a.path in before}
@@ -260,8 +262,8 @@ def replan(
             if positions is not own:
                 # Before the lists are rendered: a page gone is as much the save's as a
                 # page written. (Every page is fingerprinted by now.)
-                removed = _remove_gone(output, manifest.entries, fingerprints)
-                _unlink_unplanned(output, early, fingerprints)
+                removed = _remove_gone(writer, manifest.entries, fingerprints)
+                _unlink_unplanned(writer, early, fingerprints)
             written |= publish(
                 plan.pages,
                 batch,
@@ -334,7 +336,7 @@ def _same(last: Page, page: Page) -> bool:
 def _remove_pages_of(
     gone: list[Article],
     articles: Iterable[Article],
-    output: Path,
+    writer: InPlaceWriter,
     entries: Mapping[str, tuple[str, int, int]],
 ) -> None:
     """Remove the own pages of the articles whose files are gone, before anything is
@@ -342,38 +344,38 @@ def _remove_pages_of(
     are elsewhere), so one that no article left has is gone from the new plan too. The
     manifest keeps them until ``_remove_gone`` sees them unplanned, which lists them."""
     taken = {article.permalink for article in articles}
-    for article in gone:
-        rel = page_path(article.permalink)
-        if article.permalink in taken or rel not in entries:
-            continue  # another article's now (a rename), or not ours
-        target = output / safe_relative(rel)
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        _prune_empty_dirs(target.parent, output)
+    rels = [page_path(a.permalink) for a in gone if a.permalink not in taken]
+    # (Another article's now, a rename; or not ours.)
+    _unlink(writer, [rel for rel in rels if rel in entries])
 
 
 def _unlink_unplanned(
-    output: Path, early: Mapping[str, tuple[Page, str]], planned: Mapping[str, str] | tuple
+    writer: InPlaceWriter, early: Mapping[str, tuple[Page, str]], planned: Mapping[str, str] | tuple
 ) -> None:
     """Remove what was written ahead at a path the plan does not have (or, with no plan,
     at all): a file no manifest lists would stay for good."""
-    for rel in early:
-        if rel not in planned:
-            target = output / safe_relative(rel)
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
-            _prune_empty_dirs(target.parent, output)
+    _unlink(writer, [rel for rel in early if rel not in planned])
 
 
 def _remove_gone(
-    output: Path, entries: dict[str, tuple[str, int, int]], fingerprints: Mapping[str, str]
+    writer: InPlaceWriter, entries: dict[str, tuple[str, int, int]], fingerprints: Mapping[str, str]
 ) -> list[str]:
     """Remove the files we wrote (the manifest's) that the new plan no longer has."""
     removed = sorted(set(entries) - set(fingerprints))
+    _unlink(writer, removed)
     for rel in removed:
+        del entries[rel]
+    return removed
+
+
+def _unlink(writer: InPlaceWriter, rels: list[str]) -> None:
+    """Remove these files of the output (told to the writer first), and folders left empty."""
+    if not rels:
+        return
+    writer.expect(rels)
+    output = writer.output
+    for rel in rels:
         target = output / safe_relative(rel)
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
         _prune_empty_dirs(target.parent, output)
-        del entries[rel]
-    return removed

@@ -250,7 +250,9 @@ class Session:
                 todo.append(position)
 
         output = self.options.output_dir
-        writer = InPlaceWriter(output, previous=(), replacer=self.replacer)
+        # Told every file first, but with search, whose index it changes in place too.
+        told = not site.config.search
+        writer = InPlaceWriter(output, previous=(), replacer=self.replacer, told=told)
         cache = Cache(self.options.root / CACHE_DIR)
         renderer.cache = cache
         try:

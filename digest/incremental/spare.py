@@ -13,8 +13,8 @@ builds' changes, not to the site.
 The list is trusted only when it reads back as data of the right form and the spare's
 ``.digest-site`` marker is the very file (same device and inode) of the output's, so a
 site replaced by hand or built by another copy of digest is never patched by it; nor is
-one that ``watch`` or ``serve`` changed in place since (they delete the list). Then every
-file of the spare counts as changed.
+one that ``watch`` or ``serve`` changed in place since in a way they did not add to the list
+(a whole build: they delete it; ``InPlace``). Then every file of the spare counts as changed.
 A build killed at any moment leaves at worst a staging folder that the next build deletes,
 and the previous output as it was.
 """
@@ -92,10 +92,41 @@ def take(output: Path, staging: Path, marker: str) -> tuple[set[str], bool] | No
 
 
 def suspend(output: Path) -> None:
-    """The output is about to be changed in place (``watch``, ``serve``): the spare's list
-    no longer says how the two differ, so it goes (see ``take``)."""
+    """The output is about to be changed in place in ways not told to ``InPlace`` (a whole
+    build of ``watch`` or ``serve``, search's index): the spare's list no longer says how
+    the two differ, so it goes (see ``take``)."""
     with contextlib.suppress(FileNotFoundError):
         spare_list(output).unlink()
+
+
+class InPlace:
+    """The spare's list kept true while ``watch`` or ``serve`` replace and remove files of
+    the output one by one: every file is added to the list (written again, atomically)
+    before it is written or removed, so the list covers each difference even if the
+    session is killed after any step. (Replacing a file gives the output a new one, and
+    the spare keeps the old: never written through the hard link they shared.) No list, or
+    one that does not read back: nothing to keep."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        try:
+            self.changed = _changed(json.loads(spare_list(output).read_bytes()))
+        except (OSError, ValueError):
+            self.changed = None
+        if self.changed is None:
+            suspend(output)
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """Add ``paths`` (relative, normal form) to the list before their files change."""
+        if self.changed is None:
+            return
+        new = set(paths) - self.changed
+        if not new:
+            return
+        self.changed |= new
+        if not _write_list(spare_list(self.output), self.changed):
+            suspend(self.output)  # a list that could not be written vouches for nothing
+            self.changed = None
 
 
 def _linked(output: Path, tree: Path, marker: str) -> bool:
@@ -128,6 +159,10 @@ def keep(output: Path, old_tree: Path, changed: Iterable[str], marker: str) -> N
         return
     if not _linked(output, folder, marker):
         return
+    _write_list(listing, changed)
+
+
+def _write_list(listing: Path, changed: Iterable[str]) -> bool:
     data = {"format": FORMAT, "changed": sorted(set(changed))}
     tmp = listing.with_name(f"{listing.name}.tmp-{os.getpid()}")
     try:
@@ -136,3 +171,5 @@ def keep(output: Path, old_tree: Path, changed: Iterable[str], marker: str) -> N
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        return False
+    return True

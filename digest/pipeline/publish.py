@@ -67,6 +67,9 @@ def publish(
     cache.
     """
 
+    if isinstance(writer, InPlaceWriter):  # before any file of them changes
+        writer.expect([pages[position].path for position in todo])
+
     def work(position: int) -> _Done:
         page = pages[position]
         fingerprint = stamp_late(page) if stamp_late is not None else ""

@@ -275,6 +275,7 @@ class InPlaceWriter:
         output: Path,
         previous: Iterable[str] | None,
         replacer: ReplaceProcess | None = None,
+        told: bool = False,
     ) -> None:
         self.output = output
         self.replacer = replacer
@@ -284,7 +285,16 @@ class InPlaceWriter:
         self.unchanged = 0
         self._paths: set[str] = set()
         output.mkdir(parents=True, exist_ok=True)
-        spare.suspend(output)
+        # ``told``: every file this writer changes is told first (``expect``; a rebuild of
+        # watch's in one process), so the spare's list is kept true; else it goes.
+        self._spare = spare.InPlace(output) if told else None
+        if self._spare is None:
+            spare.suspend(output)
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """Tell the files about to be written or removed (see ``spare.InPlace``)."""
+        if self._spare is not None:
+            self._spare.expect(map(normal, paths))
 
     def _claim(self, path: str) -> str:
         return claim(self._paths, path)
@@ -299,7 +309,10 @@ class InPlaceWriter:
         return replace_file(self.target(path), data)
 
     def target(self, path: str) -> Path:
-        """Where the file of ``path`` goes (raises for a path outside the output)."""
+        """Where the file of ``path`` goes (raises for a path outside the output), told as
+        about to be written if it was not (``expect``)."""
+        if self._spare is not None:
+            self._spare.expect([normal(path)])  # a set's look-up when told already
         return self.output / safe_relative(path)
 
     def record(self, path: str, wrote: bool) -> None:
@@ -327,6 +340,7 @@ class InPlaceWriter:
 
     def commit(self) -> list[str]:
         removed = sorted(self.previous - self._paths)
+        self.expect(removed)
         for rel in removed:
             target = self.output / safe_relative(rel)
             with contextlib.suppress(FileNotFoundError):

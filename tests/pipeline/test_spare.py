@@ -151,7 +151,30 @@ def test_a_page_edited_in_place_in_the_site_is_put_right(site, capsys):
         assert b"edited" not in _build(site, capsys)[shared]
 
 
-def test_a_site_changed_in_place_by_watch_is_not_patched_from_a_stale_list(site, capsys):
+def _differing(root: Path) -> set[str]:
+    """The files in which the spare and the output differ: by bytes, by being there or
+    not, or by not being the same file (a later write through a shared link would change
+    both)."""
+    spare, output = root / SPARE, root / "site"
+    paths = {p.relative_to(spare).as_posix() for p in spare.rglob("*") if p.is_file()}
+    paths |= {p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file()}
+    differ = set()
+    for rel in paths:
+        a, b = spare / rel, output / rel
+        if not (a.is_file() and b.is_file()) or a.stat().st_ino != b.stat().st_ino:
+            differ.add(rel)
+    return differ
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def _listed(root: Path) -> set[str]:
+    return set(json.loads((root / LISTING).read_text())["changed"])
+
+
+def test_a_site_changed_in_place_by_watch_keeps_its_spare_list_true(site, capsys):
     from digest.commands.build import BuildOptions
     from digest.commands.patch import Session
 
@@ -160,19 +183,52 @@ def test_a_site_changed_in_place_by_watch_is_not_patched_from_a_stale_list(site,
     _build(site, capsys)  # the spare and its list
     session = Session(BuildOptions(root=site))
     session.build(None, first=True)
-    # Edited, created and deleted while watching: written into the site in place.
-    _write(site, 1, title="Story one, as watch saw it")
-    session.build({"content/a1.md": "changed"})
-    _write(site, 21)
-    session.build({"content/a21.md": "created"})
-    (site / "content/a4.md").unlink()
-    session.build({"content/a4.md": "deleted"})
+    assert _differing(site) <= _listed(site)
+    # Edited, created, renamed and deleted while watching: written into the site in place,
+    # each file told to the spare's list before it changed.
+    steps = [
+        (
+            {"content/a1.md": "changed"},
+            lambda: _append(site / "content/a1.md", "\nA later paragraph.\n"),
+        ),
+        ({"content/a21.md": "created"}, lambda: _write(site, 21)),
+        ({"content/a2.md": "changed"}, lambda: _write(site, 2, topics="[T9]")),
+        (
+            {"content/a5.md": "deleted", "content/moved.md": "created"},
+            lambda: (site / "content/a5.md").rename(site / "content/moved.md"),
+        ),
+        ({"content/a4.md": "deleted"}, lambda: (site / "content/a4.md").unlink()),
+    ]
+    for changes, step in steps:
+        step()
+        session.build(changes)
+        assert (site / LISTING).exists()
+        assert _differing(site) <= _listed(site)
+    assert session.replanned >= 3 and session.patched >= 1
     capsys.readouterr()
-    assert not (site / LISTING).exists()
     _write(site, 22)
-    _build(site, capsys)  # equal to a clean build: nothing of the spare's is trusted
+    _build(site, capsys)  # from the spare and its list: equal to a clean build
     _write(site, 23)
     _build(site, capsys)
+
+
+def test_a_whole_build_in_place_drops_the_spare_list(site, capsys):
+    from digest.commands.build import BuildOptions
+    from digest.commands.patch import Session
+
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)
+    session = Session(BuildOptions(root=site))
+    session.build(None, first=True)
+    (site / "digest.toml").write_text(
+        'title = "Another title"\nbase_url = "https://example.org/"\n'
+    )
+    session.build({"digest.toml": "changed"})  # a whole pass, in place
+    assert not (site / LISTING).exists()
+    capsys.readouterr()
+    _write(site, 22)
+    _build(site, capsys)  # equal to a clean build: nothing of the spare's is trusted
 
 
 def test_a_file_that_becomes_a_folder_and_back(site, capsys):
