@@ -249,3 +249,35 @@ def test_a_file_that_becomes_a_folder_and_back(site, capsys):
         assert _build(site, capsys)["thing"] == b"a file again"
         _write(site, 40 + n)
         _build(site, capsys)  # the spare has it as a folder
+
+
+def test_a_rebuild_in_place_that_fails_midway_leaves_a_true_list(site, capsys, monkeypatch):
+    from digest.commands.build import BuildOptions
+    from digest.commands.patch import Session
+    from digest.errors import DigestError
+    from digest.pipeline import replace, write
+
+    _build(site, capsys)
+    _write(site, 20)
+    _build(site, capsys)
+    session = Session(BuildOptions(root=site))
+    session.build(None, first=True)
+    session.replacer.gone = True  # written here, where the failure can be made
+    real, calls = replace.replace_file, []
+
+    def failing(target, data):
+        calls.append(target)
+        if len(calls) == 3:  # (the session dies here as a killed one would stop)
+            raise OSError(28, "No space left on device", str(target))
+        return real(target, data)
+
+    monkeypatch.setattr(replace, "replace_file", failing)
+    monkeypatch.setattr(write, "replace_file", failing)
+    _write(site, 21)
+    with pytest.raises(DigestError, match="No space left"):
+        session.build({"content/a21.md": "created"})
+    assert len(calls) == 3
+    assert _differing(site) <= _listed(site)
+    monkeypatch.undo()
+    capsys.readouterr()
+    _build(site, capsys)  # from the spare and its list: equal to a clean build
