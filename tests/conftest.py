@@ -157,6 +157,30 @@ def fixture_site(tmp_path: Path) -> Path:
     return root
 
 
+class StubRenderer:
+    """A renderer for tests of the publishing loop: records the pages it renders, reads
+    nothing, keeps nothing; ``render`` gives ``data(page)``."""
+
+    def __init__(self) -> None:
+        self.rendered: list[str] = []
+
+    def take_reads(self) -> dict:
+        return {}
+
+    def take_new_bodies(self) -> list:
+        return []
+
+    def take_new_fragments(self) -> list:
+        return []
+
+    def data(self, page: Any) -> bytes:
+        return page.path.encode()
+
+    def render(self, page: Any) -> bytes:
+        self.rendered.append(page.path)
+        return self.data(page)
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file's bytes, by path relative to ``folder``: to compare two builds."""
     return {

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import tree
+from conftest import article, tree
 from watchdog.events import FileCreatedEvent
 
 import digest.commands.build as build_module
@@ -20,15 +20,7 @@ from digest.commands.build import BuildOptions, build
 from digest.commands.watch import Watcher
 
 NEW = "content/2013/11/17/harbour-fog.md"
-NEW_TEXT = """---
-title: Fog closes the harbour for a morning
-source: Port Courier
-date: 2013-11-17
-url: https://example.com/fog
-topics: [Weather]
----
-A thick fog kept every ferry in port until noon.
-"""
+NEW_TEXT = article("Fog in the harbour", body="Every ferry stayed in port until noon.")
 
 
 def _clean(root: Path) -> dict[str, bytes]:

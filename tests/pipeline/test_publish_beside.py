@@ -8,24 +8,16 @@ import threading
 import time
 
 import pytest
+from conftest import StubRenderer
 
 from digest.pipeline import publish
 from digest.pipeline.pages import Page
 
 
-class _Renderer:
+class _Renderer(StubRenderer):
     def __init__(self, wait_for: threading.Event | None = None) -> None:
-        self.rendered: list[str] = []
+        super().__init__()
         self.wait_for = wait_for
-
-    def take_reads(self) -> dict:
-        return {}
-
-    def take_new_bodies(self) -> list:
-        return []
-
-    def take_new_fragments(self) -> list:
-        return []
 
     def render(self, page: Page) -> bytes:
         if self.wait_for is not None and len(self.rendered) == 3:
@@ -33,8 +25,7 @@ class _Renderer:
             # told to the publish, a step later in the writing thread).
             self.wait_for.wait(10)
             time.sleep(0.05)
-        self.rendered.append(page.path)
-        return page.path.encode()
+        return super().render(page)
 
 
 class _Writer:

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import StubRenderer
 
 from digest.pipeline import publish, replace, write
 from digest.pipeline.pages import Page
@@ -18,22 +19,12 @@ from digest.pipeline.replace import ReplaceProcess, replace_file
 from digest.pipeline.write import InPlaceWriter
 
 
-class _Renderer:
+class _Renderer(StubRenderer):
     def __init__(self, text: str = "") -> None:
-        self.rendered: list[str] = []
+        super().__init__()
         self.text = text
 
-    def take_reads(self) -> dict:
-        return {}
-
-    def take_new_bodies(self) -> list:
-        return []
-
-    def take_new_fragments(self) -> list:
-        return []
-
-    def render(self, page: Page) -> bytes:
-        self.rendered.append(page.path)
+    def data(self, page: Page) -> bytes:
         return f"<p>{page.path}{self.text}</p>\n".encode() * 2000  # ~60 KB: fills a pipe
 
 
@@ -84,7 +75,7 @@ def test_the_process_writes_every_file_in_order_before_the_publish_returns(
     assert renderer.rendered == [PAGES[i].path for i in todo]
     for i, result in zip(todo, done, strict=True):
         path = tmp_path / PAGES[i].path
-        assert path.read_bytes() == renderer.render(PAGES[i])
+        assert path.read_bytes() == renderer.data(PAGES[i])
         assert result.wrote == _stat(path)
     assert replacer._proc is not None and replacer._proc.poll() is None and not replacer.gone
     # The same bytes again: answered unchanged, the files untouched.
@@ -132,7 +123,7 @@ def test_a_process_that_ends_leaves_the_writing_to_this_process(tmp_path, replac
     assert replacer.gone
     for i, result in zip(range(5), done, strict=True):
         path = tmp_path / PAGES[i].path
-        assert path.read_bytes() == renderer.render(PAGES[i])
+        assert path.read_bytes() == renderer.data(PAGES[i])
         assert result.wrote == _stat(path)
 
 
@@ -141,7 +132,7 @@ def test_no_process_to_start_means_this_process_writes(tmp_path, replacer, monke
     done, renderer = _publish(tmp_path, replacer, [5, 6])
     assert replacer.gone and replacer._proc is None
     assert [d.wrote for d in done] == [_stat(tmp_path / PAGES[i].path) for i in (5, 6)]
-    assert (tmp_path / PAGES[6].path).read_bytes() == renderer.render(PAGES[6])
+    assert (tmp_path / PAGES[6].path).read_bytes() == renderer.data(PAGES[6])
 
 
 def test_the_process_ends_with_its_session():
