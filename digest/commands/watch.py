@@ -51,7 +51,7 @@ from digest.commands.changes import (
 )
 from digest.commands.patch import Session
 from digest.errors import Diagnostic, DigestError
-from digest.pipeline.discover import discover
+from digest.pipeline.discover import Stopped, discover
 
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
@@ -279,8 +279,12 @@ class Watcher:
             inputs = ""
             if settle and self.session.unsaved and self.builder is None:
                 mark = self.debouncer.added
-                inputs = input_snapshot_of(self.options, discover(self.options.root))
-                if not self.debouncer.quiet_since(mark, SETTLE):
+                try:  # (a change met on the way stops the walk: it is not kept waiting)
+                    found = discover(self.options.root, lambda: self.debouncer.added != mark)
+                    inputs = input_snapshot_of(self.options, found)
+                except Stopped:
+                    inputs = ""
+                if inputs and not self.debouncer.quiet_since(mark, SETTLE):
                     inputs = ""  # a change on its way: the output does not answer to it
             self.session.flush(inputs)
         except Exception:  # bookkeeping only: the next build re-renders what it cannot trust

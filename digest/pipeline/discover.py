@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -47,11 +48,16 @@ _MARKDOWN_LOOKALIKE = (".md", ".markdown", ".mdown", ".mkd")
 """Endings (any case) of files that look meant as articles though only ``.md`` is read."""
 
 
-def discover(root: Path) -> Discovered:
+class Stopped(Exception):
+    """``discover``'s ``stop`` said so: the walk was left half-way."""
+
+
+def discover(root: Path, stop: Callable[[], bool] | None = None) -> Discovered:
     """Every ``*.md`` under ``root/content``, sorted by path; hidden files and folders skipped.
 
     Symlinks are followed while they stay inside the site project; one leading out, or a
-    loop, is an error rather than a silent skip.
+    loop, is an error rather than a silent skip. ``stop``: asked before each folder; True
+    raises ``Stopped`` (``watch``'s idle flush, which a change should not wait for).
     """
     found: list[SourceFile] = []
     errors: list[Diagnostic] = []
@@ -65,6 +71,8 @@ def discover(root: Path) -> Discovered:
     looked = time.time_ns()  # before any stat of the walk
 
     def walk(folder: str, prefix: str) -> None:
+        if stop is not None and stop():
+            raise Stopped
         # Plain strings and ``os.scandir``: its entries know their kind without a ``stat``.
         # The same folder met twice (through a link) is the same device and inode; a
         # ``stat`` each, where ``realpath`` looks at every part of the path.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,26 @@ def test_the_flush_at_the_end_records_no_snapshot(fixture_site, monkeypatch):
     watcher.flush()  # Ctrl-C: no time to settle
     assert _planned(monkeypatch, fixture_site)
     assert tree(fixture_site / "site") == _clean(fixture_site)
+
+
+def test_a_change_met_while_the_flush_walks_the_content_stops_the_walk(fixture_site, monkeypatch):
+    from digest.pipeline import discover
+
+    monkeypatch.setattr(watch, "SETTLE", 2.0)
+    watcher = _watched_new_file(fixture_site)
+    walked: list[str] = []
+    real = discover.os.scandir
+
+    def scandir(folder):  # the change comes while the first folders are read
+        walked.append(folder)
+        if len(walked) == 2:
+            watcher.debouncer.add("content/2013/11/17/gas-prices.md")
+        return real(folder)
+
+    monkeypatch.setattr(discover.os, "scandir", scandir)
+    started = time.perf_counter()
+    watcher.flush(settle=True)
+    assert time.perf_counter() - started < 1.0  # not the settling time: stopped at once
+    assert len(walked) == 2  # no folder read after it
+    monkeypatch.undo()
+    assert _planned(monkeypatch, fixture_site)
