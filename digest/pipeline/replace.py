@@ -16,7 +16,6 @@ started as ``python -S replace.py`` (no site, none of digest's imports), once pe
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import select
 import struct
@@ -25,6 +24,11 @@ import sys
 import weakref
 from collections import deque
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: this process writes (``ReplaceProcess._start``)
+    fcntl = None  # type: ignore[assignment]
 
 Written = tuple[int, int]
 """A file's size and mtime (ns), as ``incremental.manifest`` keeps them."""
@@ -131,6 +135,8 @@ class ReplaceProcess:
         return answers
 
     def _start(self) -> subprocess.Popen[bytes] | None:
+        if fcntl is None:  # (pipes that ``select`` can wait on, and non-blocking reads)
+            return None
         try:
             # -I: none of the environment's or the script folder's modules; -S: no site.
             proc = subprocess.Popen(

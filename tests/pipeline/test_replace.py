@@ -144,3 +144,10 @@ def test_the_process_ends_with_its_session():
     assert proc is not None and proc.poll() is None
     del process  # its input closed: it leaves
     assert proc.wait(timeout=10) == 0
+
+
+def test_without_posix_pipes_this_process_writes(tmp_path, replacer, monkeypatch):
+    monkeypatch.setattr(replace, "fcntl", None)  # as on a system without them
+    done, _ = _publish(tmp_path, replacer, [1, 2])
+    assert replacer.gone and replacer._proc is None
+    assert [d.wrote for d in done] == [_stat(tmp_path / PAGES[i].path) for i in (1, 2)]
