@@ -114,9 +114,9 @@ class ReplaceProcess:
         if self.gone:
             self._here(os.fspath(target), data)
             return
-        raw = os.fsencode(target)
-        self._sent.append((os.fsdecode(raw), data))
-        if self._ask(b"W", raw, data):
+        path = os.fspath(target)
+        self._sent.append((path, data))
+        if self._ask(b"W", os.fsencode(path), data):
             self._read(block=False)
 
     def failure(self) -> BaseException | None:
